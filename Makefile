@@ -1,0 +1,38 @@
+# Demand Desk: `make run` serves the embedded default, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_ENV := DEBUG=true
+
+.PHONY: install run test lint format bench clean
+
+$(STAMP): requirements-dev.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	@touch $@
+
+install: $(STAMP)
+
+run: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) EMAIL_URL=dummymail:// $(BIN)/python manage.py seed_demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The suite runs on DATABASE_URL / CELERY_BROKER_URL when set (CI: PostgreSQL and Redis); the tests
+# marked `embedded` then run again on the embedded default (SQLite, eager Celery) that `make run` uses.
+test: lint
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings_test
+	$(BIN)/pytest
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/pytest -m embedded -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,23 @@
+from django.contrib import admin, messages
+
+from core.models import ApiToken
+from core.services import api_token_create
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "scope", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
+    list_filter = ("scope",)
+    readonly_fields = ("prefix", "last_used_at", "created_at")
+    fields = ("name", "user", "scope", "expires_at", "revoked_at", "prefix", "last_used_at", "created_at")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, raw_key = api_token_create(user=obj.user, name=obj.name, scope=obj.scope)
+        if obj.expires_at:
+            token.expires_at = obj.expires_at
+            token.save(update_fields=["expires_at"])
+        obj.pk = token.pk
+        messages.warning(request, f"Copy this key now, it will not be shown again: {raw_key}")

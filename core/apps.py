@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Register this app's Celery tasks by name in every process, so that enqueueing by name
+        # (core.enqueue) finds them and honours eager mode in the embedded default.
+        from core import tasks  # noqa: F401

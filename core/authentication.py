@@ -1,0 +1,22 @@
+"""`Authorization: Token <key>` against hashed, revocable, expiring API tokens."""
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from core.models import ApiToken, token_hash
+
+
+class ApiTokenAuthentication(authentication.TokenAuthentication):
+    """Look a key up by its SHA-256 digest; a revoked or expired key is refused like a wrong one."""
+
+    keyword = "Token"
+
+    def authenticate_credentials(self, key: str):  # type: ignore[override]
+        token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+        if token is None or not token.is_usable or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid, revoked or expired token.")
+        now = timezone.now()
+        # Record use at most once a minute, so polling clients do not turn every read into a write.
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token

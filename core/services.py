@@ -1,0 +1,43 @@
+"""Writes of shared plumbing."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F
+
+from core.choices import TokenScope
+from core.models import ApiToken, OutboundEmail, token_hash
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str, scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
+    """Create a token and return it with its raw key, which is never stored and cannot be shown again."""
+    raw_key = ApiToken.generate_key()
+    token = ApiToken(user=user, name=name, scope=scope, prefix=raw_key[:10], key_hash=token_hash(raw_key))
+    token.full_clean()
+    token.save()
+    return token, raw_key
+
+
+def outbound_email_queue(*, to: str, subject: str, body: str) -> OutboundEmail:
+    """Store an e-mail with the current transaction and send it by a task once that commits."""
+    from core.enqueue import enqueue_on_commit
+
+    email = OutboundEmail(to=to, subject=subject[:255], body=body)
+    email.full_clean()
+    email.save()
+    enqueue_on_commit("core.send_email", email.pk)
+    return email
+
+
+def outbound_email_send(*, email_id: int) -> bool:
+    """Send one stored e-mail unless it was already sent; the row lock makes a duplicate task harmless."""
+    from django.core.mail import send_mail
+    from django.db import transaction
+    from django.utils import timezone
+
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=email_id, sent_at__isnull=True).first()
+        if email is None:
+            return False
+        OutboundEmail.objects.filter(pk=email.pk).update(attempts=F("attempts") + 1)
+        send_mail(email.subject, email.body, None, [email.to], fail_silently=False)
+        OutboundEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), body="")
+    return True

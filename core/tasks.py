@@ -1,0 +1,30 @@
+from celery import shared_task
+
+from core import services
+
+
+@shared_task(name="core.send_email", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def send_email(email_id: int) -> bool:
+    """Send one queued e-mail."""
+    return services.outbound_email_send(email_id=email_id)
+
+
+@shared_task(name="core.sweep_unsent_email", acks_late=True)
+def sweep_unsent_email() -> int:
+    """Re-enqueue e-mails that were never sent (e.g. the broker was down when they were queued)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.enqueue import enqueue_now
+    from core.models import OutboundEmail
+
+    cutoff = timezone.now() - timedelta(minutes=1)
+    ids = list(
+        OutboundEmail.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=10)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for email_id in ids:
+        enqueue_now("core.send_email", email_id)
+    return len(ids)

@@ -1,0 +1,68 @@
+from rest_framework import serializers
+
+from intake.choices import Agenda, ChangeRequestKind, Currency
+from intake.models import ChangeRequest
+from intake.selectors import product_list_active
+from intake.services import Submission
+
+
+class ChangeRequestInputSerializer(serializers.Serializer):
+    """What an integration may file: the form's fields, nothing a client should not set (no status, no score)."""
+
+    title = serializers.CharField(min_length=5, max_length=200)
+    description = serializers.CharField(min_length=20, max_length=20_000)
+    contact_name = serializers.CharField(max_length=200)
+    contact_email = serializers.EmailField()
+    product = serializers.PrimaryKeyRelatedField(queryset=product_list_active())
+    kind = serializers.ChoiceField(choices=ChangeRequestKind.choices, default=ChangeRequestKind.CUSTOMIZATION)
+    organization_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    business_justification = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    revenue_at_stake = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.EUR)
+    desired_date = serializers.DateField(required=False, allow_null=True, default=None)
+    agenda = serializers.ChoiceField(choices=Agenda.choices, default=Agenda.BT)
+    risk_shares_ip = serializers.BooleanField(default=False)
+    risk_exclusive = serializers.BooleanField(default=False)
+    risk_security = serializers.BooleanField(default=False)
+
+    def submission(self) -> Submission:
+        return Submission(**self.validated_data)
+
+
+class ChangeRequestOutputSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.name")
+    customer = serializers.CharField(source="customer.name", default=None)
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "reference",
+            "title",
+            "description",
+            "kind",
+            "product",
+            "customer",
+            "organization_name",
+            "contact_name",
+            "contact_email",
+            "revenue_at_stake",
+            "currency",
+            "desired_date",
+            "agenda",
+            "risk_shares_ip",
+            "risk_exclusive",
+            "risk_security",
+            "status",
+            "score",
+            "score_band",
+            "score_is_provisional",
+            "it_cost",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ChangeRequestCreatedSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    tracking_url = serializers.URLField()

@@ -1,0 +1,128 @@
+"""The public demand form and the customer's tracking-page forms."""
+
+import secrets
+
+from django import forms
+from django.core import signing
+
+from intake.models import ChangeRequest
+from intake.selectors import product_list_active
+from intake.services import Submission
+
+FORM_TOKEN_SALT = "intake.submission-form"  # noqa: S105 (a signing namespace, not a secret)
+
+
+def form_token_new() -> str:
+    """A signed random nonce that makes one filled-in form one demand, however often it is posted."""
+    return signing.dumps(secrets.token_urlsafe(24), salt=FORM_TOKEN_SALT)
+
+
+class ChangeRequestForm(forms.ModelForm):
+    """Everything a customer tells us about a demand, in plain words."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput)
+    # Humans never see this field (hidden with CSS and aria-hidden); bots fill it in.
+    website = forms.CharField(required=False, label="Leave this field empty", max_length=200)
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "contact_name",
+            "contact_email",
+            "organization_name",
+            "product",
+            "kind",
+            "title",
+            "description",
+            "business_justification",
+            "revenue_at_stake",
+            "currency",
+            "desired_date",
+            "agenda",
+            "risk_shares_ip",
+            "risk_exclusive",
+            "risk_security",
+        ]
+        labels = {
+            "contact_name": "Your name",
+            "contact_email": "Your work e-mail",
+            "organization_name": "Your organization",
+            "kind": "What kind of change is it?",
+            "title": "Title",
+            "description": "What do you need?",
+            "business_justification": "Why does it matter to your business?",
+            "revenue_at_stake": "Revenue at stake",
+            "desired_date": "When do you need it?",
+            "agenda": "Who will use it?",
+            "risk_shares_ip": "Will this need our source code or IP shared with a third party?",
+            "risk_exclusive": "Should it be available only to your organization?",
+            "risk_security": "Does it touch security or personal data?",
+        }
+        help_texts = {
+            "contact_email": "We send the reference and a private tracking link here.",
+            "title": "One line, e.g. “Export invoices to SAP every night”.",
+            "description": "Describe the change as you would to a colleague: what, for whom, and how you would use it.",
+            "revenue_at_stake": "The deal or renewal that depends on this change, if any.",
+            "desired_date": "Leave empty if there is no deadline.",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "business_justification": forms.Textarea(attrs={"rows": 3}),
+            "desired_date": forms.DateInput(attrs={"type": "date"}),
+            "agenda": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = product_list_active()
+        self.fields["product"].empty_label = "Choose a product"
+        self.fields["agenda"].choices = [
+            ("bt", "Our customers (a customer-facing change)"),
+            ("it", "Our own staff (an internal change)"),
+        ]
+        for name in ("contact_name", "contact_email", "title", "description", "product"):
+            self.fields[name].widget.attrs["required"] = True
+        self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
+        self.fields["contact_name"].widget.attrs["autocomplete"] = "name"
+        self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
+        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        if not self.is_bound:
+            self.initial["form_token"] = form_token_new()
+
+    def clean_form_token(self) -> str:
+        token = self.cleaned_data["form_token"]
+        try:
+            signing.loads(token, salt=FORM_TOKEN_SALT, max_age=60 * 60 * 24)
+        except signing.BadSignature:
+            raise forms.ValidationError("This form has expired. Please submit it again.") from None
+        return token
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if len(title) < 5:
+            raise forms.ValidationError("Please give a title of at least 5 characters.")
+        return title
+
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"].strip()
+        if len(description) < 20:
+            raise forms.ValidationError("Please describe the change in at least 20 characters.")
+        return description
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+    def submission(self) -> Submission:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return Submission(**data)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Your answer", widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000, strip=True
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="Why are you withdrawing it? (optional)", required=False, max_length=2_000)

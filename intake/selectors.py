@@ -1,0 +1,54 @@
+"""Intake reads."""
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from intake.models import ChangeRequest, Customer, CustomerDomain, Product, StatusEvent
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+def customer_for_email(email: str) -> Customer | None:
+    """The customer whose registered domain the contact writes from; free-mail never matches."""
+    domain = email_domain(email)
+    if not domain or domain in settings.FREE_MAIL_DOMAINS:
+        return None
+    match = CustomerDomain.objects.select_related("customer").filter(domain=domain).first()
+    return match.customer if match else None
+
+
+def product_list_active() -> QuerySet[Product]:
+    return Product.objects.filter(is_active=True).order_by("name")
+
+
+def change_request_by_tracking_token(raw_token: str) -> ChangeRequest | None:
+    """The one demand this private link opens, or None (the caller answers a plain 404)."""
+    from intake.services import tracking_token_hash
+
+    if not raw_token or len(raw_token) > 128:
+        return None
+    return (
+        ChangeRequest.objects.select_related("product", "customer")
+        .filter(tracking_token_hash=tracking_token_hash(raw_token))
+        .first()
+    )
+
+
+def status_event_timeline(*, change_request: ChangeRequest, customer_view: bool) -> QuerySet[StatusEvent]:
+    events = StatusEvent.objects.filter(change_request=change_request).select_related("actor")
+    if customer_view:
+        events = events.filter(visibility="customer")
+    return events.order_by("created_at", "pk")
+
+
+def status_event_open_question(*, change_request: ChangeRequest) -> StatusEvent | None:
+    """The question the customer owes an answer to, when the demand waits for information."""
+    if change_request.status != "needs_info":
+        return None
+    return (
+        StatusEvent.objects.filter(change_request=change_request, to_status="needs_info")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

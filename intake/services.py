@@ -1,0 +1,348 @@
+"""Intake writes: filing a demand, its status transitions and the customer's own actions."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from core.enqueue import enqueue_on_commit
+from core.exceptions import ApplicationError
+from core.services import outbound_email_queue
+from intake.choices import (
+    WITHDRAWABLE_STATUSES,
+    Agenda,
+    ChangeRequestKind,
+    ChangeRequestStatus,
+    Currency,
+    EventVisibility,
+)
+from intake.models import ChangeRequest, Product, ReferenceCounter, StatusEvent
+from intake.selectors import customer_for_email
+
+SCORE_TASK = "triage.score_change_request"
+SIMILARITY_TASK = "intake.find_similar_demands"
+
+
+class InvalidTransition(ApplicationError):
+    """The demand is no longer in a state that allows this action."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a customer (or an integration) files: the validated fields of the form or the API."""
+
+    title: str
+    description: str
+    contact_name: str
+    contact_email: str
+    product: Product
+    kind: str = ChangeRequestKind.CUSTOMIZATION
+    organization_name: str = ""
+    business_justification: str = ""
+    revenue_at_stake: Decimal = Decimal("0")
+    currency: str = Currency.EUR
+    desired_date: date | None = None
+    agenda: str = Agenda.BT
+    risk_shares_ip: bool = False
+    risk_exclusive: bool = False
+    risk_security: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def model_fields(self) -> dict:
+        fields = asdict(self)
+        fields.pop("extra")
+        fields["product"] = self.product
+        return fields
+
+
+def tracking_token_hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def tracking_token_new(*, idempotency_key: str | None) -> str:
+    """A 32-byte random token; with an idempotency key, derived from it with the server's secret.
+
+    Deriving it lets a replayed submission show the same private link again without the token ever
+    being stored: only its hash is. Idempotency keys are scoped (a signed form nonce, or an API token
+    id plus the client's key), so nobody can replay someone else's.
+    """
+    if idempotency_key is None:
+        return secrets.token_urlsafe(32)
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"tracking:{idempotency_key}".encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def tracking_url(raw_token: str) -> str:
+    return settings.SITE_URL + reverse("intake:track", kwargs={"token": raw_token})
+
+
+def reference_next(*, year: int | None = None) -> str:
+    """Hand out the next `CR-<year>-<nnnnn>`; the counter row lock serializes concurrent submissions."""
+    year = year or timezone.now().year
+    with transaction.atomic():
+        moved = ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
+        if not moved:
+            try:
+                with transaction.atomic():
+                    ReferenceCounter.objects.create(year=year, last_number=1)
+            except IntegrityError:  # another submission created this year's row first
+                ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
+        number = ReferenceCounter.objects.values_list("last_number", flat=True).get(year=year)
+    return f"CR-{year}-{number:05d}"
+
+
+def status_event_record(
+    *,
+    change_request: ChangeRequest,
+    to_status: str = "",
+    from_status: str = "",
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+    note: str = "",
+    visibility: str = EventVisibility.CUSTOMER,
+) -> StatusEvent:
+    """Append one line to a demand's timeline."""
+    return StatusEvent.objects.create(
+        change_request=change_request,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=actor_label,
+        note=note,
+        visibility=visibility,
+    )
+
+
+@transaction.atomic
+def change_request_submit(
+    *, submission: Submission, idempotency_key: str | None = None
+) -> tuple[ChangeRequest, str, bool]:
+    """File a demand; scoring, similarity and e-mail run only once the row is committed.
+
+    Returns the demand, its raw tracking token and whether it was created now (False for a replay of
+    an idempotency key already used, which returns the first demand unchanged).
+    """
+    raw_token = tracking_token_new(idempotency_key=idempotency_key)
+    # Stored as a digest: fixed length whatever the client sends, and nothing a client chose is kept.
+    key_digest = hashlib.sha256(idempotency_key.encode()).hexdigest() if idempotency_key is not None else None
+    if key_digest is not None:
+        existing = ChangeRequest.objects.filter(idempotency_key=key_digest).first()
+        if existing is not None:
+            return existing, raw_token, False
+
+    demand = ChangeRequest(
+        **submission.model_fields(),
+        reference=reference_next(),
+        customer=customer_for_email(submission.contact_email),
+        tracking_token_hash=tracking_token_hash(raw_token),
+        idempotency_key=key_digest,
+    )
+    demand.full_clean(exclude=["reference", "tracking_token_hash", "idempotency_key"])
+    try:
+        # A savepoint, so that losing a race on the idempotency key leaves this transaction usable.
+        with transaction.atomic():
+            demand.save()
+    except IntegrityError:
+        if key_digest is None:
+            raise
+        existing = ChangeRequest.objects.get(idempotency_key=key_digest)
+        return existing, raw_token, False
+
+    status_event_record(
+        change_request=demand,
+        to_status=demand.status,
+        actor_label=demand.contact_name,
+        note="Demand received.",
+    )
+    outbound_email_queue(
+        to=demand.contact_email,
+        subject=f"We received your demand {demand.reference}",
+        body=(
+            f"Hello {demand.contact_name},\n\n"
+            f'thank you: your demand "{demand.title}" is filed as {demand.reference}.\n'
+            f"Follow it, answer our questions or withdraw it at this private link:\n\n"
+            f"{tracking_url(raw_token)}\n\nKeep this link to yourself: anyone holding it can see the demand.\n"
+        ),
+    )
+    enqueue_on_commit(SCORE_TASK, demand.pk)
+    enqueue_on_commit(SIMILARITY_TASK, demand.pk)
+    return demand, raw_token, True
+
+
+CUSTOMER_NOTIFIED_STATUSES = {
+    ChangeRequestStatus.NEEDS_INFO: "We need more information about your demand {reference}",
+    ChangeRequestStatus.APPROVED: "Your demand {reference} is approved",
+    ChangeRequestStatus.REJECTED: "Your demand {reference} was declined",
+    ChangeRequestStatus.DEFERRED: "Your demand {reference} is deferred",
+}
+
+
+def change_request_transition(
+    *,
+    change_request: ChangeRequest,
+    from_statuses: tuple[str, ...],
+    to_status: str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+    note: str = "",
+    visibility: str = EventVisibility.CUSTOMER,
+) -> ChangeRequest:
+    """Move a demand between statuses with a guarded update, record the event, tell the customer.
+
+    The update only moves a row still in one of `from_statuses`; if nothing moved, someone else
+    changed it first and the caller is refused rather than overwriting their change.
+    """
+    with transaction.atomic():
+        previous = ChangeRequest.objects.filter(pk=change_request.pk).values_list("status", flat=True).first()
+        moved = ChangeRequest.objects.filter(pk=change_request.pk, status__in=from_statuses).update(
+            status=to_status, updated_at=timezone.now()
+        )
+        if not moved:
+            raise InvalidTransition(
+                f"{change_request.reference} is {ChangeRequestStatus(previous).label.lower()}; "
+                f"it cannot become {ChangeRequestStatus(to_status).label.lower()} now."
+            )
+        change_request.status = to_status
+        status_event_record(
+            change_request=change_request,
+            from_status=previous or "",
+            to_status=to_status,
+            actor=actor,
+            actor_label=actor_label,
+            note=note,
+            visibility=visibility,
+        )
+        subject = CUSTOMER_NOTIFIED_STATUSES.get(ChangeRequestStatus(to_status))
+        if subject and visibility == EventVisibility.CUSTOMER:
+            outbound_email_queue(
+                to=change_request.contact_email,
+                subject=subject.format(reference=change_request.reference),
+                body=(
+                    f"Hello {change_request.contact_name},\n\n"
+                    f'{change_request.reference} "{change_request.title}" is now: '
+                    f"{ChangeRequestStatus(to_status).label}.\n\n{note}\n\n"
+                    "Open the private link from our first e-mail to see the details or to answer.\n"
+                ),
+            )
+    return change_request
+
+
+def change_request_answer(*, change_request: ChangeRequest, answer: str) -> ChangeRequest:
+    """The customer answers our question: back to `submitted`, and rescored."""
+    answer = answer.strip()
+    if not answer:
+        raise ApplicationError("Please write an answer.")
+    with transaction.atomic():
+        change_request_transition(
+            change_request=change_request,
+            from_statuses=(ChangeRequestStatus.NEEDS_INFO,),
+            to_status=ChangeRequestStatus.SUBMITTED,
+            actor_label=change_request.contact_name,
+            note=answer,
+        )
+        enqueue_on_commit(SCORE_TASK, change_request.pk)
+    return change_request
+
+
+def change_request_withdraw(*, change_request: ChangeRequest, reason: str = "") -> ChangeRequest:
+    """The customer withdraws an undecided demand."""
+    return change_request_transition(
+        change_request=change_request,
+        from_statuses=WITHDRAWABLE_STATUSES,
+        to_status=ChangeRequestStatus.WITHDRAWN,
+        actor_label=change_request.contact_name,
+        note=reason.strip() or "Withdrawn by the customer.",
+    )
+
+
+SIMILARITY_THRESHOLD = 0.35
+SIMILARITY_WINDOW = 500
+_STOPWORDS = frozenset(
+    (
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "that",
+        "the",
+        "this",
+        "to",
+        "we",
+        "with",
+        "will",
+        "would",
+        "should",
+        "could",
+        "can",
+        "need",
+        "needs",
+        "please",
+    )
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(
+        word
+        for word in "".join(c if c.isalnum() else " " for c in text.lower()).split()
+        if len(word) > 2 and word not in _STOPWORDS
+    )
+
+
+def _jaccard(left: str, right: str) -> float:
+    left_words, right_words = _words(left), _words(right)
+    if not left_words or not right_words:
+        return 0.0
+    return len(left_words & right_words) / len(left_words | right_words)
+
+
+def wording_similarity(left: tuple[str, str], right: tuple[str, str]) -> float:
+    """0 (nothing shared) to 1 (same words): Jaccard of significant words, the title weighing 60 %."""
+    return 0.6 * _jaccard(left[0], right[0]) + 0.4 * _jaccard(left[1], right[1])
+
+
+def similar_demands_record(*, change_request_id: int) -> int:
+    """Record earlier demands on the same product whose wording is close; safe to run twice."""
+    from intake.models import SimilarDemand
+
+    demand = ChangeRequest.objects.filter(pk=change_request_id).only("pk", "product_id", "title", "description").first()
+    if demand is None:
+        return 0
+    earlier = (
+        ChangeRequest.objects.filter(product_id=demand.product_id, pk__lt=demand.pk)
+        .order_by("-pk")
+        .values_list("pk", "title", "description")[:SIMILARITY_WINDOW]
+    )
+    candidates = []
+    for pk, title, description in earlier:
+        similarity = wording_similarity((demand.title, demand.description), (title, description))
+        if similarity >= SIMILARITY_THRESHOLD:
+            candidates.append(SimilarDemand(change_request_id=demand.pk, similar_to_id=pk, similarity=similarity))
+    candidates = sorted(candidates, key=lambda candidate: -candidate.similarity)[:10]
+    SimilarDemand.objects.bulk_create(candidates, ignore_conflicts=True)
+    return len(candidates)

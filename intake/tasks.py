@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from intake import services
+
+
+@shared_task(
+    name="intake.find_similar_demands", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def find_similar_demands(change_request_id: int) -> int:
+    """Record earlier demands that resemble this one, for triage to compare and link."""
+    return services.similar_demands_record(change_request_id=change_request_id)

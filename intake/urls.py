@@ -1,0 +1,11 @@
+from django.urls import path
+
+from intake import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("requests/new/", views.change_request_new, name="new"),
+    path("track/<str:token>/", views.track, name="track"),
+    path("track/<str:token>/submitted/", views.track_submitted, name="track_submitted"),
+]

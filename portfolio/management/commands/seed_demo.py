@@ -1,0 +1,269 @@
+"""Demo data for `make run`: catalogue, staff logins, demands at every stage, projects, an API token.
+
+It lives in portfolio because it walks the whole pipeline. Idempotent: a second run adds nothing, it
+only resets the demo passwords and issues a fresh demo API token (tokens are stored hashed, so the
+previous one cannot be shown again).
+"""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from core.choices import TokenScope
+from core.models import ApiToken
+from core.services import api_token_create
+from intake import services as intake_services
+from intake.choices import Agenda, ChangeRequestKind, CustomerTier
+from intake.models import ChangeRequest, Customer, CustomerDomain, Product, ProductKindDefault, SimilarDemand
+from intake.services import Submission, tracking_token_new, tracking_url
+from portfolio import services as portfolio_services
+from portfolio.choices import Health, ProjectStatus
+from triage import services as triage_services
+from triage.choices import DecisionOutcome
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (local demo logins only; refused outside DEBUG)
+USERS = [
+    ("cio", "Carla", "Ionescu", "CIO"),
+    ("analyst", "Arjun", "Nair", "Analyst"),
+    ("pm", "Paula", "Moreau", "Portfolio manager"),
+]
+CUSTOMERS = [
+    ("Northwind Logistics", CustomerTier.STRATEGIC, "2400000", ["northwind.example"]),
+    ("Contoso Retail", CustomerTier.KEY, "950000", ["contoso.example"]),
+    ("Fabrikam Health", CustomerTier.STRATEGIC, "3100000", ["fabrikam.example"]),
+    ("Tailspin Travel", CustomerTier.STANDARD, "180000", ["tailspin.example"]),
+    ("Litware Finance", CustomerTier.KEY, "720000", ["litware.example", "litware-bank.example"]),
+    ("Adatum Energy", CustomerTier.STANDARD, "260000", ["adatum.example"]),
+]
+PRODUCTS = [
+    ("Billing Cloud", "900", "25"),
+    ("Fleet Tracker", "850", "30"),
+    ("Patient Portal", "1000", "35"),
+    ("Data Hub", "950", "40"),
+]
+DEMANDS = [
+    ("Export invoices to SAP every night", "Billing Cloud", ChangeRequestKind.INTEGRATION, "northwind", 420000, 60),
+    (
+        "Nightly SAP export of invoices and credit notes",
+        "Billing Cloud",
+        ChangeRequestKind.INTEGRATION,
+        "contoso",
+        180000,
+        90,
+    ),
+    ("Custom invoice layout with our logo", "Billing Cloud", ChangeRequestKind.CUSTOMIZATION, "tailspin", 15000, 200),
+    (
+        "Multi-currency invoices for our EU branches",
+        "Billing Cloud",
+        ChangeRequestKind.NEW_CAPABILITY,
+        "litware",
+        260000,
+        120,
+    ),
+    ("E-invoicing for the Italian SDI mandate", "Billing Cloud", ChangeRequestKind.COMPLIANCE, "contoso", 90000, 25),
+    (
+        "Live ETA sharing with end customers",
+        "Fleet Tracker",
+        ChangeRequestKind.NEW_CAPABILITY,
+        "northwind",
+        800000,
+        150,
+    ),
+    ("Driver rest-time alerts per EU rules", "Fleet Tracker", ChangeRequestKind.COMPLIANCE, "northwind", 120000, 40),
+    ("Fuel card integration with Shell", "Fleet Tracker", ChangeRequestKind.INTEGRATION, "adatum", 60000, 300),
+    (
+        "Share our route optimizer source with a partner",
+        "Fleet Tracker",
+        ChangeRequestKind.OTHER,
+        "tailspin",
+        40000,
+        180,
+    ),
+    ("Appointment reminders by SMS", "Patient Portal", ChangeRequestKind.NEW_CAPABILITY, "fabrikam", 350000, 75),
+    ("HL7 FHIR export of patient records", "Patient Portal", ChangeRequestKind.INTEGRATION, "fabrikam", 1200000, 200),
+    ("GDPR data-subject export in one click", "Patient Portal", ChangeRequestKind.COMPLIANCE, "litware", 70000, 45),
+    ("Dark mode for the patient app", "Patient Portal", ChangeRequestKind.CUSTOMIZATION, "gmail", 0, None),
+    ("Power BI connector for the data hub", "Data Hub", ChangeRequestKind.INTEGRATION, "litware", 210000, 100),
+    ("Row-level security per business unit", "Data Hub", ChangeRequestKind.NEW_CAPABILITY, "northwind", 500000, 130),
+    ("Exclusive dashboard pack for our board", "Data Hub", ChangeRequestKind.CUSTOMIZATION, "fabrikam", 45000, 20),
+    ("Power BI connector for our reporting team", "Data Hub", ChangeRequestKind.INTEGRATION, "adatum", 95000, 160),
+    ("Archive old invoices to cold storage", "Billing Cloud", ChangeRequestKind.OTHER, "internal", 0, 240),
+]
+DESCRIPTION = (
+    "{title}. Our team does this by hand today, which costs us hours every week and causes errors. "
+    "We would like it to work out of the box for every user of {product}, with an audit trail."
+)
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print demo logins, a tracking link and an API token."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--force", action="store_true", help="Allow outside DEBUG (never in production).")
+
+    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("seed_demo creates known demo passwords; run it with DEBUG=true (or --force).")
+        users = self._users()
+        if not Customer.objects.filter(name=CUSTOMERS[0][0]).exists():
+            with transaction.atomic():
+                self._catalogue(users)
+            self._demands(users)
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        else:
+            self.stdout.write("Demo data already present; nothing added.")
+        ApiToken.objects.filter(name="demo").delete()
+        _, api_key = api_token_create(user=users["cio"], name="demo", scope=TokenScope.READ)
+        demo_link = tracking_url(tracking_token_new(idempotency_key="demo:0"))
+        self.stdout.write(
+            "\n"
+            "  Demand Desk demo is ready at http://127.0.0.1:8000/\n\n"
+            f"  Staff logins (password {DEMO_PASSWORD}):\n"
+            "    cio      CIO: decides, edits the scoring model\n"
+            "    analyst  Analyst: estimates, links, asks customers\n"
+            "    pm       Portfolio manager: project updates\n"
+            "    admin    superuser: /admin/\n\n"
+            f"  A customer's private tracking link: {demo_link}\n\n"
+            f"  Demo API token (read-only; a new one each run): {api_key}\n"
+            f"    curl -H 'Authorization: Token {api_key}' http://127.0.0.1:8000/api/v1/projects/\n"
+        )
+
+    def _users(self) -> dict:
+        User = get_user_model()
+        users = {}
+        for username, first, last, group in USERS:
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"}
+            )
+            user.is_staff = True
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.add(Group.objects.get(name=group))
+            users[username] = user
+        admin, _ = User.objects.get_or_create(username="admin", defaults={"email": "admin@example.com"})
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+        users["admin"] = admin
+        return users
+
+    def _catalogue(self, users: dict) -> None:
+        for name, tier, arr, domains in CUSTOMERS:
+            customer = Customer.objects.create(
+                name=name, tier=tier, annual_recurring_revenue=Decimal(arr), account_manager=users["analyst"]
+            )
+            for domain in domains:
+                CustomerDomain.objects.create(customer=customer, domain=domain)
+        for name, rate, effort in PRODUCTS:
+            product = Product.objects.create(
+                name=name,
+                default_day_rate=Decimal(rate),
+                default_effort_days=Decimal(effort),
+                product_manager=users["pm"],
+            )
+            ProductKindDefault.objects.create(
+                product=product,
+                kind=ChangeRequestKind.INTEGRATION,
+                effort_days=Decimal(effort) * 2,
+                yearly_run_cost=Decimal("12000"),
+            )
+            ProductKindDefault.objects.create(
+                product=product,
+                kind=ChangeRequestKind.CUSTOMIZATION,
+                effort_days=Decimal(effort) / 2,
+                yearly_run_cost=Decimal("2000"),
+            )
+
+    def _demands(self, users: dict) -> None:
+        rng = random.Random(2026)
+        products = {product.name: product for product in Product.objects.all()}
+        today = timezone.localdate()
+        demands = []
+        for index, (title, product_name, kind, who, revenue, due_in) in enumerate(DEMANDS):
+            domain = {"gmail": "gmail.com", "internal": "ourcompany.example"}.get(who, f"{who}.example")
+            submission = Submission(
+                title=title,
+                description=DESCRIPTION.format(title=title, product=product_name),
+                contact_name=rng.choice(["Maria Rossi", "John Smith", "Aiko Tanaka", "Lena Vogel", "Omar Haddad"]),
+                contact_email=f"contact{index}@{domain}",
+                organization_name=who.title() if who not in ("gmail", "internal") else "",
+                product=products[product_name],
+                kind=kind,
+                business_justification="A renewal depends on it." if revenue else "",
+                revenue_at_stake=Decimal(revenue),
+                desired_date=today + timedelta(days=due_in) if due_in else None,
+                agenda=Agenda.IT if who == "internal" else Agenda.BT,
+                risk_shares_ip="source" in title,
+                risk_exclusive="Exclusive" in title,
+                risk_security="GDPR" in title or "security" in title.lower(),
+            )
+            demand, _, _ = intake_services.change_request_submit(submission=submission, idempotency_key=f"demo:{index}")
+            demands.append(demand)
+            ChangeRequest.objects.filter(pk=demand.pk).update(
+                created_at=timezone.now() - timedelta(days=len(DEMANDS) - index, hours=rng.randint(0, 12))
+            )
+        for demand in demands:
+            intake_services.similar_demands_record(change_request_id=demand.pk)
+        self._triage(demands, users)
+
+    def _triage(self, demands: list[ChangeRequest], users: dict) -> None:
+        cio, analyst, pm = users["cio"], users["analyst"], users["pm"]
+        by_title = {demand.title: demand for demand in demands}
+        # Two customers asking for the same SAP export: linked, so they share value and breadth.
+        pair = SimilarDemand.objects.filter(
+            change_request=by_title["Nightly SAP export of invoices and credit notes"],
+            similar_to=by_title["Export invoices to SAP every night"],
+        ).first()
+        if pair:
+            triage_services.similar_demand_set_link(similar_demand=pair, is_linked=True, linked_by=analyst)
+        for title, effort in (
+            ("Live ETA sharing with end customers", "60"),
+            ("HL7 FHIR export of patient records", "120"),
+            ("Dark mode for the patient app", "15"),
+        ):
+            triage_services.cost_estimate_create(
+                change_request=by_title[title],
+                effort_days=Decimal(effort),
+                day_rate=Decimal("900"),
+                yearly_run_cost=Decimal("8000"),
+                confidence="medium",
+                estimated_by=analyst,
+            )
+        triage_services.change_request_ask_information(
+            change_request=by_title["Fuel card integration with Shell"],
+            asked_by=analyst,
+            question="Which fuel card products do your drivers use, and how many cards are active?",
+        )
+        triage_services.decision_record(
+            change_request=by_title["Custom invoice layout with our logo"],
+            outcome=DecisionOutcome.REJECTED,
+            decided_by=cio,
+            rationale="A one-off fork with little revenue.",
+            customer_message="Our new template editor (due in spring) will let you do this yourselves.",
+        )
+        for title in ("Live ETA sharing with end customers", "Appointment reminders by SMS"):
+            project = portfolio_services.change_request_approve(
+                change_request=by_title[title], decided_by=cio, rationale="High value, broad demand."
+            )
+            portfolio_services.milestone_add(
+                project=project, name="Design signed off", due_date=timezone.localdate() + timedelta(days=20)
+            )
+            portfolio_services.milestone_add(
+                project=project, name="Pilot with the sponsor", due_date=timezone.localdate() + timedelta(days=75)
+            )
+            portfolio_services.status_update_post(
+                project=project, author=pm, health=Health.GREEN, note="Kick-off done; team staffed."
+            )
+            portfolio_services.project_update(
+                project=project,
+                status=ProjectStatus.ACTIVE,
+                progress=15,
+                start_date=timezone.localdate() - timedelta(days=10),
+            )

@@ -1,0 +1,122 @@
+"""Portfolio writes. Approval crosses two stages, so it is orchestrated here: the decision and the
+project are written in one transaction, or neither is."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.exceptions import ApplicationError
+from intake.models import ChangeRequest
+from portfolio.models import Milestone, Project, ProjectCounter, ProjectDemand, StatusUpdate
+from triage.choices import DecisionOutcome
+from triage.selectors import cost_estimate_latest, to_base_currency
+from triage.services import decision_record
+
+
+def project_code_next() -> str:
+    """`BT-0001`, `BT-0002`, ...: the counter row is locked by the update until the transaction ends."""
+    with transaction.atomic():
+        moved = ProjectCounter.objects.filter(name="project").update(last_number=F("last_number") + 1)
+        if not moved:
+            try:
+                with transaction.atomic():
+                    ProjectCounter.objects.create(name="project", last_number=1)
+            except IntegrityError:
+                ProjectCounter.objects.filter(name="project").update(last_number=F("last_number") + 1)
+        number = ProjectCounter.objects.values_list("last_number", flat=True).get(name="project")
+    return f"BT-{number:04d}"
+
+
+def _budget_for(change_request: ChangeRequest) -> Decimal:
+    """The approved budget is the build cost of the latest estimate, else of the current score's inputs."""
+    estimate = cost_estimate_latest(change_request=change_request)
+    if estimate is not None:
+        return (estimate.effort_days * estimate.day_rate).quantize(Decimal("0.01"))
+    return change_request.it_cost or Decimal("0")
+
+
+def project_add_demand(*, project: Project, change_request: ChangeRequest) -> Project:
+    """Attach an approved demand to a project: its budget and expected revenue join the project's."""
+    ProjectDemand.objects.create(project=project, change_request=change_request)
+    Project.objects.filter(pk=project.pk).update(
+        approved_budget=F("approved_budget") + _budget_for(change_request),
+        expected_revenue=F("expected_revenue")
+        + to_base_currency(change_request.revenue_at_stake, change_request.currency),
+        updated_at=timezone.now(),
+    )
+    if change_request.customer_id:
+        project.sponsors.add(change_request.customer_id)
+    project.refresh_from_db()
+    return project
+
+
+@transaction.atomic
+def change_request_approve(
+    *,
+    change_request: ChangeRequest,
+    decided_by: AbstractBaseUser,
+    rationale: str,
+    customer_message: str = "",
+    project: Project | None = None,
+) -> Project:
+    """Approve a demand and create its project (or add it to `project`) in the same transaction."""
+    decision_record(
+        change_request=change_request,
+        outcome=DecisionOutcome.APPROVED,
+        rationale=rationale,
+        customer_message=customer_message,
+        decided_by=decided_by,
+    )
+    if project is None:
+        project = Project(
+            code=project_code_next(),
+            name=change_request.title[:200],
+            owner=decided_by,
+            agenda=change_request.agenda,
+            target_date=change_request.desired_date,
+        )
+        project.full_clean(exclude=["code"])
+        project.save()
+    elif project.status in ("delivered", "cancelled"):
+        raise ApplicationError(f"{project.code} is {project.get_status_display().lower()}; choose an open project.")
+    return project_add_demand(project=project, change_request=change_request)
+
+
+@transaction.atomic
+def status_update_post(*, project: Project, author: AbstractBaseUser, health: str, note: str) -> StatusUpdate:
+    """A portfolio manager's dated note on a project; it sets the project's current health."""
+    update = StatusUpdate(project=project, author=author, health=health, note=note)
+    update.full_clean()
+    update.save()
+    Project.objects.filter(pk=project.pk).update(health=health, updated_at=timezone.now())
+    return update
+
+
+@transaction.atomic
+def milestone_add(*, project: Project, name: str, due_date: date) -> Milestone:
+    milestone = Milestone(project=project, name=name, due_date=due_date)
+    milestone.full_clean()
+    milestone.save()
+    Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+    return milestone
+
+
+@transaction.atomic
+def milestone_set_done(*, milestone: Milestone, done: bool) -> Milestone:
+    Milestone.objects.filter(pk=milestone.pk).update(done_date=timezone.localdate() if done else None)
+    Project.objects.filter(pk=milestone.project_id).update(updated_at=timezone.now())
+    milestone.refresh_from_db()
+    return milestone
+
+
+@transaction.atomic
+def project_update(*, project: Project, **fields: object) -> Project:
+    for name, value in fields.items():
+        setattr(project, name, value)
+    project.full_clean()
+    project.save()
+    return project

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from portfolio import views
+
+app_name = "portfolio"
+
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("approve/<str:reference>/", views.approve, name="approve"),
+    path("<str:code>/", views.project_detail, name="detail"),
+    path("<str:code>/updates/", views.post_status_update, name="post_update"),
+    path("<str:code>/milestones/", views.add_milestone, name="add_milestone"),
+    path("<str:code>/milestones/<int:pk>/", views.tick_milestone, name="tick_milestone"),
+    path("<str:code>/progress/", views.update_progress, name="update_progress"),
+]

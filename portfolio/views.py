@@ -1,0 +1,119 @@
+"""Portfolio pages, and the approval that turns a demand into a project."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.decorators import staff_permission_required
+from core.exceptions import ApplicationError
+from intake.models import ChangeRequest
+from portfolio import selectors, services
+from portfolio.filters import ProjectFilterSet
+from portfolio.forms import ApproveForm, MilestoneForm, ProjectProgressForm, StatusUpdateForm
+from portfolio.models import Milestone
+
+VIEW_PERM = "portfolio.view_project"
+MANAGE_PERM = "portfolio.change_project"
+
+
+@staff_permission_required(VIEW_PERM)
+def project_list(request: HttpRequest) -> HttpResponse:
+    filterset = ProjectFilterSet(request.GET or None, queryset=selectors.project_list())
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "portfolio/project_list.html", {"filter": filterset, "page": page})
+
+
+def _project_or_404(code: str):  # type: ignore[no-untyped-def]
+    project = selectors.project_by_code(code=code)
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+@staff_permission_required(VIEW_PERM)
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project_or_404(code)
+    context = {
+        "project": project,
+        "can_manage": request.user.has_perm(MANAGE_PERM),
+        "update_form": StatusUpdateForm(initial={"health": project.health}),
+        "milestone_form": MilestoneForm(),
+        "progress_form": ProjectProgressForm(instance=project),
+    }
+    return render(request, "portfolio/project_detail.html", context)
+
+
+@require_POST
+@staff_permission_required("triage.decide_changerequest")
+def approve(request: HttpRequest, reference: str) -> HttpResponse:
+    """The approve button of triage's demand page: decision and project in one transaction."""
+    demand = get_object_or_404(ChangeRequest.objects.select_related("customer"), reference=reference)
+    form = ApproveForm(request.POST, prefix="approve")
+    if not form.is_valid():
+        messages.error(request, "Nothing was decided: write the rationale for the approval.")
+        return redirect("triage:detail", reference=reference)
+    try:
+        project = services.change_request_approve(
+            change_request=demand,
+            decided_by=request.user,
+            rationale=form.cleaned_data["rationale"],
+            customer_message=form.cleaned_data["customer_message"],
+            project=form.cleaned_data["project"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("triage:detail", reference=reference)
+    messages.success(request, f"{demand.reference} approved and delivered by {project.code}.")
+    return redirect("portfolio:detail", code=project.code)
+
+
+@require_POST
+@staff_permission_required(MANAGE_PERM)
+def post_status_update(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project_or_404(code)
+    form = StatusUpdateForm(request.POST)
+    if form.is_valid():
+        services.status_update_post(project=project, author=request.user, **form.cleaned_data)
+        messages.success(request, "Status update posted.")
+    else:
+        messages.error(request, "Write a note and choose the health.")
+    return redirect("portfolio:detail", code=code)
+
+
+@require_POST
+@staff_permission_required(MANAGE_PERM)
+def add_milestone(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project_or_404(code)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        services.milestone_add(project=project, **form.cleaned_data)
+        messages.success(request, "Milestone added.")
+    else:
+        messages.error(request, "A milestone needs a name and a due date.")
+    return redirect("portfolio:detail", code=code)
+
+
+@require_POST
+@staff_permission_required(MANAGE_PERM)
+def tick_milestone(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    milestone = get_object_or_404(Milestone, pk=pk, project__code=code)
+    services.milestone_set_done(milestone=milestone, done=request.POST.get("done") == "1")
+    return redirect("portfolio:detail", code=code)
+
+
+@require_POST
+@staff_permission_required(MANAGE_PERM)
+def update_progress(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project_or_404(code)
+    form = ProjectProgressForm(request.POST, instance=project)
+    if form.is_valid():
+        try:
+            services.project_update(project=project, **form.cleaned_data)
+            messages.success(request, "Project updated.")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, "Not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect("portfolio:detail", code=code)

@@ -1,0 +1,101 @@
+"""Shared fixtures: role users, API clients, and a real Celery worker on the real broker."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from core.choices import TokenScope
+from core.services import api_token_create
+from tests.factories import UserFactory
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if "worker" in item.keywords and not settings.TEST_BROKER_URL:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (set CELERY_BROKER_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):  # type: ignore[no-untyped-def]
+    """Transactional tests flush the database afterwards; put back what the data migrations made."""
+    transactional = {"transactional_db", "live_server", "celery_worker"} & set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if transactional or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        from portfolio.roles import roles_ensure
+        from triage.services import scoring_model_ensure_default
+
+        roles_ensure()
+        scoring_model_ensure_default()
+
+
+@pytest.fixture
+def cio(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="cio", first_name="Carla", last_name="Ionescu", role="CIO")
+
+
+@pytest.fixture
+def analyst(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="analyst", role="Analyst")
+
+
+@pytest.fixture
+def portfolio_manager(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="pm", role="Portfolio manager")
+
+
+@pytest.fixture
+def read_token(cio):  # type: ignore[no-untyped-def]
+    _token, key = api_token_create(user=cio, name="test read", scope=TokenScope.READ)
+    return key
+
+
+@pytest.fixture
+def write_token(cio):  # type: ignore[no-untyped-def]
+    _token, key = api_token_create(user=cio, name="test write", scope=TokenScope.READ_WRITE)
+    return key
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def reader_client(read_token) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {read_token}")
+    return client
+
+
+@pytest.fixture
+def writer_client(write_token) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {write_token}")
+    return client
+
+
+@pytest.fixture
+def celery_worker(transactional_db):  # type: ignore[no-untyped-def]
+    """A real Celery worker (in a thread) consuming from the real Redis broker; eager mode off.
+
+    Tests using it need committed data (`transactional_db`), as a worker in another process would.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    assert app.conf.broker_url == settings.TEST_BROKER_URL
+    app.conf.task_always_eager = False
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
+        connection.close()

@@ -1,0 +1,113 @@
+"""factory_boy factories; demands are filed through the real service so they look like real ones."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from intake.choices import ChangeRequestKind, CustomerTier
+from intake.models import ChangeRequest, Customer, CustomerDomain, Product
+from intake.services import Submission, change_request_submit
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+        self.save()
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    tier = CustomerTier.KEY
+    annual_recurring_revenue = Decimal("500000")
+    domain = factory.RelatedFactory(
+        "tests.factories.CustomerDomainFactory",
+        factory_related_name="customer",
+        domain=factory.LazyAttribute(lambda d: f"{d.factory_parent.name.lower().replace(' ', '-')}.example"),
+    )
+
+
+class CustomerDomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerDomain
+
+    customer = factory.SubFactory(CustomerFactory, domain=None)
+    domain = factory.Sequence(lambda n: f"domain{n}.example")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    default_day_rate = Decimal("1000")
+    default_effort_days = Decimal("20")
+    default_yearly_run_cost = Decimal("5000")
+
+
+def submission(**overrides) -> Submission:  # type: ignore[no-untyped-def]
+    """A valid filing; override any field."""
+    fields = {
+        "title": "Export invoices to SAP",
+        "description": "Every night, export all invoices of the day to our SAP system as IDocs.",
+        "contact_name": "Maria Rossi",
+        "contact_email": "maria@unknown-org.example",
+        "kind": ChangeRequestKind.INTEGRATION,
+        "revenue_at_stake": Decimal("100000"),
+    }
+    fields.update(overrides)
+    if "product" not in fields:
+        fields["product"] = ProductFactory()
+    return Submission(**fields)
+
+
+def file_demand(**overrides) -> ChangeRequest:  # type: ignore[no-untyped-def]
+    """File a demand through `change_request_submit`, as the form does; returns it fresh from the database."""
+    demand, _token, _created = change_request_submit(submission=submission(**overrides))
+    demand.refresh_from_db()
+    return demand
+
+
+def file_demand_with_token(**overrides) -> tuple[ChangeRequest, str]:  # type: ignore[no-untyped-def]
+    demand, token, _created = change_request_submit(submission=submission(**overrides))
+    demand.refresh_from_db()
+    return demand, token
+
+
+def form_data(product: Product, **overrides) -> dict:  # type: ignore[no-untyped-def]
+    """A valid POST of the public form, with a fresh signed form token."""
+    from intake.forms import form_token_new
+
+    data = {
+        "form_token": form_token_new(),
+        "contact_name": "Maria Rossi",
+        "contact_email": "maria@unknown-org.example",
+        "organization_name": "Unknown Org",
+        "product": str(product.pk),
+        "kind": ChangeRequestKind.INTEGRATION,
+        "title": "Export invoices to SAP every night",
+        "description": "Every night, export all invoices of the day to our SAP system as IDocs.",
+        "business_justification": "Our renewal depends on it.",
+        "revenue_at_stake": "250000",
+        "currency": "EUR",
+        "desired_date": "",
+        "agenda": "bt",
+    }
+    data.update(overrides)
+    return data

@@ -1,0 +1,183 @@
+"""The v1 arithmetic of DESIGN.md, checked against hand-computed cases and by property tests."""
+
+from dataclasses import replace
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from triage import scoring
+
+V1 = scoring.ScoringWeights()
+
+
+def inputs(**overrides) -> scoring.ScoringInputs:  # type: ignore[no-untyped-def]
+    fields = {
+        "value": Decimal("100000"),
+        "effort_days": Decimal("20"),
+        "day_rate": Decimal("1000"),
+        "yearly_run_cost": Decimal("5000"),
+        "customers_asking": 1,
+        "days_until_desired": 30,
+        "customer_tier": "key",
+        "shares_ip": False,
+        "exclusive": False,
+        "security": False,
+        "provisional": True,
+    }
+    fields.update(overrides)
+    return scoring.ScoringInputs(**fields)
+
+
+def points(result: scoring.ScoreResult) -> dict[str, Decimal]:
+    return {component.key: component.points for component in result.components}
+
+
+def test_key_customer_due_in_a_month_with_security_penalty_scores_52_08():
+    # IT cost C = 20 days × 1,000 + 5,000/year × 3 years = 35,000; V = 100,000.
+    # ROI = (100,000 − 35,000) / 35,000 = 1.857; logistic(1.857 − 1) = 0.70206 → 40 × 0.70206 = 28.08.
+    # revenue: (log10(100,000) − 3) / 4 = 0.5 → 10.00. breadth: 1 − 1/1 = 0 → 0.00.
+    # urgency: 30 days → 1 → 10.00. strategic: key 0.6 × 15 = 9.00. security −5.
+    result = scoring.score(inputs(security=True), V1)
+    assert result.it_cost == Decimal("35000.00")
+    assert points(result) == {
+        "roi": Decimal("28.08"),
+        "revenue": Decimal("10.00"),
+        "breadth": Decimal("0.00"),
+        "urgency": Decimal("10.00"),
+        "strategic": Decimal("9.00"),
+        "penalty_security": Decimal("-5.00"),
+    }
+    assert result.total == Decimal("52.08")
+    assert result.band == scoring.BAND_REVIEW
+
+
+def test_strategic_demand_shared_by_three_customers_is_fast_tracked_at_86_85():
+    # C = 200 × 1,200 + 20,000 × 3 = 300,000; V = 2,500,000; ROI = 7.333 → logistic(6.333) = 0.99823 → 39.93.
+    # revenue: (log10(2.5e6) − 3) / 4 = 0.84949 → 16.99. breadth: 1 − 1/3 → 10.00.
+    # urgency: (365 − 200) / 335 = 0.49254 → 4.93. strategic: 1 × 15 = 15.00.
+    result = scoring.score(
+        inputs(
+            value=Decimal("2500000"),
+            effort_days=Decimal("200"),
+            day_rate=Decimal("1200"),
+            yearly_run_cost=Decimal("20000"),
+            customers_asking=3,
+            days_until_desired=200,
+            customer_tier="strategic",
+        ),
+        V1,
+    )
+    assert points(result) == {
+        "roi": Decimal("39.93"),
+        "revenue": Decimal("16.99"),
+        "breadth": Decimal("10.00"),
+        "urgency": Decimal("4.93"),
+        "strategic": Decimal("15.00"),
+    }
+    assert result.total == Decimal("86.85")
+    assert result.band == scoring.BAND_FAST_TRACK
+
+
+def test_worthless_fork_sharing_ip_is_clamped_to_zero_with_an_explicit_adjustment():
+    # C = 10 × 800 + 1,000 × 3 = 11,000; V = 0; ROI = −1 → logistic(−2) = 0.11920 → 4.77.
+    # No revenue, one customer, no date, no customer matched: 0 each. Penalties −15 (IP) −10 (exclusive).
+    # Sum −20.23, kept at 0 by an adjustment of +20.23 so the bars still add up to the total.
+    result = scoring.score(
+        inputs(
+            value=Decimal("0"),
+            effort_days=Decimal("10"),
+            day_rate=Decimal("800"),
+            yearly_run_cost=Decimal("1000"),
+            days_until_desired=None,
+            customer_tier=None,
+            shares_ip=True,
+            exclusive=True,
+        ),
+        V1,
+    )
+    assert points(result) == {
+        "roi": Decimal("4.77"),
+        "revenue": Decimal("0.00"),
+        "breadth": Decimal("0.00"),
+        "urgency": Decimal("0.00"),
+        "strategic": Decimal("0.00"),
+        "penalty_ip": Decimal("-15.00"),
+        "penalty_exclusive": Decimal("-10.00"),
+        "adjustment": Decimal("20.23"),
+    }
+    assert result.total == Decimal("0.00")
+    assert result.band == scoring.BAND_DECLINE
+
+
+def test_urgency_is_linear_between_thirty_days_and_a_year():
+    assert scoring.urgency_normalized(30, V1) == 1.0
+    assert scoring.urgency_normalized(-5, V1) == 1.0  # overdue is as urgent as it gets
+    assert scoring.urgency_normalized(365, V1) == 0.0
+    assert scoring.urgency_normalized(None, V1) == 0.0
+    assert scoring.urgency_normalized(197, V1) == (365 - 197) / 335
+
+
+def test_revenue_is_clamped_outside_the_log_scale():
+    assert scoring.revenue_normalized(Decimal("500"), V1) == 0.0
+    assert scoring.revenue_normalized(Decimal("50000000"), V1) == 1.0
+
+
+def test_a_demand_costing_nothing_gets_the_full_return_weight():
+    result = scoring.score(inputs(effort_days=Decimal("0"), yearly_run_cost=Decimal("0")), V1)
+    assert points(result)["roi"] == Decimal("40.00")
+
+
+def test_thresholds_come_from_the_model():
+    stricter = replace(V1, fast_track_threshold=Decimal("90"), review_threshold=Decimal("60"))
+    result = scoring.score(inputs(security=True), stricter)  # 52.08, as above
+    assert result.band == scoring.BAND_DECLINE
+
+
+def test_inputs_digest_changes_with_any_input_and_only_then():
+    assert inputs().digest() == inputs().digest()
+    assert inputs().digest() != inputs(effort_days=Decimal("21")).digest()
+
+
+# --- Properties ---------------------------------------------------------------------------------------
+
+money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
+days = st.decimals(min_value=Decimal("0.5"), max_value=10_000, places=1, allow_nan=False, allow_infinity=False)
+any_inputs = st.builds(
+    scoring.ScoringInputs,
+    value=money,
+    effort_days=days,
+    day_rate=st.decimals(min_value=0, max_value=5_000, places=2, allow_nan=False, allow_infinity=False),
+    yearly_run_cost=money,
+    customers_asking=st.integers(min_value=1, max_value=500),
+    days_until_desired=st.one_of(st.none(), st.integers(min_value=-400, max_value=4_000)),
+    customer_tier=st.sampled_from([None, "strategic", "key", "standard"]),
+    shares_ip=st.booleans(),
+    exclusive=st.booleans(),
+    security=st.booleans(),
+    provisional=st.booleans(),
+)
+
+
+@given(any_inputs)
+def test_score_is_always_between_0_and_100(case):
+    assert Decimal("0") <= scoring.score(case, V1).total <= Decimal("100")
+
+
+@given(any_inputs)
+def test_components_sum_to_the_total_exactly(case):
+    result = scoring.score(case, V1)
+    assert sum(component.points for component in result.components) == result.total
+
+
+@given(any_inputs, money)
+def test_more_revenue_at_stake_never_lowers_the_score(case, extra):
+    assert scoring.score(replace(case, value=case.value + extra), V1).total >= scoring.score(case, V1).total
+
+
+@given(any_inputs, days, money)
+def test_more_it_cost_never_raises_the_score(case, extra_days, extra_run_cost):
+    costlier = replace(
+        case, effort_days=case.effort_days + extra_days, yearly_run_cost=case.yearly_run_cost + extra_run_cost
+    )
+    assert scoring.score(costlier, V1).total <= scoring.score(case, V1).total

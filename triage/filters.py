@@ -1,0 +1,45 @@
+import django_filters
+from django.db.models import Q, QuerySet
+
+from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
+from intake.models import ChangeRequest, Customer, Product
+
+
+class ChangeRequestFilterSet(django_filters.FilterSet):
+    """The queue's filters, in the URL so a view can be bookmarked; shared by the page, CSV and API."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=ChangeRequestStatus.choices)
+    band = django_filters.MultipleChoiceFilter(field_name="score_band", choices=ScoreBand.choices)
+    product = django_filters.ModelChoiceFilter(queryset=Product.objects.order_by("name"))
+    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.order_by("name"))
+    kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
+    agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
+    filed_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Filed from")
+    filed_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Filed until")
+    sort = django_filters.OrderingFilter(
+        fields=(
+            ("score", "score"),
+            ("created_at", "age"),
+            ("reference", "reference"),
+            ("title", "title"),
+            ("revenue_at_stake", "revenue"),
+            ("it_cost", "it_cost"),
+            ("status", "status"),
+            ("kind", "kind"),
+            ("agenda", "agenda"),
+            ("customer__name", "customer"),
+            ("product__name", "product"),
+        ),
+        label="Sort",
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
+        value = value.strip()[:200]
+        if not value:
+            return queryset
+        return queryset.filter(Q(reference__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value))

@@ -1,0 +1,176 @@
+"""Triage: what IT thinks a demand costs, how it is scored, and what the CIO decided."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.models import BaseModel
+from intake.models import ChangeRequest
+from triage import scoring
+from triage.choices import Confidence, DecisionOutcome, RescoreJobStatus, ScoreBand
+
+_money = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+_weight = {
+    "max_digits": 6,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+}
+_share = {
+    "max_digits": 4,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+}
+
+
+class ScoringModel(BaseModel):
+    """A versioned set of weights and thresholds; exactly one is active, and a used one is never edited."""
+
+    version = models.PositiveIntegerField(unique=True)
+    is_active = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True, help_text="What changed and why.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    weight_roi = models.DecimalField("return on IT cost weight", default=Decimal("40"), **_weight)
+    weight_revenue = models.DecimalField("revenue weight", default=Decimal("20"), **_weight)
+    weight_breadth = models.DecimalField("breadth weight", default=Decimal("15"), **_weight)
+    weight_urgency = models.DecimalField("urgency weight", default=Decimal("10"), **_weight)
+    weight_strategic = models.DecimalField("strategic fit weight", default=Decimal("15"), **_weight)
+    penalty_shares_ip = models.DecimalField("penalty: IP shared", default=Decimal("15"), **_weight)
+    penalty_exclusive = models.DecimalField("penalty: exclusive fork", default=Decimal("10"), **_weight)
+    penalty_security = models.DecimalField("penalty: security/personal data", default=Decimal("5"), **_weight)
+    roi_midpoint = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1.0"))
+    roi_steepness = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("1.0"), validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    revenue_floor = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("1000"), validators=[MinValueValidator(Decimal("1"))]
+    )
+    revenue_ceiling = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("10000000"), validators=[MinValueValidator(Decimal("2"))]
+    )
+    urgency_full_days = models.PositiveIntegerField(default=30)
+    urgency_zero_days = models.PositiveIntegerField(default=365)
+    horizon_years = models.DecimalField(
+        max_digits=4, decimal_places=1, default=Decimal("3"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    tier_strategic = models.DecimalField(default=Decimal("1"), **_share)
+    tier_key = models.DecimalField(default=Decimal("0.6"), **_share)
+    tier_standard = models.DecimalField(default=Decimal("0.3"), **_share)
+    fast_track_threshold = models.DecimalField(default=Decimal("70"), **_weight)
+    review_threshold = models.DecimalField(default=Decimal("40"), **_weight)
+
+    WEIGHT_FIELDS = tuple(field for field in scoring.ScoringWeights.__dataclass_fields__)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_scoring_model"),
+            models.CheckConstraint(
+                condition=Q(revenue_ceiling__gt=models.F("revenue_floor")), name="scoring_revenue_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(urgency_zero_days__gt=models.F("urgency_full_days")), name="scoring_urgency_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(fast_track_threshold__gte=models.F("review_threshold")), name="scoring_band_order"
+            ),
+        ]
+        permissions = [("activate_scoringmodel", "Can change the active scoring model")]
+
+    def __str__(self) -> str:
+        return f"v{self.version}{' (active)' if self.is_active else ''}"
+
+    def weights(self) -> scoring.ScoringWeights:
+        return scoring.ScoringWeights(**{name: getattr(self, name) for name in self.WEIGHT_FIELDS})
+
+
+class CostEstimate(BaseModel):
+    """An analyst's estimate of what a demand costs IT to build and run; the latest one counts."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="cost_estimates")
+    effort_days = models.DecimalField(max_digits=8, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))])
+    day_rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    yearly_run_cost = models.DecimalField(**_money)
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
+    note = models.TextField(blank=True, max_length=5_000)
+    estimated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["change_request", "-created_at"], name="estimate_cr_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.effort_days} days for {self.change_request_id}"
+
+
+class Assessment(models.Model):
+    """One computation of a demand's score: the model version, the inputs it used and each component's points."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="assessments")
+    scoring_model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="assessments")
+    total = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+    )
+    band = models.CharField(max_length=20, choices=ScoreBand.choices)
+    is_provisional = models.BooleanField()
+    it_cost = models.DecimalField(max_digits=16, decimal_places=2)
+    components = models.JSONField()
+    inputs = models.JSONField()
+    inputs_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change_request", "scoring_model", "inputs_hash"], name="assessment_once_per_inputs"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0) & Q(total__lte=100), name="assessment_total_in_range"),
+        ]
+        indexes = [models.Index(fields=["change_request", "-created_at"], name="assessment_cr_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.total} for {self.change_request_id} (model {self.scoring_model_id})"
+
+
+class Decision(models.Model):
+    """The CIO's decision on a demand, with the rationale and what the customer is told."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=20, choices=DecisionOutcome.choices)
+    rationale = models.TextField(max_length=5_000)
+    customer_message = models.TextField(blank=True, max_length=5_000)
+    defer_until = models.DateField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("decide_changerequest", "Can approve, reject or defer demands"),
+            ("request_information", "Can ask a customer for more information"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.change_request_id}"
+
+
+class RescoreJob(BaseModel):
+    """Rescoring every open demand after a model change: progress the CIO's page reads."""
+
+    scoring_model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="rescore_jobs")
+    status = models.CharField(max_length=10, choices=RescoreJobStatus.choices, default=RescoreJobStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"rescore v{self.scoring_model_id}: {self.done}/{self.total}"

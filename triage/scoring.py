@@ -1,0 +1,248 @@
+"""The scoring arithmetic of DESIGN.md, pure: frozen inputs and weights in, every component's points out.
+
+No ORM and no I/O, so it is tested by hand-computed cases and property tests, and the demand page can
+print exactly what it did. Each component is normalized to 0..1 and multiplied by its weight; points
+are rounded to cents and the total is their exact sum, clamped to 0..100 by an explicit adjustment
+line, so a bar or waterfall chart of the components always adds up to the score shown.
+"""
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+BAND_FAST_TRACK, BAND_REVIEW, BAND_DECLINE = "fast_track", "review", "decline"
+TIER_LABELS = {"strategic": "strategic", "key": "key", "standard": "standard", None: "no customer matched"}
+
+
+@dataclass(frozen=True)
+class ScoringWeights:
+    """A scoring model's parameters; the defaults are model v1 from DESIGN.md."""
+
+    weight_roi: Decimal = Decimal("40")
+    weight_revenue: Decimal = Decimal("20")
+    weight_breadth: Decimal = Decimal("15")
+    weight_urgency: Decimal = Decimal("10")
+    weight_strategic: Decimal = Decimal("15")
+    penalty_shares_ip: Decimal = Decimal("15")
+    penalty_exclusive: Decimal = Decimal("10")
+    penalty_security: Decimal = Decimal("5")
+    roi_midpoint: Decimal = Decimal("1.0")
+    roi_steepness: Decimal = Decimal("1.0")
+    revenue_floor: Decimal = Decimal("1000")
+    revenue_ceiling: Decimal = Decimal("10000000")
+    urgency_full_days: int = 30
+    urgency_zero_days: int = 365
+    horizon_years: Decimal = Decimal("3")
+    tier_strategic: Decimal = Decimal("1")
+    tier_key: Decimal = Decimal("0.6")
+    tier_standard: Decimal = Decimal("0.3")
+    fast_track_threshold: Decimal = Decimal("70")
+    review_threshold: Decimal = Decimal("40")
+
+
+@dataclass(frozen=True)
+class ScoringInputs:
+    """What one demand's score is computed from, in the base currency."""
+
+    value: Decimal  # revenue at stake of the demand and its linked similar demands
+    effort_days: Decimal
+    day_rate: Decimal
+    yearly_run_cost: Decimal
+    customers_asking: int
+    days_until_desired: int | None
+    customer_tier: str | None
+    shares_ip: bool
+    exclusive: bool
+    security: bool
+    provisional: bool  # product defaults stand in for an analyst's estimate
+
+    def as_json(self) -> dict:
+        return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()}
+
+    def digest(self) -> str:
+        """A stable hash of the inputs: same inputs and model version means the same assessment."""
+        return hashlib.sha256(json.dumps(self.as_json(), sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str
+    label: str
+    points: Decimal
+    normalized: float | None
+    weight: Decimal | None
+    explanation: str
+
+    def as_json(self) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "points": str(self.points),
+            "normalized": self.normalized,
+            "weight": None if self.weight is None else str(self.weight),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    total: Decimal
+    band: str
+    components: tuple[Component, ...]
+    it_cost: Decimal
+    roi: float
+
+    def components_json(self) -> list[dict]:
+        return [component.as_json() for component in self.components]
+
+
+def it_cost_total(inputs: ScoringInputs, weights: ScoringWeights) -> Decimal:
+    """Build cost plus run cost over the model's horizon."""
+    return (inputs.effort_days * inputs.day_rate + inputs.yearly_run_cost * weights.horizon_years).quantize(CENT)
+
+
+def _points(weight: Decimal, normalized: float) -> Decimal:
+    return (weight * Decimal(repr(normalized))).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _logistic(x: float, midpoint: float, steepness: float) -> float:
+    exponent = max(-700.0, min(700.0, -steepness * (x - midpoint)))
+    return 1.0 / (1.0 + math.exp(exponent))
+
+
+def roi_normalized(value: Decimal, it_cost: Decimal, weights: ScoringWeights) -> tuple[float, float]:
+    """(ROI, its logistic). A demand that costs nothing has an unbounded ROI: it scores the full weight."""
+    if it_cost <= 0:
+        return math.inf, 1.0
+    roi = float((value - it_cost) / it_cost)
+    return roi, _logistic(roi, float(weights.roi_midpoint), float(weights.roi_steepness))
+
+
+def revenue_normalized(value: Decimal, weights: ScoringWeights) -> float:
+    """log10(V) placed between log10(floor) and log10(ceiling), clamped to 0..1."""
+    if value <= 0:
+        return 0.0
+    low, high = math.log10(weights.revenue_floor), math.log10(weights.revenue_ceiling)
+    return min(1.0, max(0.0, (math.log10(value) - low) / (high - low)))
+
+
+def breadth_normalized(customers_asking: int) -> float:
+    return 1.0 - 1.0 / max(1, customers_asking)
+
+
+def urgency_normalized(days_until_desired: int | None, weights: ScoringWeights) -> float:
+    """1 when due within `urgency_full_days`, 0 from `urgency_zero_days` on (or with no date), linear between."""
+    if days_until_desired is None:
+        return 0.0
+    full, zero = weights.urgency_full_days, weights.urgency_zero_days
+    if days_until_desired <= full:
+        return 1.0
+    if days_until_desired >= zero:
+        return 0.0
+    return (zero - days_until_desired) / (zero - full)
+
+
+def strategic_normalized(tier: str | None, weights: ScoringWeights) -> float:
+    return float(
+        {"strategic": weights.tier_strategic, "key": weights.tier_key, "standard": weights.tier_standard}.get(
+            tier or "", Decimal("0")
+        )
+    )
+
+
+def band_for(total: Decimal, weights: ScoringWeights) -> str:
+    if total >= weights.fast_track_threshold:
+        return BAND_FAST_TRACK
+    if total >= weights.review_threshold:
+        return BAND_REVIEW
+    return BAND_DECLINE
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.0f}"
+
+
+def score(inputs: ScoringInputs, weights: ScoringWeights) -> ScoreResult:
+    """Every component's points and the total, with a sentence per component saying where it came from."""
+    it_cost = it_cost_total(inputs, weights)
+    roi, roi_norm = roi_normalized(inputs.value, it_cost, weights)
+    revenue_norm = revenue_normalized(inputs.value, weights)
+    breadth_norm = breadth_normalized(inputs.customers_asking)
+    urgency_norm = urgency_normalized(inputs.days_until_desired, weights)
+    strategic_norm = strategic_normalized(inputs.customer_tier, weights)
+    roi_text = "unbounded" if math.isinf(roi) else f"{roi:.2f}"
+    due = "no desired date" if inputs.days_until_desired is None else f"{inputs.days_until_desired} days until the date"
+
+    components = [
+        Component(
+            "roi",
+            "Return on IT cost",
+            _points(weights.weight_roi, roi_norm),
+            roi_norm,
+            weights.weight_roi,
+            f"value {_money(inputs.value)} against IT cost {_money(it_cost)} "
+            f"({_money(inputs.effort_days)} days × {_money(inputs.day_rate)} + "
+            f"{_money(inputs.yearly_run_cost)}/year × {weights.horizon_years} years): ROI {roi_text}",
+        ),
+        Component(
+            "revenue",
+            "Revenue at stake",
+            _points(weights.weight_revenue, revenue_norm),
+            revenue_norm,
+            weights.weight_revenue,
+            f"{_money(inputs.value)} on a log scale from "
+            f"{_money(weights.revenue_floor)} to {_money(weights.revenue_ceiling)}",
+        ),
+        Component(
+            "breadth",
+            "Breadth of demand",
+            _points(weights.weight_breadth, breadth_norm),
+            breadth_norm,
+            weights.weight_breadth,
+            f"{inputs.customers_asking} customer(s) asking",
+        ),
+        Component(
+            "urgency",
+            "Urgency",
+            _points(weights.weight_urgency, urgency_norm),
+            urgency_norm,
+            weights.weight_urgency,
+            due,
+        ),
+        Component(
+            "strategic",
+            "Strategic fit",
+            _points(weights.weight_strategic, strategic_norm),
+            strategic_norm,
+            weights.weight_strategic,
+            f"customer tier: {TIER_LABELS.get(inputs.customer_tier, 'unknown')}",
+        ),
+    ]
+    penalties = (
+        ("penalty_ip", "Source or IP shared with a third party", inputs.shares_ip, weights.penalty_shares_ip),
+        ("penalty_exclusive", "Exclusive to one customer", inputs.exclusive, weights.penalty_exclusive),
+        ("penalty_security", "Touches security or personal data", inputs.security, weights.penalty_security),
+    )
+    for key, label, applies, penalty in penalties:
+        if applies:
+            components.append(Component(key, label, -penalty.quantize(CENT), None, None, "declared by the customer"))
+
+    raw_total = sum((component.points for component in components), Decimal("0"))
+    total = min(Decimal("100"), max(Decimal("0"), raw_total)).quantize(CENT)
+    if total != raw_total:
+        components.append(
+            Component(
+                "adjustment",
+                "Kept within 0–100",
+                total - raw_total,
+                None,
+                None,
+                f"the components add up to {raw_total}",
+            )
+        )
+    return ScoreResult(
+        total=total, band=band_for(total, weights), components=tuple(components), it_cost=it_cost, roi=roi
+    )

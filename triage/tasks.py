@@ -1,0 +1,31 @@
+"""Thin Celery tasks: load by id, call a service."""
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from core.enqueue import enqueue_now
+from triage import selectors, services
+
+
+@shared_task(
+    name="triage.score_change_request",
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=6,
+)
+def score_change_request(change_request_id: int) -> str | None:
+    """Score one demand with the active model (idempotent: the same inputs store one assessment)."""
+    assessment = services.assessment_compute(change_request_id=change_request_id)
+    return None if assessment is None else str(assessment.total)
+
+
+@shared_task(name="triage.sweep_unscored", acks_late=True)
+def sweep_unscored() -> int:
+    """Re-enqueue demands that were never scored; the safety net for a broker that was down."""
+    ids = selectors.change_request_ids_unscored()
+    for change_request_id in ids:
+        enqueue_now("triage.score_change_request", change_request_id)
+    return len(ids)

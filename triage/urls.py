@@ -1,0 +1,15 @@
+from django.urls import path
+
+from triage import views
+
+app_name = "triage"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<str:reference>/", views.detail, name="detail"),
+    path("<str:reference>/estimate/", views.estimate, name="estimate"),
+    path("<str:reference>/decide/<str:outcome>/", views.decide, name="decide"),
+    path("<str:reference>/ask/", views.ask_information, name="ask"),
+    path("<str:reference>/customer/", views.assign_customer, name="assign_customer"),
+    path("<str:reference>/similar/<int:pk>/", views.link_similar, name="link_similar"),
+]

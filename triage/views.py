@@ -1,0 +1,152 @@
+"""Staff pages of triage: the ranked queue and a demand's page with its actions."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.decorators import staff_permission_required
+from core.exceptions import ApplicationError
+from intake.models import SimilarDemand
+from intake.selectors import status_event_timeline
+from triage import selectors, services
+from triage.choices import DecisionOutcome
+from triage.filters import ChangeRequestFilterSet
+from triage.forms import AskInformationForm, AssignCustomerForm, CostEstimateForm, DecisionForm, DeferForm, RejectForm
+
+VIEW_PERM = "triage.view_assessment"
+DECIDE_PERM = "triage.decide_changerequest"
+
+
+@staff_permission_required(VIEW_PERM)
+def queue(request: HttpRequest) -> HttpResponse:
+    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "triage/queue.html", {"filter": filterset, "page": page, "query": query.urlencode()})
+
+
+def _demand_or_404(reference: str):  # type: ignore[no-untyped-def]
+    demand = selectors.change_request_detail(reference=reference)
+    if demand is None:
+        raise Http404("No such demand.")
+    return demand
+
+
+@staff_permission_required(VIEW_PERM)
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    demand = _demand_or_404(reference)
+    history = list(selectors.assessment_history(change_request=demand))
+    context = {
+        "demand": demand,
+        "assessment": history[0] if history else None,
+        "history": history,
+        "timeline": status_event_timeline(change_request=demand, customer_view=False),
+        "similar": selectors.similar_demand_list(change_request=demand),
+        "decision": selectors.decision_latest(change_request=demand),
+        "estimate_form": CostEstimateForm(initial={"day_rate": demand.product.default_day_rate}),
+        "approve_form": DecisionForm(prefix="approve"),
+        "reject_form": RejectForm(prefix="reject"),
+        "defer_form": DeferForm(prefix="defer"),
+        "ask_form": AskInformationForm(),
+        "assign_form": AssignCustomerForm(),
+        "can_decide": request.user.has_perm(DECIDE_PERM),
+    }
+    return render(request, "triage/detail.html", context)
+
+
+def _back(reference: str) -> HttpResponse:
+    return redirect("triage:detail", reference=reference)
+
+
+@require_POST
+@staff_permission_required("triage.add_costestimate")
+def estimate(request: HttpRequest, reference: str) -> HttpResponse:
+    demand = _demand_or_404(reference)
+    form = CostEstimateForm(request.POST)
+    if form.is_valid():
+        services.cost_estimate_create(change_request=demand, estimated_by=request.user, **form.cleaned_data)
+        messages.success(request, "Estimate saved; the demand is being rescored.")
+    else:
+        messages.error(
+            request,
+            "The estimate was not saved: "
+            + "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()),
+        )
+    return _back(reference)
+
+
+@require_POST
+@staff_permission_required(DECIDE_PERM)
+def decide(request: HttpRequest, reference: str, outcome: str) -> HttpResponse:
+    """Reject or defer (approval goes through the portfolio, which creates the project)."""
+    demand = _demand_or_404(reference)
+    form_class = {DecisionOutcome.REJECTED: RejectForm, DecisionOutcome.DEFERRED: DeferForm}.get(outcome)
+    if form_class is None:
+        raise Http404("Unknown decision.")
+    form = form_class(request.POST, prefix="reject" if outcome == DecisionOutcome.REJECTED else "defer")
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Nothing was decided: "
+            + "; ".join(
+                f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()
+            ),
+        )
+        return _back(reference)
+    try:
+        services.decision_record(change_request=demand, outcome=outcome, decided_by=request.user, **form.cleaned_data)
+        messages.success(request, f"{demand.reference}: {DecisionOutcome(outcome).label.lower()} recorded.")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return _back(reference)
+
+
+@require_POST
+@staff_permission_required("triage.request_information")
+def ask_information(request: HttpRequest, reference: str) -> HttpResponse:
+    demand = _demand_or_404(reference)
+    form = AskInformationForm(request.POST)
+    try:
+        if form.is_valid():
+            services.change_request_ask_information(
+                change_request=demand, question=form.cleaned_data["question"], asked_by=request.user
+            )
+            messages.success(request, "Question sent to the customer.")
+        else:
+            messages.error(request, "Write the question for the customer.")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return _back(reference)
+
+
+@require_POST
+@staff_permission_required("intake.change_changerequest")
+def assign_customer(request: HttpRequest, reference: str) -> HttpResponse:
+    demand = _demand_or_404(reference)
+    form = AssignCustomerForm(request.POST)
+    if form.is_valid():
+        services.change_request_assign_customer(
+            change_request=demand, customer=form.cleaned_data["customer"], assigned_by=request.user
+        )
+        messages.success(request, "Customer assigned; the demand is being rescored.")
+    return _back(reference)
+
+
+@require_POST
+@staff_permission_required("intake.change_similardemand")
+def link_similar(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    demand = _demand_or_404(reference)
+    candidate = get_object_or_404(
+        SimilarDemand.objects.select_related("change_request", "similar_to"),
+        pk=pk,
+    )
+    if demand.pk not in (candidate.change_request_id, candidate.similar_to_id):
+        raise Http404("Not a similar demand of this one.")
+    services.similar_demand_set_link(
+        similar_demand=candidate, is_linked=request.POST.get("link") == "1", linked_by=request.user
+    )
+    messages.success(request, "Link updated; both demands are being rescored.")
+    return _back(reference)
