@@ -1,17 +1,24 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from triage.models import Assessment, CostEstimate, Decision, RescoreJob, ScoringModel
+from triage.services import scoring_model_create_version
 
 
 @admin.register(ScoringModel)
 class ScoringModelAdmin(admin.ModelAdmin):
-    list_display = ("version", "is_active", "note", "created_by", "created_at")
+    """Saving here, as on the scoring-model page, creates and activates a new version and rescores."""
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        # A model that scored anything is history: changes go into a new version.
-        if obj is not None and obj.assessments.exists():
-            return False
-        return super().has_change_permission(request, obj)
+    list_display = ("version", "is_active", "note", "created_by", "created_at")
+    fields = (*ScoringModel.WEIGHT_FIELDS, "note")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        changes = {name: form.cleaned_data[name] for name in ScoringModel.WEIGHT_FIELDS}
+        model = scoring_model_create_version(changes=changes, note=form.cleaned_data["note"], created_by=request.user)
+        obj.pk = model.pk
+        messages.info(request, f"Saved as v{model.version}, now active; open demands are being rescored.")
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Assessment)

@@ -21,4 +21,5 @@ class RescoreJobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
+    SUPERSEDED = "superseded", "Superseded by a newer model"
     FAILED = "failed", "Failed"

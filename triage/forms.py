@@ -1,7 +1,7 @@
 from django import forms
 
 from intake.models import Customer
-from triage.models import CostEstimate
+from triage.models import CostEstimate, ScoringModel
 
 
 class CostEstimateForm(forms.ModelForm):
@@ -47,3 +47,12 @@ class AskInformationForm(forms.Form):
 
 class AssignCustomerForm(forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"))
+
+
+class ScoringModelForm(forms.ModelForm):
+    """The CIO's weights and thresholds; saving makes a new version, it never edits the old one."""
+
+    class Meta:
+        model = ScoringModel
+        fields = [*ScoringModel.WEIGHT_FIELDS, "note"]
+        widgets = {"note": forms.TextInput(attrs={"placeholder": "What changed and why"})}

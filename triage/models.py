@@ -165,6 +165,8 @@ class RescoreJob(BaseModel):
     status = models.CharField(max_length=10, choices=RescoreJobStatus.choices, default=RescoreJobStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
+    # Demands are rescored in primary-key order; a redelivered task resumes after this one.
+    last_pk = models.BigIntegerField(default=0)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -174,3 +176,11 @@ class RescoreJob(BaseModel):
 
     def __str__(self) -> str:
         return f"rescore v{self.scoring_model_id}: {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (RescoreJobStatus.QUEUED, RescoreJobStatus.RUNNING)

@@ -8,9 +8,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from intake.choices import ChangeRequestStatus
-from intake.models import ChangeRequest, ProductKindDefault, SimilarDemand
+from intake.models import ChangeRequest, Product, ProductKindDefault, SimilarDemand
 from triage import scoring
-from triage.models import Assessment, CostEstimate, Decision, ScoringModel
+from triage.choices import RescoreJobStatus
+from triage.models import Assessment, CostEstimate, Decision, RescoreJob, ScoringModel
 
 
 def scoring_model_active() -> ScoringModel:
@@ -22,56 +23,126 @@ def to_base_currency(amount: Decimal, currency: str) -> Decimal:
     return (amount * Decimal(settings.CURRENCY_RATES_TO_BASE.get(currency, "1"))).quantize(Decimal("0.01"))
 
 
-def linked_demand_ids(*, change_request_id: int) -> set[int]:
-    """Demands that triage linked to this one as the same need (in either direction)."""
-    pairs = (
-        SimilarDemand.objects.filter(is_linked=True)
-        .filter(Q(change_request_id=change_request_id) | Q(similar_to_id=change_request_id))
-        .values_list("change_request_id", "similar_to_id")
-    )
-    return {pk for pair in pairs for pk in pair} - {change_request_id}
-
-
 def cost_estimate_latest(*, change_request: ChangeRequest) -> CostEstimate | None:
     return CostEstimate.objects.filter(change_request=change_request).order_by("-created_at", "-pk").first()
 
 
-def scoring_inputs_for(*, change_request: ChangeRequest, weights: scoring.ScoringWeights) -> scoring.ScoringInputs:
-    """Gather one demand's inputs: its value with linked demands, the estimate or the product's defaults."""
-    linked_ids = linked_demand_ids(change_request_id=change_request.pk)
-    group = [
-        change_request,
-        *ChangeRequest.objects.filter(pk__in=linked_ids).only("pk", "revenue_at_stake", "currency", "customer_id"),
-    ]
-    value = sum((to_base_currency(demand.revenue_at_stake, demand.currency) for demand in group), Decimal("0"))
-    askers = {demand.customer_id or f"unmatched-{demand.pk}" for demand in group}
+SCORING_DEMAND_FIELDS = (
+    "pk",
+    "product_id",
+    "kind",
+    "customer_id",
+    "customer__tier",
+    "revenue_at_stake",
+    "currency",
+    "desired_date",
+    "risk_shares_ip",
+    "risk_exclusive",
+    "risk_security",
+)
 
-    estimate = cost_estimate_latest(change_request=change_request)
-    if estimate is not None:
-        effort, day_rate, run_cost = estimate.effort_days, estimate.day_rate, estimate.yearly_run_cost
-    else:
-        product = change_request.product
-        default = ProductKindDefault.objects.filter(product=product, kind=change_request.kind).first()
-        effort = default.effort_days if default else product.default_effort_days
-        run_cost = default.yearly_run_cost if default else product.default_yearly_run_cost
-        day_rate = product.default_day_rate
 
-    days_until = None
-    if change_request.desired_date:
-        days_until = (change_request.desired_date - timezone.localdate()).days
-    return scoring.ScoringInputs(
-        value=value,
-        effort_days=Decimal(effort),
-        day_rate=Decimal(day_rate),
-        yearly_run_cost=Decimal(run_cost),
-        customers_asking=len(askers),
-        days_until_desired=days_until,
-        customer_tier=change_request.customer.tier if change_request.customer_id else None,
-        shares_ip=change_request.risk_shares_ip,
-        exclusive=change_request.risk_exclusive,
-        security=change_request.risk_security,
-        provisional=estimate is None,
+def _linked_groups(ids: list[int]) -> dict[int, set[int]]:
+    """For each demand, the demands triage linked to it as the same need (in either direction)."""
+    groups: dict[int, set[int]] = {pk: set() for pk in ids}
+    pairs = (
+        SimilarDemand.objects.filter(is_linked=True)
+        .filter(Q(change_request_id__in=ids) | Q(similar_to_id__in=ids))
+        .values_list("change_request_id", "similar_to_id")
     )
+    for left, right in pairs:
+        if left in groups:
+            groups[left].add(right)
+        if right in groups:
+            groups[right].add(left)
+    return groups
+
+
+def _latest_estimates(ids: list[int]) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+    latest: dict[int, tuple[Decimal, Decimal, Decimal]] = {}
+    rows = (
+        CostEstimate.objects.filter(change_request_id__in=ids)
+        .order_by("change_request_id", "-created_at", "-pk")
+        .values_list("change_request_id", "effort_days", "day_rate", "yearly_run_cost")
+    )
+    for change_request_id, effort, day_rate, run_cost in rows:
+        latest.setdefault(change_request_id, (effort, day_rate, run_cost))
+    return latest
+
+
+def _product_defaults() -> tuple[dict[int, tuple[Decimal, Decimal, Decimal]], dict[tuple[int, str], tuple]]:
+    """Products and their per-kind cost defaults: small catalogue tables, read whole."""
+    products = {
+        pk: (rate, effort, run_cost)
+        for pk, rate, effort, run_cost in Product.objects.values_list(
+            "pk", "default_day_rate", "default_effort_days", "default_yearly_run_cost"
+        )
+    }
+    kind_defaults = {
+        (product_id, kind): (effort, run_cost)
+        for product_id, kind, effort, run_cost in ProductKindDefault.objects.values_list(
+            "product_id", "kind", "effort_days", "yearly_run_cost"
+        )
+    }
+    return products, kind_defaults
+
+
+def scoring_inputs_for_ids(ids: list[int]) -> dict[int, scoring.ScoringInputs]:
+    """The scoring inputs of many demands in a fixed number of queries, whatever their number.
+
+    Value and breadth include linked similar demands; cost is the latest analyst estimate, else the
+    product's default for the demand's kind (then the inputs are marked provisional).
+    """
+    if not ids:
+        return {}
+    demands = {row["pk"]: row for row in ChangeRequest.objects.filter(pk__in=ids).values(*SCORING_DEMAND_FIELDS)}
+    groups = _linked_groups(list(demands))
+    outside = {pk for linked in groups.values() for pk in linked} - demands.keys()
+    linked_rows = (
+        {
+            row["pk"]: row
+            for row in ChangeRequest.objects.filter(pk__in=outside).values(
+                "pk", "revenue_at_stake", "currency", "customer_id"
+            )
+        }
+        if outside
+        else {}
+    )
+    estimates = _latest_estimates(list(demands))
+    products, kind_defaults = _product_defaults()
+    today = timezone.localdate()
+
+    inputs = {}
+    for pk, demand in demands.items():
+        group = [
+            demand,
+            *(
+                demands.get(other) or linked_rows[other]
+                for other in groups[pk]
+                if other in demands or other in linked_rows
+            ),
+        ]
+        value = sum((to_base_currency(row["revenue_at_stake"], row["currency"]) for row in group), Decimal("0"))
+        askers = {row["customer_id"] or f"unmatched-{row['pk']}" for row in group}
+        if pk in estimates:
+            effort, day_rate, run_cost = estimates[pk]
+        else:
+            day_rate, effort, run_cost = products[demand["product_id"]]
+            effort, run_cost = kind_defaults.get((demand["product_id"], demand["kind"]), (effort, run_cost))
+        inputs[pk] = scoring.ScoringInputs(
+            value=value,
+            effort_days=Decimal(effort),
+            day_rate=Decimal(day_rate),
+            yearly_run_cost=Decimal(run_cost),
+            customers_asking=len(askers),
+            days_until_desired=(demand["desired_date"] - today).days if demand["desired_date"] else None,
+            customer_tier=demand["customer__tier"],
+            shares_ip=demand["risk_shares_ip"],
+            exclusive=demand["risk_exclusive"],
+            security=demand["risk_security"],
+            provisional=pk not in estimates,
+        )
+    return inputs
 
 
 def assessment_history(*, change_request: ChangeRequest) -> QuerySet[Assessment]:
@@ -126,3 +197,21 @@ def change_request_ids_unscored(*, older_than_seconds: int = 60, limit: int = 10
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def rescore_job_ids_stalled(*, older_than_seconds: int = 90) -> list[int]:
+    """Rescore jobs that stopped moving (their next run could not be enqueued, or its worker died)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        RescoreJob.objects.filter(
+            status__in=(RescoreJobStatus.QUEUED, RescoreJobStatus.RUNNING), updated_at__lt=cutoff
+        ).values_list("pk", flat=True)
+    )
+
+
+def scoring_model_list() -> QuerySet[ScoringModel]:
+    return ScoringModel.objects.select_related("created_by").order_by("-version")
+
+
+def rescore_job_list(*, limit: int = 5) -> list[RescoreJob]:
+    return list(RescoreJob.objects.select_related("scoring_model", "started_by").order_by("-created_at")[:limit])

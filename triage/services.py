@@ -1,22 +1,24 @@
 """Triage writes: scoring a demand, cost estimates, asking the customer, linking demands, deciding."""
 
 import logging
+import time
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
-from intake.choices import ChangeRequestStatus, EventVisibility
-from intake.models import ChangeRequest, Customer, SimilarDemand
+from intake.choices import OPEN_STATUSES, ChangeRequestStatus, EventVisibility
+from intake.models import ChangeRequest, Customer, SimilarDemand, StatusEvent
 from intake.services import InvalidTransition, change_request_transition, status_event_record
 from triage import scoring
-from triage.choices import DecisionOutcome
-from triage.models import Assessment, CostEstimate, Decision, ScoringModel
-from triage.selectors import decision_latest, scoring_inputs_for, scoring_model_active
+from triage.choices import DecisionOutcome, RescoreJobStatus
+from triage.models import Assessment, CostEstimate, Decision, RescoreJob, ScoringModel
+from triage.selectors import decision_latest, scoring_inputs_for_ids, scoring_model_active
 
 logger = logging.getLogger(__name__)
 SCORE_TASK = "triage.score_change_request"
@@ -35,31 +37,53 @@ class AlreadyDecided(ApplicationError):
 
 
 def assessment_compute(*, change_request_id: int) -> Assessment | None:
-    """Score a demand with the active model and make it the demand's current score.
+    """Score one demand with the active model and make it the demand's current score.
 
     Idempotent: the same inputs under the same model version reuse the stored assessment (a unique
     key), so a task delivered twice stores one row. The demand row is locked while scoring so two
     workers cannot interleave their writes of the current score.
     """
     with transaction.atomic():
-        demand = (
-            ChangeRequest.objects.select_for_update(of=("self",))
-            .select_related("product", "customer")
-            .filter(pk=change_request_id)
-            .first()
-        )
-        if demand is None:
+        locked = ChangeRequest.objects.select_for_update().filter(pk=change_request_id).values_list("pk", "status")
+        row = locked.first()
+        if row is None:
             return None
         model = scoring_model_active()
-        inputs = scoring_inputs_for(change_request=demand, weights=model.weights())
-        result = scoring.score(inputs, model.weights())
-        assessment = Assessment.objects.filter(
-            change_request=demand, scoring_model=model, inputs_hash=inputs.digest()
-        ).first()
-        if assessment is None:
-            assessment = Assessment.objects.create(
-                change_request=demand,
-                scoring_model=model,
+        inputs_hashes = assessments_compute_bulk(change_request_ids=[change_request_id], scoring_model=model)
+        assessment = Assessment.objects.get(
+            change_request_id=change_request_id, scoring_model=model, inputs_hash=inputs_hashes[change_request_id]
+        )
+        now = timezone.now()
+        moved = ChangeRequest.objects.filter(pk=change_request_id, status=ChangeRequestStatus.SUBMITTED).update(
+            status=ChangeRequestStatus.SCORED, updated_at=now
+        )
+        if moved:
+            StatusEvent.objects.create(
+                change_request_id=change_request_id,
+                from_status=ChangeRequestStatus.SUBMITTED,
+                to_status=ChangeRequestStatus.SCORED,
+                note=f"Scored {assessment.total} with model v{model.version}.",
+                visibility=EventVisibility.INTERNAL,
+            )
+    return assessment
+
+
+def assessments_compute_bulk(*, change_request_ids: list[int], scoring_model: ScoringModel) -> dict[int, str]:
+    """Score many demands with set-based reads and bulk writes; returns each demand's inputs hash.
+
+    A fixed number of queries per call whatever its size: inputs in a few reads, assessments in one
+    bulk insert (conflicts on the unique inputs key are skipped, which makes re-runs harmless) and the
+    demands' current scores in one bulk update.
+    """
+    weights = scoring_model.weights()
+    inputs_by_id = scoring_inputs_for_ids(change_request_ids)
+    assessments, scores = [], []
+    for change_request_id, inputs in inputs_by_id.items():
+        result = scoring.score(inputs, weights)
+        assessments.append(
+            Assessment(
+                change_request_id=change_request_id,
+                scoring_model=scoring_model,
                 total=result.total,
                 band=result.band,
                 is_provisional=inputs.provisional,
@@ -68,26 +92,41 @@ def assessment_compute(*, change_request_id: int) -> Assessment | None:
                 inputs=inputs.as_json(),
                 inputs_hash=inputs.digest(),
             )
-        now = timezone.now()
-        ChangeRequest.objects.filter(pk=demand.pk).update(
-            score=result.total,
-            score_band=result.band,
-            score_is_provisional=inputs.provisional,
-            it_cost=result.it_cost,
-            scored_at=now,
         )
-        moved = ChangeRequest.objects.filter(pk=demand.pk, status=ChangeRequestStatus.SUBMITTED).update(
-            status=ChangeRequestStatus.SCORED, updated_at=now
-        )
-        if moved:
-            status_event_record(
-                change_request=demand,
-                from_status=ChangeRequestStatus.SUBMITTED,
-                to_status=ChangeRequestStatus.SCORED,
-                note=f"Scored {result.total} with model v{model.version}.",
-                visibility=EventVisibility.INTERNAL,
+        scores.append((change_request_id, result.total, result.band, inputs.provisional, result.it_cost))
+    Assessment.objects.bulk_create(assessments, ignore_conflicts=True, batch_size=1000)
+    _store_current_scores(scores)
+    return {assessment.change_request_id: assessment.inputs_hash for assessment in assessments}
+
+
+def _store_current_scores(scores: list[tuple[int, Decimal, str, bool, Decimal]]) -> None:
+    """Write the denormalized current score of many demands in one statement."""
+    if not scores:
+        return
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        from psycopg2.extras import execute_values
+
+        with connection.cursor() as cursor:
+            execute_values(
+                cursor.cursor,
+                "UPDATE intake_changerequest AS cr SET score = v.score, score_band = v.band, "
+                "score_is_provisional = v.provisional, it_cost = v.it_cost, scored_at = v.scored_at "
+                "FROM (VALUES %s) AS v(id, score, band, provisional, it_cost, scored_at) WHERE cr.id = v.id",
+                [(pk, total, band, provisional, it_cost, now) for pk, total, band, provisional, it_cost in scores],
+                template="(%s, %s::numeric, %s, %s, %s::numeric, %s::timestamptz)",
+                page_size=1000,
             )
-    return assessment
+        return
+    demands = [
+        ChangeRequest(
+            pk=pk, score=total, score_band=band, score_is_provisional=provisional, it_cost=it_cost, scored_at=now
+        )
+        for pk, total, band, provisional, it_cost in scores
+    ]
+    ChangeRequest.objects.bulk_update(
+        demands, ["score", "score_band", "score_is_provisional", "it_cost", "scored_at"], batch_size=500
+    )
 
 
 @transaction.atomic
@@ -250,3 +289,78 @@ def scoring_model_ensure_default() -> ScoringModel:
     if model is None:
         model = ScoringModel.objects.create(version=1, is_active=True, note="Default model v1 from the design.")
     return model
+
+
+RESCORE_CHUNK = 2000
+RESCORE_TASK = "triage.rescore_open_demands"
+
+
+@transaction.atomic
+def scoring_model_create_version(*, changes: dict, note: str, created_by: AbstractBaseUser | None) -> ScoringModel:
+    """Save new weights as the next version and make it the active one; a used model is never edited.
+
+    Every open demand is then rescored by one chunked background job.
+    """
+    current = ScoringModel.objects.select_for_update().get(is_active=True)
+    fields = {name: getattr(current, name) for name in ScoringModel.WEIGHT_FIELDS}
+    fields.update({name: value for name, value in changes.items() if name in ScoringModel.WEIGHT_FIELDS})
+    next_version = (ScoringModel.objects.aggregate(highest=Max("version"))["highest"] or 0) + 1
+    ScoringModel.objects.filter(pk=current.pk).update(is_active=False)
+    model = ScoringModel(version=next_version, is_active=True, note=note.strip(), created_by=created_by, **fields)
+    model.full_clean()
+    model.save()
+    rescore_job_start(scoring_model=model, started_by=created_by)
+    return model
+
+
+@transaction.atomic
+def rescore_job_start(*, scoring_model: ScoringModel, started_by: AbstractBaseUser | None) -> RescoreJob:
+    """Queue the rescoring of every open demand; a job already running for this model is returned instead."""
+    running = RescoreJob.objects.select_for_update().filter(
+        scoring_model=scoring_model, status__in=(RescoreJobStatus.QUEUED, RescoreJobStatus.RUNNING)
+    )
+    job = running.first()
+    if job is None:
+        job = RescoreJob.objects.create(
+            scoring_model=scoring_model,
+            started_by=started_by,
+            total=ChangeRequest.objects.filter(status__in=OPEN_STATUSES).count(),
+        )
+    enqueue_on_commit(RESCORE_TASK, job.pk)
+    return job
+
+
+def rescore_job_run(*, job_id: int, time_budget_seconds: float = 20.0) -> bool:
+    """Rescore open demands chunk by chunk for up to `time_budget_seconds`; True once the job is over.
+
+    Each chunk locks the job row, reads its progress, and commits its assessments, the demands'
+    scores and the new progress together: a task killed midway, delivered twice or run by two
+    workers at once never skips or repeats a chunk. The caller re-enqueues while this returns False,
+    so no single task outlives the broker's visibility timeout. A job whose model was replaced stops.
+    """
+    deadline = time.monotonic() + time_budget_seconds
+    while time.monotonic() < deadline:
+        with transaction.atomic():
+            job = RescoreJob.objects.select_for_update().select_related("scoring_model").get(pk=job_id)
+            if not job.is_running:
+                return True
+            if not job.scoring_model.is_active:
+                RescoreJob.objects.filter(pk=job.pk).update(
+                    status=RescoreJobStatus.SUPERSEDED, finished_at=timezone.now(), updated_at=timezone.now()
+                )
+                return True
+            ids = list(
+                ChangeRequest.objects.filter(status__in=OPEN_STATUSES, pk__gt=job.last_pk)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:RESCORE_CHUNK]
+            )
+            if not ids:
+                RescoreJob.objects.filter(pk=job.pk).update(
+                    status=RescoreJobStatus.DONE, finished_at=timezone.now(), updated_at=timezone.now()
+                )
+                return True
+            assessments_compute_bulk(change_request_ids=ids, scoring_model=job.scoring_model)
+            RescoreJob.objects.filter(pk=job.pk).update(
+                status=RescoreJobStatus.RUNNING, done=F("done") + len(ids), last_pk=ids[-1], updated_at=timezone.now()
+            )
+    return False

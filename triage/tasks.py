@@ -28,4 +28,21 @@ def sweep_unscored() -> int:
     ids = selectors.change_request_ids_unscored()
     for change_request_id in ids:
         enqueue_now("triage.score_change_request", change_request_id)
+    for job_id in selectors.rescore_job_ids_stalled():
+        enqueue_now(services.RESCORE_TASK, job_id)
     return len(ids)
+
+
+@shared_task(
+    name="triage.rescore_open_demands",
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=2,
+    max_retries=6,
+)
+def rescore_open_demands(job_id: int) -> bool:
+    """Rescore open demands after a model change for a bounded time, then hand over to the next run."""
+    finished = services.rescore_job_run(job_id=job_id)
+    if not finished:
+        enqueue_now(services.RESCORE_TASK, job_id)
+    return finished

@@ -1,6 +1,7 @@
 """Staff pages of triage: the ranked queue and a demand's page with its actions."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,15 @@ from intake.selectors import status_event_timeline
 from triage import selectors, services
 from triage.choices import DecisionOutcome
 from triage.filters import ChangeRequestFilterSet
-from triage.forms import AskInformationForm, AssignCustomerForm, CostEstimateForm, DecisionForm, DeferForm, RejectForm
+from triage.forms import (
+    AskInformationForm,
+    AssignCustomerForm,
+    CostEstimateForm,
+    DecisionForm,
+    DeferForm,
+    RejectForm,
+    ScoringModelForm,
+)
 
 VIEW_PERM = "triage.view_assessment"
 DECIDE_PERM = "triage.decide_changerequest"
@@ -150,3 +159,34 @@ def link_similar(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     )
     messages.success(request, "Link updated; both demands are being rescored.")
     return _back(reference)
+
+
+@staff_permission_required("triage.view_scoringmodel")
+def scoring_model(request: HttpRequest) -> HttpResponse:
+    """The active model's weights, its history, and the CIO's form to save a new version."""
+    active = selectors.scoring_model_active()
+    form = ScoringModelForm(request.POST or None, instance=active if request.method != "POST" else None)
+    if request.method == "POST":
+        if not request.user.has_perm("triage.add_scoringmodel"):
+            raise PermissionDenied
+        if form.is_valid():
+            changes = {name: form.cleaned_data[name] for name in ScoringModelForm.Meta.fields if name != "note"}
+            try:
+                model = services.scoring_model_create_version(
+                    changes=changes, note=form.cleaned_data["note"], created_by=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Model v{model.version} is active; every open demand is being rescored.")
+                return redirect("triage:scoring_model")
+    jobs = selectors.rescore_job_list()
+    context = {
+        "active": active,
+        "form": form,
+        "models": selectors.scoring_model_list(),
+        "jobs": jobs,
+        "refresh": any(job.is_running for job in jobs),
+        "can_edit": request.user.has_perm("triage.add_scoringmodel"),
+    }
+    return render(request, "triage/scoring_model.html", context, status=400 if form.errors else 200)

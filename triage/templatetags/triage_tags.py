@@ -10,8 +10,11 @@ CHART_WIDTH = 480
 SCALE = Decimal(CHART_WIDTH) / Decimal(100)
 
 
+BAR_PITCH = 26
+
+
 @register.simple_tag
-def waterfall(components: list[dict]) -> list[dict]:
+def waterfall(components: list[dict]) -> dict:
     """One bar per component, each starting where the running total stood: the bars add up to the score."""
     bars, running = [], Decimal("0")
     for index, component in enumerate(components):
@@ -21,7 +24,7 @@ def waterfall(components: list[dict]) -> list[dict]:
         bars.append(
             {
                 **component,
-                "y": index * 26,
+                "y": index * BAR_PITCH,
                 "x": float(max(Decimal(0), left) * SCALE),
                 "width": float(max(Decimal("0.5"), (right - left) * SCALE)),
                 "negative": points < 0,
@@ -29,7 +32,7 @@ def waterfall(components: list[dict]) -> list[dict]:
             }
         )
         running = end
-    return bars
+    return {"bars": bars, "height": len(bars) * BAR_PITCH + 4}
 
 
 @register.filter
