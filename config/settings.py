@@ -141,8 +141,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 60
-CELERY_TASK_TIME_LIMIT = 90
+# Every task finishes (or is killed) well inside the visibility timeout below, so a message is only
+# ever redelivered when its worker really died, never while it still runs.
+CELERY_TASK_SOFT_TIME_LIMIT = 25
+CELERY_TASK_TIME_LIMIT = 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Publishing must never hang a web request: short socket timeouts and one quick retry, then the
@@ -151,12 +153,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 3,
-    # A task whose worker died unacknowledged is redelivered after this many seconds. It must exceed
-    # the hard time limit above so a slow but alive task is never run twice concurrently.
-    "visibility_timeout": 120,
-    # How often a worker restores unacknowledged messages of dead workers (kombu default ~100 s).
-    "unacked_restore_throttle": 10,
+    # A message whose worker died before acknowledging it (SIGKILL, machine lost) is handed out again
+    # once it has been unacknowledged this long: above the hard time limit, and short enough that
+    # the demand is scored within a minute.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=45),
+    # Workers look for such messages every 5 s (kombu's default is every 10 × 10 s).
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
 }
+EMAIL_TIMEOUT = 10
 CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": 30.0},
     "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 60.0},

@@ -1,0 +1,187 @@
+"""Real processes for fault tests: a private Redis server and Celery worker subprocesses.
+
+Faults are injected into these private processes only (stop, pause, SIGKILL), never into the shared
+services other tests use. Workers run the production settings module against the test database.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0, interval: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url_of_this_test() -> str:
+    """The URL of the database this test runs on (pytest-django's test database)."""
+    settings = connection.settings_dict
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host, port = settings.get("HOST") or "127.0.0.1", settings.get("PORT") or 5432
+    return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
+
+
+class RedisServer:
+    """A throwaway redis-server on a free port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self.answers, timeout=10)
+        return self
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def pause_clients(self, milliseconds: int) -> None:
+        """Accept connections but answer nothing for a while: a hung broker."""
+        subprocess.run(
+            ["redis-cli", "-p", str(self.port), "CLIENT", "PAUSE", str(milliseconds), "ALL"],
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+class CeleryWorker:
+    """`celery -A config worker` (prefork, one child) on `broker_url` and the test database."""
+
+    def __init__(self, broker_url: str, *, visibility_timeout: int = 6, name: str = "fault") -> None:
+        self.broker_url = broker_url
+        self.visibility_timeout = visibility_timeout
+        self.name = f"{name}-{free_port()}"
+        self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "CeleryWorker":
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url_of_this_test(),
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
+            "SECRET_KEY": "fault-test-secret-key-0123456789abcdefghijklmnop",
+            "DEBUG": "false",
+            "CONN_MAX_AGE": "0",
+            "EMAIL_URL": "dummymail://",
+        }
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "prefork",
+                    "--concurrency",
+                    "1",
+                    "--loglevel",
+                    "INFO",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--hostname",
+                    f"{self.name}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(lambda: "ready." in self.output(), timeout=30)
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def pool_children(self) -> list[int]:
+        result = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+        return [int(pid) for pid in result.stdout.split()]
+
+    def kill_pool_child(self) -> None:
+        for pid in self.pool_children():
+            os.kill(pid, signal.SIGKILL)
+
+    def kill_whole(self) -> None:
+        """SIGKILL the worker and its children at once: nothing gets to acknowledge or requeue."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def app_broker(url: str) -> Iterator[None]:
+    """Publish from this test process to `url` with eager mode off, as the web processes do."""
+    from config.celery import app
+
+    previous = app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager
+
+    def reset_pools() -> None:
+        # New connections for the new URL; the old pools are dropped, not closed, so nothing
+        # else holding them breaks.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def configure(broker_url: str, write_url: str, eager: bool) -> None:
+        app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = broker_url, write_url, eager
+        reset_pools()
+
+    configure(url, url, False)
+    try:
+        yield
+    finally:
+        configure(*previous)

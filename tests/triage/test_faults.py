@@ -1,0 +1,114 @@
+"""Scoring survives faults: a broker down while demands are filed, workers killed mid-task.
+
+Real PostgreSQL, a private redis-server and `celery worker` subprocesses; faults are injected with
+SIGKILL and by stopping that private Redis.
+"""
+
+import time
+
+import psycopg2
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from core.enqueue import enqueue_now
+from intake.models import ChangeRequest
+from tests.factories import ProductFactory, file_demand, form_data
+from tests.processes import CeleryWorker, RedisServer, app_broker, database_url_of_this_test, free_port, wait_for
+from triage.models import Assessment
+
+pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def private_redis():  # type: ignore[no-untyped-def]
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def workers():  # type: ignore[no-untyped-def]
+    started: list[CeleryWorker] = []
+
+    def start(broker_url: str) -> CeleryWorker:
+        worker = CeleryWorker(broker_url).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def assessments_of(demand: ChangeRequest) -> int:
+    return Assessment.objects.filter(change_request=demand).count()
+
+
+class RowLock:
+    """Hold a demand's row lock from another connection, so a scoring task blocks in the middle."""
+
+    def __init__(self, demand: ChangeRequest) -> None:
+        self.conn = psycopg2.connect(database_url_of_this_test())
+        self.conn.cursor().execute("SELECT id FROM intake_changerequest WHERE id = %s FOR UPDATE", [demand.pk])
+
+    @staticmethod
+    def waiters() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            return cursor.fetchone()[0]
+
+    def release(self) -> None:
+        self.conn.rollback()
+        self.conn.close()
+
+
+def test_demands_filed_while_redis_is_down_are_saved_at_once_and_scored_by_the_sweep_after(private_redis, workers):
+    product = ProductFactory()
+    with app_broker(private_redis.url):  # nothing listens there yet: the broker is down
+        browser = Client()
+        timings = []
+        for index in range(3):
+            started = time.monotonic()
+            response = browser.post("/requests/new/", form_data(product, title=f"Demand number {index} filed"))
+            timings.append(time.monotonic() - started)
+            assert response.status_code == 302
+        assert max(timings) < 5, timings
+        demands = list(ChangeRequest.objects.all())
+        assert len(demands) == 3 and {demand.status for demand in demands} == {"submitted"}
+        assert Assessment.objects.count() == 0
+
+        private_redis.start()
+        workers(private_redis.url)
+        ChangeRequest.objects.update(updated_at=timezone.now() - timezone.timedelta(minutes=2))  # a minute later
+        assert enqueue_now("triage.sweep_unscored")
+        wait_for(lambda: Assessment.objects.count() == 3, timeout=30)
+    assert all(assessments_of(demand) == 1 for demand in demands)
+    assert set(ChangeRequest.objects.values_list("status", flat=True)) == {"scored"}
+
+
+@pytest.mark.parametrize("kill", ["pool_child", "whole_worker"])
+def test_a_worker_killed_in_the_middle_of_scoring_leaves_the_demand_scored_exactly_once(kill, private_redis, workers):
+    private_redis.start()
+    with app_broker(f"redis://127.0.0.1:{free_port()}/0"):  # file it without enqueueing anything
+        demand = file_demand()
+    with app_broker(private_redis.url):
+        worker = workers(private_redis.url)
+        lock = RowLock(demand)
+        assert enqueue_now("triage.score_change_request", demand.pk)
+        wait_for(lambda: RowLock.waiters() == 1, timeout=20)  # the task is running, blocked on the row
+        if kill == "pool_child":
+            worker.kill_pool_child()  # the worker's parent sees it die and requeues the message
+        else:
+            worker.kill_whole()  # nothing left to requeue: the message waits for its visibility timeout
+            workers(private_redis.url)
+        lock.release()
+        assert assessments_of(demand) == 0
+        wait_for(lambda: assessments_of(demand) == 1, timeout=45)
+        time.sleep(2)  # nothing more arrives: a second delivery would have made no second row anyway
+    assert assessments_of(demand) == 1
+    demand.refresh_from_db()
+    assert demand.status == "scored"
