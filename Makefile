@@ -34,5 +34,10 @@ test: lint
 	$(BIN)/pytest
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/pytest -m embedded -p no:cacheprovider
 
+# Benchmarks against PostgreSQL and Redis on this machine (a dedicated `demanddesk_bench` database).
+# BENCH_SIZES=10000,100000 picks the sizes; QUICK=1 is a few minutes; SMOKE=1 a few seconds.
+bench: install
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

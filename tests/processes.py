@@ -88,9 +88,19 @@ class RedisServer:
 class CeleryWorker:
     """`celery -A config worker` (prefork, one child) on `broker_url` and the test database."""
 
-    def __init__(self, broker_url: str, *, visibility_timeout: int = 6, name: str = "fault") -> None:
+    def __init__(
+        self,
+        broker_url: str,
+        *,
+        database_url: str | None = None,
+        visibility_timeout: int = 6,
+        name: str = "fault",
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.broker_url = broker_url
+        self.database_url = database_url
         self.visibility_timeout = visibility_timeout
+        self.extra_env = extra_env or {}
         self.name = f"{name}-{free_port()}"
         self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
@@ -99,13 +109,14 @@ class CeleryWorker:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": database_url_of_this_test(),
+            "DATABASE_URL": self.database_url or database_url_of_this_test(),
             "CELERY_BROKER_URL": self.broker_url,
             "CELERY_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
             "SECRET_KEY": "fault-test-secret-key-0123456789abcdefghijklmnop",
             "DEBUG": "false",
             "CONN_MAX_AGE": "0",
             "EMAIL_URL": "dummymail://",
+            **self.extra_env,
         }
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(

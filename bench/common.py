@@ -1,0 +1,90 @@
+"""Shared plumbing for the benchmarks: a dedicated PostgreSQL database and Redis DB, Django set up on them.
+
+Benchmarks never touch the development or test databases: they drop and recreate `demanddesk_bench`.
+"""
+
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_DSN = os.environ.get("BENCH_PG_ADMIN_DSN", "postgres://postgres@127.0.0.1:5432/postgres")
+BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/demanddesk_bench")
+BENCH_BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11")
+BENCH_SECRET_KEY = "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 (throwaway bench DB)
+
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DATABASE_URL": BENCH_DATABASE_URL,
+    "CELERY_BROKER_URL": BENCH_BROKER_URL,
+    "SECRET_KEY": BENCH_SECRET_KEY,
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "false",
+    "EMAIL_URL": "dummymail://",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def setup_django() -> None:
+    """Point this process at the bench database and broker, then start Django."""
+    os.environ.update(BENCH_ENV)
+    import django
+
+    django.setup()
+
+
+def recreate_database() -> None:
+    """Drop and create the bench database, then migrate it."""
+    import psycopg2
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    name = BENCH_DATABASE_URL.rsplit("/", 1)[-1]
+    admin = psycopg2.connect(PG_ADMIN_DSN)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    call_command("migrate", verbosity=0)
+
+
+def flush_broker() -> None:
+    import redis
+
+    redis.Redis.from_url(BENCH_BROKER_URL).flushdb()
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM: the most resident memory the process ever had."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def own_peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class Result:
+    """One line of the results table."""
+
+    scenario: str
+    figures: dict = field(default_factory=dict)
+    target: str = ""
+    met: bool | None = None
+
+
+class Stopwatch:
+    def __enter__(self) -> "Stopwatch":
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.started

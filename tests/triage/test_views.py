@@ -1,0 +1,93 @@
+"""Triage pages: the scoring-model page (CIO edits, analyst reads), and the demand page's actions."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from tests.factories import file_demand
+from triage.models import RescoreJob, ScoringModel
+
+pytestmark = pytest.mark.django_db
+
+
+def weights_form(**overrides) -> dict:  # type: ignore[no-untyped-def]
+    active = ScoringModel.objects.get(is_active=True)
+    data = {name: str(getattr(active, name)) for name in ScoringModel.WEIGHT_FIELDS}
+    data["note"] = ""
+    data.update(overrides)
+    return data
+
+
+def test_the_cio_saves_new_weights_as_the_next_version_and_sees_the_rescore_progress(
+    client: Client, cio, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        demands = [file_demand() for _ in range(3)]
+    client.force_login(cio)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/triage/scoring-model/", weights_form(weight_urgency="25", note="deadlines matter"))
+    assert response.status_code == 302
+    v2 = ScoringModel.objects.get(is_active=True)
+    assert (v2.version, v2.weight_urgency, v2.note) == (2, Decimal("25"), "deadlines matter")
+    assert ScoringModel.objects.get(version=1).weight_urgency == Decimal("10")
+    job = RescoreJob.objects.get(scoring_model=v2)
+    page = client.get("/triage/scoring-model/").content.decode()
+    assert f"{job.done} / {job.total}" in page and job.done == job.total == len(demands)
+    assert "Scoring model v2" in page
+
+
+def test_inconsistent_thresholds_are_refused_with_a_message_and_no_new_version(client: Client, cio):
+    client.force_login(cio)
+    response = client.post("/triage/scoring-model/", weights_form(review_threshold="80", fast_track_threshold="70"))
+    assert response.status_code == 400
+    assert ScoringModel.objects.count() == 1
+    assert "errorlist" in response.content.decode()
+
+
+def test_a_negative_weight_is_refused_next_to_its_field(client: Client, cio):
+    client.force_login(cio)
+    response = client.post("/triage/scoring-model/", weights_form(weight_roi="-5"))
+    assert response.status_code == 400
+    assert "greater than or equal to 0" in response.content.decode()
+
+
+def test_an_analyst_reads_the_model_but_cannot_change_it(client: Client, analyst):
+    client.force_login(analyst)
+    page = client.get("/triage/scoring-model/")
+    assert page.status_code == 200
+    assert "read-only" in page.content.decode() and "and rescore</button>" not in page.content.decode()
+    assert client.post("/triage/scoring-model/", weights_form(weight_roi="10")).status_code == 403
+    assert ScoringModel.objects.count() == 1
+
+
+def test_an_estimate_posted_by_an_analyst_rescores_the_demand(
+    client: Client, analyst, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = file_demand()
+    demand.refresh_from_db()
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/triage/{demand.reference}/estimate/",
+            {"effort_days": "400", "day_rate": "1200", "yearly_run_cost": "90000", "confidence": "high", "note": ""},
+        )
+    assert response.status_code == 302
+    before = demand.score
+    demand.refresh_from_db()
+    assert demand.score < before and not demand.score_is_provisional
+
+
+def test_an_invalid_estimate_is_refused_with_the_field_named(client: Client, analyst):
+    demand = file_demand()
+    client.force_login(analyst)
+    response = client.post(
+        f"/triage/{demand.reference}/estimate/",
+        {"effort_days": "-3", "day_rate": "abc", "yearly_run_cost": "", "confidence": "high"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The estimate was not saved" in page and "Build effort" in page
+    assert not demand.cost_estimates.exists()
