@@ -19,10 +19,13 @@ def enqueue_now(task_name: str, *args: Any) -> bool:
 
     try:
         # signature().delay() honours eager mode; send_task would not.
-        app.signature(task_name, args=args).delay()
+        result = app.signature(task_name, args=args).delay()
     except Exception:  # any broker/transport failure: the sweep is the safety net
         logger.warning("could not enqueue %s%r; the periodic sweep will retry", task_name, args, exc_info=True)
         return False
+    if app.conf.task_always_eager and result.failed():
+        # Eager mode runs the task here and keeps its error in the result: say so, loudly.
+        logger.error("task %s%r failed: %r\n%s", task_name, args, result.result, result.traceback)
     return True
 
 

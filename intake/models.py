@@ -133,6 +133,15 @@ class ChangeRequest(BaseModel):
     score_band = models.CharField(max_length=20, choices=ScoreBand.choices, blank=True, editable=False)
     score_is_provisional = models.BooleanField(default=True, editable=False)
     it_cost = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True, editable=False)
+    value_total = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Revenue at stake with linked demands, in the base currency, as last scored.",
+    )
+    customers_asking = models.PositiveIntegerField(default=1, editable=False)
     scored_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

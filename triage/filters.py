@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
@@ -9,14 +10,28 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     """The queue's filters, in the URL so a view can be bookmarked; shared by the page, CSV and API."""
 
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=ChangeRequestStatus.choices)
-    band = django_filters.MultipleChoiceFilter(field_name="score_band", choices=ScoreBand.choices)
+    status = django_filters.MultipleChoiceFilter(
+        choices=ChangeRequestStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
+    band = django_filters.MultipleChoiceFilter(
+        field_name="score_band", choices=ScoreBand.choices, widget=forms.CheckboxSelectMultiple
+    )
     product = django_filters.ModelChoiceFilter(queryset=Product.objects.order_by("name"))
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.order_by("name"))
     kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
     agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
-    filed_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Filed from")
-    filed_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Filed until")
+    filed_after = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label="Filed from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    filed_before = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label="Filed until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     sort = django_filters.OrderingFilter(
         fields=(
             ("score", "score"),
@@ -32,6 +47,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
             ("product__name", "product"),
         ),
         label="Sort",
+        widget=forms.HiddenInput,
     )
 
     class Meta:

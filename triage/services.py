@@ -93,13 +93,23 @@ def assessments_compute_bulk(*, change_request_ids: list[int], scoring_model: Sc
                 inputs_hash=inputs.digest(),
             )
         )
-        scores.append((change_request_id, result.total, result.band, inputs.provisional, result.it_cost))
+        scores.append(
+            (
+                change_request_id,
+                result.total,
+                result.band,
+                inputs.provisional,
+                result.it_cost,
+                inputs.value,
+                inputs.customers_asking,
+            )
+        )
     Assessment.objects.bulk_create(assessments, ignore_conflicts=True, batch_size=1000)
     _store_current_scores(scores)
     return {assessment.change_request_id: assessment.inputs_hash for assessment in assessments}
 
 
-def _store_current_scores(scores: list[tuple[int, Decimal, str, bool, Decimal]]) -> None:
+def _store_current_scores(scores: list[tuple[int, Decimal, str, bool, Decimal, Decimal, int]]) -> None:
     """Write the denormalized current score of many demands in one statement."""
     if not scores:
         return
@@ -111,22 +121,30 @@ def _store_current_scores(scores: list[tuple[int, Decimal, str, bool, Decimal]])
             execute_values(
                 cursor.cursor,
                 "UPDATE intake_changerequest AS cr SET score = v.score, score_band = v.band, "
-                "score_is_provisional = v.provisional, it_cost = v.it_cost, scored_at = v.scored_at "
-                "FROM (VALUES %s) AS v(id, score, band, provisional, it_cost, scored_at) WHERE cr.id = v.id",
-                [(pk, total, band, provisional, it_cost, now) for pk, total, band, provisional, it_cost in scores],
-                template="(%s, %s::numeric, %s, %s, %s::numeric, %s::timestamptz)",
+                "score_is_provisional = v.provisional, it_cost = v.it_cost, value_total = v.value_total, "
+                "customers_asking = v.customers_asking, scored_at = v.scored_at "
+                "FROM (VALUES %s) AS v(id, score, band, provisional, it_cost, value_total, customers_asking, "
+                "scored_at) WHERE cr.id = v.id",
+                [(*row, now) for row in scores],
+                template="(%s, %s::numeric, %s, %s, %s::numeric, %s::numeric, %s::integer, %s::timestamptz)",
                 page_size=1000,
             )
         return
     demands = [
         ChangeRequest(
-            pk=pk, score=total, score_band=band, score_is_provisional=provisional, it_cost=it_cost, scored_at=now
+            pk=pk,
+            score=total,
+            score_band=band,
+            score_is_provisional=provisional,
+            it_cost=it_cost,
+            value_total=value,
+            customers_asking=asking,
+            scored_at=now,
         )
-        for pk, total, band, provisional, it_cost in scores
+        for pk, total, band, provisional, it_cost, value, asking in scores
     ]
-    ChangeRequest.objects.bulk_update(
-        demands, ["score", "score_band", "score_is_provisional", "it_cost", "scored_at"], batch_size=500
-    )
+    fields = ["score", "score_band", "score_is_provisional", "it_cost", "value_total", "customers_asking", "scored_at"]
+    ChangeRequest.objects.bulk_update(demands, fields, batch_size=500)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ app_name = "triage"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("scoring-model/", views.scoring_model, name="scoring_model"),
+    path("export.csv", views.queue_export, name="export"),
     path("<str:reference>/", views.detail, name="detail"),
     path("<str:reference>/estimate/", views.estimate, name="estimate"),
     path("<str:reference>/decide/<str:outcome>/", views.decide, name="decide"),

@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.csvexport import csv_response
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
 from intake.models import SimilarDemand
@@ -30,11 +32,29 @@ DECIDE_PERM = "triage.decide_changerequest"
 
 @staff_permission_required(VIEW_PERM)
 def queue(request: HttpRequest) -> HttpResponse:
+    """The ranked queue with its charts; every filter and the sort live in the URL."""
     filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
-    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    demands = filterset.qs
+    page = Paginator(demands, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "triage/queue.html", {"filter": filterset, "page": page, "query": query.urlencode()})
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "charts": selectors.queue_charts(queryset=demands),
+        "sort": request.GET.get("sort", ""),
+    }
+    return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
+
+
+@staff_permission_required(VIEW_PERM)
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The queue as CSV, with the same filters and sort as the page."""
+    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
+    rows = selectors.change_request_export_rows(queryset=filterset.qs)
+    header = [label for _, label in selectors.QUEUE_EXPORT_COLUMNS]
+    return csv_response(f"demand-queue-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
 
 
 def _demand_or_404(reference: str):  # type: ignore[no-untyped-def]

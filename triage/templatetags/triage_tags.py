@@ -1,5 +1,6 @@
 """Presentation helpers for triage pages: the score waterfall as SVG geometry."""
 
+import math
 from decimal import Decimal
 
 from django import template
@@ -38,3 +39,114 @@ def waterfall(components: list[dict]) -> dict:
 @register.filter
 def percent(normalized: float | None) -> str:
     return "" if normalized is None else f"{normalized * 100:.0f} %"
+
+
+def _log_position(amount: Decimal | float | None, low_exp: float, high_exp: float, span: float) -> float:
+    """Place an amount on a log10 axis from 10**low_exp to 10**high_exp, clamped."""
+    value = float(amount or 0)
+    exponent = math.log10(value) if value > 0 else low_exp
+    return span * min(1.0, max(0.0, (exponent - low_exp) / (high_exp - low_exp)))
+
+
+BUBBLE = {"width": 560, "height": 300, "left": 56, "bottom": 36, "top": 10, "right": 12}
+
+
+@register.simple_tag
+def bubble_chart(bubbles: list[dict]) -> dict:
+    """Value (x) against IT cost (y), both on log scales; radius grows with the customers asking."""
+    plot_w = BUBBLE["width"] - BUBBLE["left"] - BUBBLE["right"]
+    plot_h = BUBBLE["height"] - BUBBLE["top"] - BUBBLE["bottom"]
+    points = []
+    for bubble in bubbles:
+        x = BUBBLE["left"] + _log_position(bubble["value_total"], 3, 7, plot_w)
+        y = BUBBLE["top"] + plot_h - _log_position(bubble["it_cost"], 3, 7, plot_h)
+        radius = 4 + 3 * math.sqrt(max(0, (bubble["customers_asking"] or 1) - 1))
+        points.append({**bubble, "x": round(x, 1), "y": round(y, 1), "r": round(min(radius, 18), 1)})
+    ticks = [
+        {"label": label, "x": BUBBLE["left"] + plot_w * i / 4, "y": BUBBLE["top"] + plot_h - plot_h * i / 4}
+        for i, label in enumerate(("1k", "10k", "100k", "1M", "10M"))
+    ]
+    # The diagonal where value equals cost: bubbles above it cost more than they bring.
+    diagonal = {"x1": BUBBLE["left"], "y1": BUBBLE["top"] + plot_h, "x2": BUBBLE["left"] + plot_w, "y2": BUBBLE["top"]}
+    return {
+        **BUBBLE,
+        "points": points,
+        "ticks": ticks,
+        "plot_w": plot_w,
+        "plot_h": plot_h,
+        "diagonal": diagonal,
+        "axis_y": BUBBLE["top"] + plot_h,
+    }
+
+
+@register.simple_tag
+def histogram_chart(counts: list[int]) -> dict:
+    width, height, bottom = 300, 160, 24
+    highest = max(counts) or 1
+    bar_w = width / len(counts)
+    bars = []
+    for index, count in enumerate(counts):
+        bar_h = (height - bottom - 14) * count / highest
+        band = "decline" if index < 4 else ("review" if index < 7 else "fast_track")
+        bars.append(
+            {
+                "x": round(index * bar_w + 2, 1),
+                "y": round(height - bottom - bar_h, 1),
+                "w": round(bar_w - 4, 1),
+                "h": round(bar_h, 1),
+                "count": count,
+                "label": f"{index * 10}",
+                "band": band,
+                "label_x": round(index * bar_w + bar_w / 2, 1),
+            }
+        )
+    return {"width": width, "height": height, "bars": bars, "axis_y": height - bottom}
+
+
+@register.simple_tag
+def funnel_chart(funnel: list[tuple[str, str, int]]) -> dict:
+    width, row = 300, 22
+    highest = max((count for _, _, count in funnel), default=0) or 1
+    rows = [
+        {"status": status, "label": label, "count": count, "y": index * row, "w": round(150 * count / highest, 1)}
+        for index, (status, label, count) in enumerate(funnel)
+    ]
+    return {"width": width, "height": len(rows) * row, "rows": rows}
+
+
+@register.simple_tag
+def agenda_chart(agenda: dict) -> dict:
+    """BT against IT: share of the demands, and of the IT cost approved."""
+    width = 300
+    rows = []
+    for index, (key, label) in enumerate((("demands", "Demands"), ("approved_cost", "Approved IT cost"))):
+        bt, it = Decimal(agenda["bt"][key] or 0), Decimal(agenda["it"][key] or 0)
+        total = bt + it
+        bt_share = float(bt / total) if total else 0.0
+        rows.append(
+            {
+                "label": label,
+                "y": index * 44 + 16,
+                "bt_w": round(200 * bt_share, 1),
+                "it_w": round(200 * (1 - bt_share), 1) if total else 0.0,
+                "bt_pct": round(100 * bt_share),
+                "it_pct": round(100 * (1 - bt_share)) if total else 0,
+                "empty": not total,
+            }
+        )
+    return {"width": width, "height": 92, "rows": rows}
+
+
+KIND_SHORT = {
+    "customization": "Customization",
+    "new_capability": "New capability",
+    "integration": "Integration",
+    "compliance": "Compliance",
+    "other": "Other",
+}
+
+
+@register.filter
+def kind_short(kind: str) -> str:
+    """A demand's kind in one or two words, for narrow table columns."""
+    return KIND_SHORT.get(kind, kind)

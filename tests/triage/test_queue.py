@@ -1,0 +1,169 @@
+"""The triage queue: filters, sorts, charts, CSV export, and a query count that does not grow with the data."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from intake.models import ChangeRequest
+from tests.factories import CustomerFactory, ProductFactory, file_demand
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cio_client(client: Client, cio) -> Client:  # type: ignore[no-untyped-def]
+    client.force_login(cio)
+    return client
+
+
+def scored(django_capture_on_commit_callbacks, **overrides) -> ChangeRequest:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = file_demand(**overrides)
+    demand.refresh_from_db()
+    return demand
+
+
+def references(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [demand.reference for demand in response.context["page"].object_list]
+
+
+def queries_for(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_queue_costs_the_same_number_of_queries_at_10_and_at_200_demands(
+    cio_client: Client, django_capture_on_commit_callbacks
+):
+    product = ProductFactory()
+    for index in range(10):
+        scored(django_capture_on_commit_callbacks, product=product, title=f"Demand {index} for the queue")
+    urls = ["/triage/", "/triage/?status=scored&sort=-revenue", "/triage/?q=queue&band=review&agenda=bt"]
+    small = [queries_for(cio_client, url) for url in urls]
+    for index in range(190):
+        scored(django_capture_on_commit_callbacks, product=product, title=f"Another demand {index} to rank")
+    large = [queries_for(cio_client, url) for url in urls]
+    assert small == large, (small, large)
+    assert max(large) <= 14
+
+
+def test_every_filter_narrows_the_queue(cio_client: Client, django_capture_on_commit_callbacks):
+    billing, fleet = ProductFactory(name="Billing"), ProductFactory(name="Fleet")
+    acme = CustomerFactory(name="Acme")
+    invoices = scored(
+        django_capture_on_commit_callbacks,
+        product=billing,
+        title="Export invoices to SAP",
+        contact_email="jo@acme.example",
+        revenue_at_stake=Decimal("5000000"),
+    )
+    tracking = scored(
+        django_capture_on_commit_callbacks,
+        product=fleet,
+        title="Live tracking of trucks",
+        description="Share the live position of every truck with our own customers.",
+        agenda="it",
+    )
+    old = scored(django_capture_on_commit_callbacks, product=fleet, title="Old request about routes")
+    ChangeRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    ChangeRequest.objects.filter(pk=tracking.pk).update(status="needs_info")
+    today = timezone.localdate()
+
+    def refs(query: str) -> set[str]:
+        return set(references(cio_client.get(f"/triage/?{query}")))
+
+    assert refs(f"product={billing.pk}") == {invoices.reference}
+    assert refs(f"customer={acme.pk}") == {invoices.reference}
+    assert refs("status=needs_info") == {tracking.reference}
+    assert refs("status=needs_info&status=scored") == {invoices.reference, tracking.reference, old.reference}
+    assert refs(f"band={invoices.score_band}") >= {invoices.reference}
+    assert refs("agenda=it") == {tracking.reference}
+    assert refs(f"filed_before={today - timedelta(days=30)}") == {old.reference}
+    assert refs(f"filed_after={today - timedelta(days=1)}") == {invoices.reference, tracking.reference}
+    assert refs("q=trucks") == {tracking.reference}  # found in the description
+    assert refs(f"q={old.reference}") == {old.reference}
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["score", "age", "reference", "title", "revenue", "it_cost", "status", "kind", "agenda", "customer", "product"],
+)
+def test_every_column_sorts_both_ways(cio_client: Client, column: str, django_capture_on_commit_callbacks):
+    for revenue in ("1000", "900000", "50000"):
+        scored(django_capture_on_commit_callbacks, revenue_at_stake=Decimal(revenue))
+    ascending = references(cio_client.get(f"/triage/?sort={column}"))
+    descending = references(cio_client.get(f"/triage/?sort=-{column}"))
+    assert len(ascending) == 3 and sorted(ascending) == sorted(descending)
+    if column in ("revenue", "score"):
+        assert ascending == descending[::-1]
+
+
+def test_the_default_order_is_highest_score_first(cio_client: Client, django_capture_on_commit_callbacks):
+    for revenue in ("1000", "900000", "50000"):
+        scored(django_capture_on_commit_callbacks, revenue_at_stake=Decimal(revenue))
+    scores = [demand.score for demand in cio_client.get("/triage/").context["page"].object_list]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "product=abc",
+        "filed_after=yesterday",
+        "sort=password",
+        "status=hacked",
+        "customer=999999",
+        "page=-1",
+        "q=" + "x" * 5000,
+        "band=%00",
+    ],
+)
+def test_bad_filter_values_get_a_clear_answer_not_a_500(cio_client: Client, query: str):
+    response = cio_client.get(f"/triage/?{query}")
+    assert response.status_code in (200, 400)
+
+
+def test_charts_count_what_the_filters_select(cio_client: Client, django_capture_on_commit_callbacks):
+    for _ in range(3):
+        scored(django_capture_on_commit_callbacks)
+    withdrawn = scored(django_capture_on_commit_callbacks)
+    ChangeRequest.objects.filter(pk=withdrawn.pk).update(status="withdrawn")
+    charts = cio_client.get("/triage/").context["charts"]
+    assert dict((status, count) for status, _, count in charts["funnel"])["scored"] == 3
+    assert sum(charts["histogram"]) == 4
+    assert len(charts["bubbles"]) == 3  # open demands only
+    filtered = cio_client.get("/triage/?status=withdrawn").context["charts"]
+    assert sum(filtered["histogram"]) == 1 and filtered["bubbles"] == []
+
+
+def test_the_csv_export_follows_the_filters_and_neutralizes_formulas(
+    cio_client: Client, django_capture_on_commit_callbacks
+):
+    hostile = scored(
+        django_capture_on_commit_callbacks,
+        title='=HYPERLINK("http://evil.example","click")',
+        contact_name="+cmd|' /C calc'!A0",
+    )
+    scored(django_capture_on_commit_callbacks, title='@SUM(1+1) and a, comma "quoted"')
+    response = cio_client.get("/triage/export.csv?sort=reference")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:2] == ["Reference", "Title"]
+    titles = [row[1] for row in rows[1:]]
+    assert titles == ['\'=HYPERLINK("http://evil.example","click")', '\'@SUM(1+1) and a, comma "quoted"']
+    only_one = cio_client.get(f"/triage/export.csv?q={hostile.reference}")
+    assert len(list(csv.reader(io.StringIO(b"".join(only_one.streaming_content).decode())))) == 2
+
+
+def test_the_csv_export_is_staff_only(client: Client):
+    response = client.get("/triage/export.csv")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
