@@ -162,6 +162,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 EMAIL_TIMEOUT = 10
+# A scoring task failing on database errors is retried after 2, 4, 8, 16, 32, 64 s (jittered), then
+# recorded as failed and shown on the triage dashboard.
+SCORING_MAX_RETRIES = env.int("SCORING_MAX_RETRIES", default=6)
+SCORING_RETRY_BACKOFF = env.int("SCORING_RETRY_BACKOFF", default=2)
 CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": 30.0},
     "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 60.0},

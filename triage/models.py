@@ -184,3 +184,18 @@ class RescoreJob(BaseModel):
     @property
     def is_running(self) -> bool:
         return self.status in (RescoreJobStatus.QUEUED, RescoreJobStatus.RUNNING)
+
+
+class ScoringFailure(models.Model):
+    """A demand whose scoring kept failing after every retry: shown to staff, skipped by the sweep."""
+
+    change_request = models.OneToOneField(ChangeRequest, on_delete=models.CASCADE, related_name="scoring_failure")
+    error = models.TextField()
+    attempts = models.PositiveIntegerField()
+    failed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return f"scoring failed for {self.change_request_id}: {self.error[:60]}"

@@ -12,7 +12,7 @@ from intake.choices import OPEN_STATUSES, ChangeRequestStatus
 from intake.models import ChangeRequest, Product, ProductKindDefault, SimilarDemand
 from triage import scoring
 from triage.choices import RescoreJobStatus
-from triage.models import Assessment, CostEstimate, Decision, RescoreJob, ScoringModel
+from triage.models import Assessment, CostEstimate, Decision, RescoreJob, ScoringFailure, ScoringModel
 
 
 def scoring_model_active() -> ScoringModel:
@@ -175,7 +175,7 @@ def change_request_queue() -> QuerySet[ChangeRequest]:
 
 def change_request_detail(*, reference: str) -> ChangeRequest | None:
     return (
-        ChangeRequest.objects.select_related("customer", "product")
+        ChangeRequest.objects.select_related("customer", "product", "scoring_failure")
         .prefetch_related(Prefetch("cost_estimates", queryset=CostEstimate.objects.select_related("estimated_by")))
         .filter(reference=reference)
         .first()
@@ -194,7 +194,9 @@ def change_request_ids_unscored(*, older_than_seconds: int = 60, limit: int = 10
     """Demands still waiting for a score after a while (the broker was down when they were filed, say)."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
-        ChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED, updated_at__lt=cutoff)
+        ChangeRequest.objects.filter(
+            status=ChangeRequestStatus.SUBMITTED, updated_at__lt=cutoff, scoring_failure__isnull=True
+        )
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -289,3 +291,11 @@ QUEUE_EXPORT_COLUMNS = (
 def change_request_export_rows(*, queryset: QuerySet[ChangeRequest]):  # type: ignore[no-untyped-def]
     """The filtered queue as plain tuples, read in chunks (a server-side cursor on PostgreSQL)."""
     return queryset.values_list(*(name for name, _ in QUEUE_EXPORT_COLUMNS)).iterator(chunk_size=5000)
+
+
+def scoring_failure_list(*, limit: int = 20) -> list[ScoringFailure]:
+    return list(ScoringFailure.objects.select_related("change_request").order_by("-failed_at")[:limit])
+
+
+def scoring_failure_count() -> int:
+    return ScoringFailure.objects.count()

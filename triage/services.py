@@ -17,7 +17,7 @@ from intake.models import ChangeRequest, Customer, SimilarDemand, StatusEvent
 from intake.services import InvalidTransition, change_request_transition, status_event_record
 from triage import scoring
 from triage.choices import DecisionOutcome, RescoreJobStatus
-from triage.models import Assessment, CostEstimate, Decision, RescoreJob, ScoringModel
+from triage.models import Assessment, CostEstimate, Decision, RescoreJob, ScoringFailure, ScoringModel
 from triage.selectors import decision_latest, scoring_inputs_for_ids, scoring_model_active
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ def assessment_compute(*, change_request_id: int) -> Assessment | None:
         assessment = Assessment.objects.get(
             change_request_id=change_request_id, scoring_model=model, inputs_hash=inputs_hashes[change_request_id]
         )
+        ScoringFailure.objects.filter(change_request_id=change_request_id).delete()
         now = timezone.now()
         moved = ChangeRequest.objects.filter(pk=change_request_id, status=ChangeRequestStatus.SUBMITTED).update(
             status=ChangeRequestStatus.SCORED, updated_at=now
@@ -382,3 +383,21 @@ def rescore_job_run(*, job_id: int, time_budget_seconds: float = 20.0) -> bool:
                 status=RescoreJobStatus.RUNNING, done=F("done") + len(ids), last_pk=ids[-1], updated_at=timezone.now()
             )
     return False
+
+
+def scoring_failure_record(*, change_request_id: int, error: str, attempts: int) -> ScoringFailure | None:
+    """Remember that scoring a demand failed for good, so people see it and the sweep stops retrying."""
+    if not ChangeRequest.objects.filter(pk=change_request_id).exists():
+        return None
+    failure, _ = ScoringFailure.objects.update_or_create(
+        change_request_id=change_request_id, defaults={"error": error[:5000], "attempts": attempts}
+    )
+    logger.error("scoring %s failed after %s attempts: %s", change_request_id, attempts, error)
+    return failure
+
+
+@transaction.atomic
+def scoring_retry(*, change_request: ChangeRequest) -> None:
+    """Staff asks to score a failed demand again (after fixing the cause)."""
+    ScoringFailure.objects.filter(change_request=change_request).delete()
+    enqueue_on_commit(SCORE_TASK, change_request.pk)

@@ -1,20 +1,31 @@
 """Thin Celery tasks: load by id, call a service."""
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
 from core.enqueue import enqueue_now
 from triage import selectors, services
 
 
+class ScoringTask(Task):
+    """When the last retry fails, record the failure instead of retrying forever."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+        services.scoring_failure_record(
+            change_request_id=args[0], error=f"{exc.__class__.__name__}: {exc}", attempts=self.request.retries + 1
+        )
+
+
 @shared_task(
+    base=ScoringTask,
     name="triage.score_change_request",
     acks_late=True,
     autoretry_for=(DatabaseError,),
-    retry_backoff=2,
+    retry_backoff=settings.SCORING_RETRY_BACKOFF,
     retry_backoff_max=120,
     retry_jitter=True,
-    max_retries=6,
+    max_retries=settings.SCORING_MAX_RETRIES,
 )
 def score_change_request(change_request_id: int) -> str | None:
     """Score one demand with the active model (idempotent: the same inputs store one assessment)."""

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:reference>/estimate/", views.estimate, name="estimate"),
     path("<str:reference>/decide/<str:outcome>/", views.decide, name="decide"),
     path("<str:reference>/ask/", views.ask_information, name="ask"),
+    path("<str:reference>/rescore/", views.retry_scoring, name="retry_scoring"),
     path("<str:reference>/customer/", views.assign_customer, name="assign_customer"),
     path("<str:reference>/similar/<int:pk>/", views.link_similar, name="link_similar"),
 ]

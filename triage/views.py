@@ -43,6 +43,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "charts": selectors.queue_charts(queryset=demands),
+        "scoring_failures": selectors.scoring_failure_list(limit=5),
         "sort": request.GET.get("sort", ""),
     }
     return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
@@ -82,8 +83,17 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
         "ask_form": AskInformationForm(),
         "assign_form": AssignCustomerForm(),
         "can_decide": request.user.has_perm(DECIDE_PERM),
+        "scoring_failure": getattr(demand, "scoring_failure", None),
     }
     return render(request, "triage/detail.html", context)
+
+
+@require_POST
+@staff_permission_required("triage.add_costestimate")
+def retry_scoring(request: HttpRequest, reference: str) -> HttpResponse:
+    services.scoring_retry(change_request=_demand_or_404(reference))
+    messages.success(request, "Scoring queued again.")
+    return _back(reference)
 
 
 def _back(reference: str) -> HttpResponse:

@@ -112,3 +112,37 @@ def test_a_worker_killed_in_the_middle_of_scoring_leaves_the_demand_scored_exact
     assert assessments_of(demand) == 1
     demand.refresh_from_db()
     assert demand.status == "scored"
+
+
+def test_a_scoring_task_that_keeps_failing_backs_off_then_is_recorded_and_skipped_by_the_sweep(private_redis, client):
+    from triage.models import ScoringFailure
+    from triage.selectors import change_request_ids_unscored
+
+    private_redis.start()
+    with app_broker(f"redis://127.0.0.1:{free_port()}/0"):
+        demand = file_demand()
+    with connection.cursor() as cursor:  # a real, persistent database error for this one demand
+        cursor.execute(
+            "CREATE FUNCTION refuse_assessment() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'disk quota exceeded (injected)'; END $$ LANGUAGE plpgsql; "
+            "CREATE TRIGGER refuse_assessment BEFORE INSERT ON triage_assessment FOR EACH ROW "
+            f"WHEN (NEW.change_request_id = {demand.pk}) EXECUTE FUNCTION refuse_assessment();"
+        )
+    worker = CeleryWorker(private_redis.url, extra_env={"SCORING_MAX_RETRIES": "2", "SCORING_RETRY_BACKOFF": "1"})
+    try:
+        worker.start()
+        with app_broker(private_redis.url):
+            assert enqueue_now("triage.score_change_request", demand.pk)
+            wait_for(lambda: ScoringFailure.objects.filter(change_request=demand).exists(), timeout=60)
+        failure = ScoringFailure.objects.get(change_request=demand)
+        assert failure.attempts == 3 and "disk quota exceeded" in failure.error
+        assert worker.output().count("Retry in") == 2  # two retries, each scheduled with a backoff delay
+        ChangeRequest.objects.filter(pk=demand.pk).update(updated_at=timezone.now() - timezone.timedelta(hours=1))
+        assert demand.pk not in change_request_ids_unscored()  # never retried forever by the sweep
+    finally:
+        worker.stop()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS refuse_assessment ON triage_assessment; "
+                "DROP FUNCTION IF EXISTS refuse_assessment();"
+            )
