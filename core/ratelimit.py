@@ -5,13 +5,21 @@ import random
 import time
 
 from django.db import connection, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 
 from core.models import RateCounter
 
 # Counters older than this are deleted now and then; no limit in the product spans more than a day.
 PRUNE_AFTER_SECONDS = 2 * 24 * 3600
 PRUNE_PROBABILITY = 0.01
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """`"600/minute"` → (600, 60), as DRF writes rates."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period.strip()[0].lower()]
 
 
 def _window(window_seconds: int, now: float) -> tuple[int, int]:
@@ -73,3 +81,10 @@ def client_ip(request: HttpRequest) -> str:
     --forwarded-allow-ips); trusting X-Forwarded-For here would let a client pick its own key.
     """
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The plain 429 page, with the seconds to wait in `Retry-After`."""
+    response = HttpResponse(render_to_string("429.html", {"retry_after": retry_after}, request=request), status=429)
+    response["Retry-After"] = str(retry_after)
+    return response

@@ -5,15 +5,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from core.models import ApiToken
-from core.ratelimit import rate_limit_hit
-
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def rate_parse(rate: str) -> tuple[int, int]:
-    """`"600/minute"` → (600, 60), as DRF writes rates."""
-    count, period = rate.split("/")
-    return int(count), PERIODS[period.strip()[0].lower()]
+from core.ratelimit import rate_limit_hit, rate_parse
 
 
 class TokenRateThrottle(BaseThrottle):

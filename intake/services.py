@@ -3,12 +3,16 @@
 import hashlib
 import hmac
 import secrets
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -25,7 +29,7 @@ from intake.choices import (
     Currency,
     EventVisibility,
 )
-from intake.models import ChangeRequest, Product, ReferenceCounter, StatusEvent
+from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent
 from intake.selectors import customer_for_email
 
 SCORE_TASK = "triage.score_change_request"
@@ -34,6 +38,13 @@ SIMILARITY_TASK = "intake.find_similar_demands"
 
 class InvalidTransition(ApplicationError):
     """The demand is no longer in a state that allows this action."""
+
+
+class _Replayed(Exception):
+    """Internal: the idempotency key was used by a submission that committed while this one waited."""
+
+    def __init__(self, demand: ChangeRequest) -> None:
+        self.demand = demand
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ def status_event_record(
 
 @transaction.atomic
 def change_request_submit(
-    *, submission: Submission, idempotency_key: str | None = None
+    *, submission: Submission, idempotency_key: str | None = None, attachments: Sequence[UploadedFile] = ()
 ) -> tuple[ChangeRequest, str, bool]:
     """File a demand; scoring, similarity and e-mail run only once the row is committed.
 
@@ -139,9 +150,20 @@ def change_request_submit(
         if existing is not None:
             return existing, raw_token, False
 
+    try:
+        # A savepoint: a replay detected below rolls back the reference it drew, leaving no gap.
+        with transaction.atomic():
+            reference = reference_next()
+            # The counter row lock serializes submissions; under READ COMMITTED this look sees a twin
+            # that committed while we waited for the lock, so a double click does not burn a number.
+            if key_digest is not None and (twin := ChangeRequest.objects.filter(idempotency_key=key_digest).first()):
+                raise _Replayed(twin)
+    except _Replayed as replay:
+        return replay.demand, raw_token, False
+
     demand = ChangeRequest(
         **submission.model_fields(),
-        reference=reference_next(),
+        reference=reference,
         customer=customer_for_email(submission.contact_email),
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
@@ -157,6 +179,8 @@ def change_request_submit(
         existing = ChangeRequest.objects.get(idempotency_key=key_digest)
         return existing, raw_token, False
 
+    for upload in attachments:
+        attachment_store(change_request=demand, upload=upload)
     status_event_record(
         change_request=demand,
         to_status=demand.status,
@@ -176,6 +200,40 @@ def change_request_submit(
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
     return demand, raw_token, True
+
+
+def attachment_display_name(name: str) -> str:
+    """The customer's file name without any path, control characters or excess length; shown, never used."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
+    if name in {"", ".", ".."}:
+        return "attachment"
+    if len(name) > 200:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[:190] + dot + extension[:9]) if dot and len(extension) < 10 else name[:200]
+    return name
+
+
+def attachment_store(*, change_request: ChangeRequest, upload: UploadedFile) -> Attachment:
+    """Keep one checked upload under a random name in the attachment store, and record it."""
+    from intake.uploads import CheckedUpload
+
+    if not isinstance(upload, CheckedUpload):
+        # Only the streaming handler establishes type, size and digest; nothing else is trusted.
+        raise ApplicationError(f"“{upload.name}” was not checked and cannot be attached.")
+    # The name on disk is ours alone: 128 random bits, no extension, no part of the customer's name.
+    stored_name = default_storage.save(secrets.token_hex(16), upload)
+    attachment = Attachment(
+        change_request=change_request,
+        original_name=attachment_display_name(upload.name or ""),
+        stored_name=stored_name,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+    )
+    attachment.full_clean(exclude=["change_request"])
+    attachment.save()
+    return attachment
 
 
 CUSTOMER_NOTIFIED_STATUSES = {

@@ -8,8 +8,8 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from core.models import RateCounter
-from core.ratelimit import rate_counter_prune, rate_limit_hit, rate_limit_peek
-from core.throttling import TokenRateThrottle, rate_parse
+from core.ratelimit import rate_counter_prune, rate_limit_hit, rate_limit_peek, rate_parse
+from core.throttling import TokenRateThrottle
 
 
 @pytest.mark.embedded
