@@ -238,3 +238,24 @@ def test_a_post_without_csrf_token_is_refused(settings):
     response = strict.post("/requests/new/", form_data(ProductFactory()))
     assert response.status_code == 403
     assert ChangeRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_no_referrer_tracking_page_can_post_with_origin_null_but_never_without_the_csrf_token():
+    demand, token = file_demand_with_token()
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(f"/track/{token}/")
+    csrf = browser.cookies["csrftoken"].value
+    forged = browser.post(f"/track/{token}/", {"action": "withdraw"}, HTTP_ORIGIN="null")
+    assert forged.status_code == 403
+    other_site = browser.post(
+        f"/track/{token}/", {"action": "withdraw", "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="https://evil.example"
+    )
+    assert other_site.status_code == 403
+    demand.refresh_from_db()
+    assert demand.status != "withdrawn"
+    # What Chromium sends from a page with `Referrer-Policy: no-referrer`: Origin null, with the token.
+    real = browser.post(f"/track/{token}/", {"action": "withdraw", "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null")
+    assert real.status_code == 302
+    demand.refresh_from_db()
+    assert demand.status == "withdrawn"
