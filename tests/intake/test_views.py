@@ -259,3 +259,11 @@ def test_a_no_referrer_tracking_page_can_post_with_origin_null_but_never_without
     assert real.status_code == 302
     demand.refresh_from_db()
     assert demand.status == "withdrawn"
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_attachment_metadata_escaped(client, admin_client):
+    submit(client, attachments=[upload("<i>offer.pdf", files.pdf_bytes())])
+    demand = ChangeRequest.objects.get()
+    page = admin_client.get(f"/admin/intake/changerequest/{demand.pk}/change/").content.decode()
+    assert "&lt;i&gt;offer.pdf" in page and "<i>offer.pdf" not in page
