@@ -260,3 +260,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Intake limits ----------------------------------------------------------------------------
+# Rate limits are counted in the database (core.RateCounter), so they hold while Redis is down.
+# Each is "<requests>/<second|minute|hour|day>".
+INTAKE_FORM_RATE_PER_IP = env.str("INTAKE_FORM_RATE_PER_IP", default="20/hour")
+# Per contact e-mail domain: generous, as a whole company (or a free-mail provider) shares one.
+INTAKE_FORM_RATE_PER_DOMAIN = env.str("INTAKE_FORM_RATE_PER_DOMAIN", default="100/hour")
+# Wrong tracking links per IP before further guesses are refused with 429.
+INTAKE_TRACK_MISSES_PER_IP = env.str("INTAKE_TRACK_MISSES_PER_IP", default="20/hour")
+# For core.throttling.TokenRateThrottle (requests per API token); wired in by whoever owns the API.
+API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
+INTAKE_ATTACHMENTS_MAX_FILES = 5
+INTAKE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024

@@ -71,3 +71,19 @@ class OutboundEmail(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class RateCounter(models.Model):
+    """Requests counted per key in one fixed time window; the database, not Redis, so limits hold when Redis is down."""
+
+    key = models.CharField(max_length=200)
+    # Seconds since the epoch at which the window opened: an integer compares and upserts the same on every database.
+    window_start = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_key_window_unique")]
+        indexes = [models.Index(fields=["window_start"], name="rate_counter_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start}: {self.count}"

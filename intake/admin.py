@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from intake.models import ChangeRequest, Customer, CustomerDomain, Product, ProductKindDefault, StatusEvent
+from intake.models import Attachment, ChangeRequest, Customer, CustomerDomain, Product, ProductKindDefault, StatusEvent
 
 
 class CustomerDomainInline(admin.TabularInline):
@@ -39,6 +39,18 @@ class StatusEventInline(admin.TabularInline):
         return False
 
 
+class AttachmentInline(admin.TabularInline):
+    """Metadata only: the files themselves are served by the access-checked download view."""
+
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("original_name", "content_type", "size", "sha256", "created_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
     """Read-mostly: demands change through the triage pages, which record every transition."""
@@ -57,4 +69,4 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-    inlines = [StatusEventInline]
+    inlines = [StatusEventInline, AttachmentInline]

@@ -3,11 +3,14 @@
 import secrets
 
 from django import forms
+from django.conf import settings
 from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
 
 from intake.models import ChangeRequest
 from intake.selectors import product_list_active
 from intake.services import Submission
+from intake.uploads import ALLOWED_DESCRIPTION, CheckedUpload, max_size_label
 
 FORM_TOKEN_SALT = "intake.submission-form"  # noqa: S105 (a signing namespace, not a secret)
 
@@ -17,12 +20,38 @@ def form_token_new() -> str:
     return signing.dumps(secrets.token_urlsafe(24), salt=FORM_TOKEN_SALT)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each already checked by the streaming upload handler."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+ACCEPTED_EXTENSIONS = ".pdf,.png,.jpg,.jpeg,.txt,.csv,.doc,.docx,.xls,.xlsx,.pptx"
+
+
 class ChangeRequestForm(forms.ModelForm):
     """Everything a customer tells us about a demand, in plain words."""
 
     form_token = forms.CharField(widget=forms.HiddenInput)
     # Humans never see this field (hidden with CSS and aria-hidden); bots fill it in.
     website = forms.CharField(required=False, label="Leave this field empty", max_length=200)
+    attachments = MultipleFileField(
+        required=False,
+        label="Attachments",
+        help_text=(
+            f"Up to {settings.INTAKE_ATTACHMENTS_MAX_FILES} files, {max_size_label()} each: {ALLOWED_DESCRIPTION}."
+        ),
+    )
 
     class Meta:
         model = ChangeRequest
@@ -72,8 +101,10 @@ class ChangeRequestForm(forms.ModelForm):
             "agenda": forms.RadioSelect,
         }
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, upload_errors: list[str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self.upload_errors = upload_errors or []
+        self.fields["attachments"].widget.attrs["accept"] = ACCEPTED_EXTENSIONS
         self.fields["product"].queryset = product_list_active()
         self.fields["product"].empty_label = "Choose a product"
         self.fields["agenda"].choices = [
@@ -108,6 +139,22 @@ class ChangeRequestForm(forms.ModelForm):
         if len(description) < 20:
             raise forms.ValidationError("Please describe the change in at least 20 characters.")
         return description
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        files = self.cleaned_data.get("attachments") or []
+        errors = list(self.upload_errors)
+        errors += [
+            f"“{file.name}” could not be checked; please attach it again."
+            for file in files
+            if not isinstance(file, CheckedUpload)
+        ]
+        if len(files) > settings.INTAKE_ATTACHMENTS_MAX_FILES:
+            errors.append(f"Please attach at most {settings.INTAKE_ATTACHMENTS_MAX_FILES} files.")
+        if errors:
+            # The browser cannot keep chosen files across a round trip; say so with the reason.
+            errors.append("Please choose the files you want to send again.")
+            raise forms.ValidationError(errors)
+        return files
 
     @property
     def is_spam(self) -> bool:

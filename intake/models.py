@@ -226,3 +226,22 @@ class SimilarDemand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_request_id} ~ {self.similar_to_id} ({self.similarity:.2f})"
+
+
+class Attachment(models.Model):
+    """A file a customer sent with a demand: kept under a random name, served only through an access check."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="attachments")
+    original_name = models.CharField(max_length=255, help_text="As the customer named it; shown escaped, never used.")
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    content_type = models.CharField(max_length=100, help_text="Detected from the content, not from the name.")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.change_request_id}: {self.original_name}"

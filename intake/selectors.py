@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db.models import QuerySet
 
-from intake.models import ChangeRequest, Customer, CustomerDomain, Product, StatusEvent
+from intake.models import Attachment, ChangeRequest, Customer, CustomerDomain, Product, StatusEvent
 
 
 def email_domain(email: str) -> str:
@@ -52,3 +52,15 @@ def status_event_open_question(*, change_request: ChangeRequest) -> StatusEvent 
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def attachment_list(*, change_request: ChangeRequest) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(change_request=change_request).order_by("created_at", "pk")
+
+
+def attachment_get(*, attachment_id: int, change_request: ChangeRequest | None = None) -> Attachment | None:
+    """One attachment by id; with a demand, only if it belongs to that demand (the tracking link's)."""
+    attachments = Attachment.objects.select_related("change_request")
+    if change_request is not None:
+        attachments = attachments.filter(change_request=change_request)
+    return attachments.filter(pk=attachment_id).first()

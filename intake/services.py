@@ -3,12 +3,16 @@
 import hashlib
 import hmac
 import secrets
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -25,7 +29,7 @@ from intake.choices import (
     Currency,
     EventVisibility,
 )
-from intake.models import ChangeRequest, Product, ReferenceCounter, StatusEvent
+from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent
 from intake.selectors import customer_for_email
 
 SCORE_TASK = "triage.score_change_request"
@@ -34,6 +38,13 @@ SIMILARITY_TASK = "intake.find_similar_demands"
 
 class InvalidTransition(ApplicationError):
     """The demand is no longer in a state that allows this action."""
+
+
+class _Replayed(Exception):
+    """Internal: the idempotency key was used by a submission that committed while this one waited."""
+
+    def __init__(self, demand: ChangeRequest) -> None:
+        self.demand = demand
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ def status_event_record(
 
 @transaction.atomic
 def change_request_submit(
-    *, submission: Submission, idempotency_key: str | None = None
+    *, submission: Submission, idempotency_key: str | None = None, attachments: Sequence[UploadedFile] = ()
 ) -> tuple[ChangeRequest, str, bool]:
     """File a demand; scoring, similarity and e-mail run only once the row is committed.
 
@@ -139,9 +150,20 @@ def change_request_submit(
         if existing is not None:
             return existing, raw_token, False
 
+    try:
+        # A savepoint: a replay detected below rolls back the reference it drew, leaving no gap.
+        with transaction.atomic():
+            reference = reference_next()
+            # The counter row lock serializes submissions; under READ COMMITTED this look sees a twin
+            # that committed while we waited for the lock, so a double click does not burn a number.
+            if key_digest is not None and (twin := ChangeRequest.objects.filter(idempotency_key=key_digest).first()):
+                raise _Replayed(twin)
+    except _Replayed as replay:
+        return replay.demand, raw_token, False
+
     demand = ChangeRequest(
         **submission.model_fields(),
-        reference=reference_next(),
+        reference=reference,
         customer=customer_for_email(submission.contact_email),
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
@@ -157,6 +179,8 @@ def change_request_submit(
         existing = ChangeRequest.objects.get(idempotency_key=key_digest)
         return existing, raw_token, False
 
+    for upload in attachments:
+        attachment_store(change_request=demand, upload=upload)
     status_event_record(
         change_request=demand,
         to_status=demand.status,
@@ -176,6 +200,40 @@ def change_request_submit(
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
     return demand, raw_token, True
+
+
+def attachment_display_name(name: str) -> str:
+    """The customer's file name without any path, control characters or excess length; shown, never used."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
+    if name in {"", ".", ".."}:
+        return "attachment"
+    if len(name) > 200:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[:190] + dot + extension[:9]) if dot and len(extension) < 10 else name[:200]
+    return name
+
+
+def attachment_store(*, change_request: ChangeRequest, upload: UploadedFile) -> Attachment:
+    """Keep one checked upload under a random name in the attachment store, and record it."""
+    from intake.uploads import CheckedUpload
+
+    if not isinstance(upload, CheckedUpload):
+        # Only the streaming handler establishes type, size and digest; nothing else is trusted.
+        raise ApplicationError(f"“{upload.name}” was not checked and cannot be attached.")
+    # The name on disk is ours alone: 128 random bits, no extension, no part of the customer's name.
+    stored_name = default_storage.save(secrets.token_hex(16), upload)
+    attachment = Attachment(
+        change_request=change_request,
+        original_name=attachment_display_name(upload.name or ""),
+        stored_name=stored_name,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+    )
+    attachment.full_clean(exclude=["change_request"])
+    attachment.save()
+    return attachment
 
 
 CUSTOMER_NOTIFIED_STATUSES = {
@@ -326,23 +384,60 @@ def wording_similarity(left: tuple[str, str], right: tuple[str, str]) -> float:
     return 0.6 * _jaccard(left[0], right[0]) + 0.4 * _jaccard(left[1], right[1])
 
 
-def similar_demands_record(*, change_request_id: int) -> int:
-    """Record earlier demands on the same product whose wording is close; safe to run twice."""
-    from intake.models import SimilarDemand
+# Trigram similarity of close wordings is lower than their word overlap; 0.3 is pg_trgm's own default.
+TRIGRAM_THRESHOLD = 0.3
 
-    demand = ChangeRequest.objects.filter(pk=change_request_id).only("pk", "product_id", "title", "description").first()
-    if demand is None:
-        return 0
+
+def _similar_candidates_trigram(demand: ChangeRequest) -> list[tuple[int, float]]:
+    """Earlier demands on the same product ranked by pg_trgm similarity, computed in PostgreSQL."""
+    from django.contrib.postgres.search import TrigramSimilarity
+    from django.db.models import FloatField, Value
+    from django.db.models.functions import Left
+
+    window = ChangeRequest.objects.filter(product_id=demand.product_id, pk__lt=demand.pk).order_by("-pk")
+    earlier_ids = window.values("pk")[:SIMILARITY_WINDOW]
+    similarity = Value(0.6, output_field=FloatField()) * TrigramSimilarity("title", demand.title) + Value(
+        0.4, output_field=FloatField()
+    ) * TrigramSimilarity(Left("description", 2000), demand.description[:2000])
+    rows = (
+        ChangeRequest.objects.filter(pk__in=earlier_ids)
+        .annotate(similarity=similarity)
+        .filter(similarity__gte=TRIGRAM_THRESHOLD)
+        .order_by("-similarity", "-pk")
+        .values_list("pk", "similarity")[:10]
+    )
+    return [(pk, float(score)) for pk, score in rows]
+
+
+def _similar_candidates_words(demand: ChangeRequest) -> list[tuple[int, float]]:
+    """The portable fallback: Jaccard of significant words, in Python over a bounded window."""
     earlier = (
         ChangeRequest.objects.filter(product_id=demand.product_id, pk__lt=demand.pk)
         .order_by("-pk")
         .values_list("pk", "title", "description")[:SIMILARITY_WINDOW]
     )
-    candidates = []
-    for pk, title, description in earlier:
-        similarity = wording_similarity((demand.title, demand.description), (title, description))
-        if similarity >= SIMILARITY_THRESHOLD:
-            candidates.append(SimilarDemand(change_request_id=demand.pk, similar_to_id=pk, similarity=similarity))
-    candidates = sorted(candidates, key=lambda candidate: -candidate.similarity)[:10]
-    SimilarDemand.objects.bulk_create(candidates, ignore_conflicts=True)
+    scored = [
+        (pk, wording_similarity((demand.title, demand.description), (title, description)))
+        for pk, title, description in earlier
+    ]
+    return sorted((row for row in scored if row[1] >= SIMILARITY_THRESHOLD), key=lambda row: -row[1])[:10]
+
+
+def similar_demands_record(*, change_request_id: int) -> int:
+    """Record earlier demands on the same product whose wording is close; safe to run twice."""
+    from django.db import connection
+
+    from intake.models import SimilarDemand
+
+    demand = ChangeRequest.objects.filter(pk=change_request_id).only("pk", "product_id", "title", "description").first()
+    if demand is None:
+        return 0
+    if connection.vendor == "postgresql":
+        candidates = _similar_candidates_trigram(demand)
+    else:
+        candidates = _similar_candidates_words(demand)
+    SimilarDemand.objects.bulk_create(
+        [SimilarDemand(change_request_id=demand.pk, similar_to_id=pk, similarity=score) for pk, score in candidates],
+        ignore_conflicts=True,
+    )
     return len(candidates)

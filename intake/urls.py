@@ -8,4 +8,6 @@ urlpatterns = [
     path("requests/new/", views.change_request_new, name="new"),
     path("track/<str:token>/", views.track, name="track"),
     path("track/<str:token>/submitted/", views.track_submitted, name="track_submitted"),
+    path("track/<str:token>/attachments/<int:attachment_id>/", views.track_attachment, name="track_attachment"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
 ]

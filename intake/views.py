@@ -1,58 +1,133 @@
-"""Public pages: the landing page, the demand form, its confirmation, and the private tracking page."""
+"""Public pages: the landing page, the demand form, its confirmation, the private tracking page, attachments."""
 
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
 
+from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
+from core.ratelimit import client_ip, rate_limit_hit, rate_limit_peek, rate_parse, too_many_requests
 from intake import selectors, services
 from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm
+from intake.models import Attachment, ChangeRequest
+from intake.uploads import AttachmentUploadHandler, upload_errors
+
+# Whatever a stored file claims to be, a browser must neither run it nor render it inline.
+ATTACHMENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/home.html")
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def change_request_new(request: HttpRequest) -> HttpResponse:
-    form = ChangeRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if form.is_spam:
-            # Answer a bot as if it worked, and keep nothing.
-            return render(request, "intake/submitted.html", {"demand": None})
-        _demand, raw_token, _created = services.change_request_submit(
-            submission=form.submission(), idempotency_key="form:" + form.cleaned_data["form_token"]
-        )
-        return redirect("intake:track_submitted", token=raw_token)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "intake/change_request_form.html", {"form": form}, status=status)
+    """Count the POST against the client's limit and choose the upload handler before the body is read.
+
+    Upload handlers can only be swapped before anything reads `request.POST`, and the CSRF check
+    reads it; so the CSRF check runs in the inner view instead (the pattern Django documents).
+    """
+    if request.method == "POST":
+        limit, window_seconds = rate_parse(settings.INTAKE_FORM_RATE_PER_IP)
+        allowed, retry_after = rate_limit_hit(f"intake-form-ip:{client_ip(request)}", limit, window_seconds)
+        if not allowed:
+            return too_many_requests(request, retry_after)
+        request.upload_handlers = [AttachmentUploadHandler(request)]
+    return _change_request_new(request)
 
 
-def _demand_for_token(token: str):  # type: ignore[no-untyped-def]
-    demand = selectors.change_request_by_tracking_token(token)
-    if demand is None:
-        raise Http404("No demand here.")
-    return demand
+@csrf_protect
+def _change_request_new(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "intake/change_request_form.html", {"form": ChangeRequestForm()})
+    form = ChangeRequestForm(request.POST, request.FILES, upload_errors=upload_errors(request))
+    if not form.is_valid():
+        return render(request, "intake/change_request_form.html", {"form": form}, status=400)
+    if form.is_spam:
+        # Answer a bot as if it worked, and keep nothing.
+        return render(request, "intake/submitted.html", {"demand": None})
+    limit, window_seconds = rate_parse(settings.INTAKE_FORM_RATE_PER_DOMAIN)
+    domain = selectors.email_domain(form.cleaned_data["contact_email"])
+    allowed, retry_after = rate_limit_hit(f"intake-form-domain:{domain}", limit, window_seconds)
+    if not allowed:
+        return too_many_requests(request, retry_after)
+    _demand, raw_token, _created = services.change_request_submit(
+        submission=form.submission(),
+        idempotency_key="form:" + form.cleaned_data["form_token"],
+        attachments=form.cleaned_data["attachments"],
+    )
+    return redirect("intake:track_submitted", token=raw_token)
 
 
-@never_cache
-def track_submitted(request: HttpRequest, token: str) -> HttpResponse:
+TrackingView = Callable[..., HttpResponseBase]
+
+
+class _NoReferrerPageCsrf(CsrfViewMiddleware):
+    """Django's CSRF check for forms on `Referrer-Policy: no-referrer` pages.
+
+    Browsers send `Origin: null` when such a page posts a form, which Django's Origin check refuses.
+    Here that one value is let through to the rest of the check: the CSRF token must still match
+    the cookie, and the URL itself carries the secret tracking token no other site knows.
+    """
+
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)
+
+
+no_referrer_page_csrf_protect = decorator_from_middleware(_NoReferrerPageCsrf)
+
+
+def tracking_link_required(view: TrackingView) -> TrackingView:
+    """Open the demand of `<token>` for the view, or answer the one plain 404; repeated misses get 429.
+
+    Every kind of wrong token (malformed, unknown, too long) takes the same path and renders the same
+    page. The page is private: never cached, and its URL never leaks through a Referer header.
+    """
+
+    @never_cache
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponseBase:  # type: ignore[no-untyped-def]
+        limit, window_seconds = rate_parse(settings.INTAKE_TRACK_MISSES_PER_IP)
+        misses_key = f"intake-track-miss-ip:{client_ip(request)}"
+        allowed, retry_after = rate_limit_peek(misses_key, limit, window_seconds)
+        if not allowed:
+            return too_many_requests(request, retry_after)
+        demand = selectors.change_request_by_tracking_token(token)
+        if demand is None:
+            rate_limit_hit(misses_key, limit, window_seconds)
+            raise Http404("No demand here.")
+        response = view(request, demand, token, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+@tracking_link_required
+def track_submitted(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpResponse:
     """The confirmation page: the reference and the private link to keep."""
-    demand = _demand_for_token(token)
     link = request.build_absolute_uri(reverse("intake:track", kwargs={"token": token}))
-    response = render(request, "intake/submitted.html", {"demand": demand, "tracking_link": link})
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return render(request, "intake/submitted.html", {"demand": demand, "tracking_link": link})
 
 
-@never_cache
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
-def track(request: HttpRequest, token: str) -> HttpResponse:
-    """One demand, for the holder of its private link: status, timeline, answer, withdraw."""
-    demand = _demand_for_token(token)
+@no_referrer_page_csrf_protect
+@tracking_link_required
+def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpResponse:
+    """One demand, for the holder of its private link: status, timeline, attachments, answer, withdraw."""
     answer_form = AnswerForm(request.POST if request.POST.get("action") == "answer" else None)
     withdraw_form = WithdrawForm(request.POST if request.POST.get("action") == "withdraw" else None)
     if request.method == "POST":
@@ -70,11 +145,41 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("intake:track", token=token)
     context = {
         "demand": demand,
+        "token": token,
         "timeline": selectors.status_event_timeline(change_request=demand, customer_view=True),
         "question": selectors.status_event_open_question(change_request=demand),
+        "attachments": selectors.attachment_list(change_request=demand),
         "answer_form": answer_form,
         "withdraw_form": withdraw_form,
     }
-    response = render(request, "intake/track.html", context, status=400 if request.method == "POST" else 200)
-    response["Referrer-Policy"] = "no-referrer"
+    return render(request, "intake/track.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _attachment_response(attachment: Attachment | None) -> FileResponse:
+    if attachment is None:
+        raise Http404("No attachment here.")
+    try:
+        stored = default_storage.open(attachment.stored_name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("No attachment here.") from None
+    response = FileResponse(
+        stored, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = ATTACHMENT_CSP
     return response
+
+
+@require_GET
+@tracking_link_required
+def track_attachment(request: HttpRequest, demand: ChangeRequest, token: str, attachment_id: int) -> FileResponse:
+    """An attachment of the tracking link's own demand, downloaded, never shown inline."""
+    return _attachment_response(selectors.attachment_get(attachment_id=attachment_id, change_request=demand))
+
+
+@never_cache
+@require_GET
+@staff_permission_required("triage.view_assessment")
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """Any attachment, for staff who may see triage."""
+    return _attachment_response(selectors.attachment_get(attachment_id=attachment_id))

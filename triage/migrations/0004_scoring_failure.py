@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0002_denormalized_value_and_breadth'),
+        ('intake', '0004_denormalized_value_and_breadth'),
         ('triage', '0003_rescore_job_progress'),
     ]
 

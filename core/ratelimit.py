@@ -1,0 +1,90 @@
+"""Fixed-window rate limits counted in the database, so they hold whether or not Redis is up."""
+
+import math
+import random
+import time
+
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from core.models import RateCounter
+
+# Counters older than this are deleted now and then; no limit in the product spans more than a day.
+PRUNE_AFTER_SECONDS = 2 * 24 * 3600
+PRUNE_PROBABILITY = 0.01
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """`"600/minute"` → (600, 60), as DRF writes rates."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period.strip()[0].lower()]
+
+
+def _window(window_seconds: int, now: float) -> tuple[int, int]:
+    """The start of the current window and the whole seconds until it closes (at least 1)."""
+    window_start = int(now // window_seconds) * window_seconds
+    retry_after = max(1, math.ceil(window_start + window_seconds - now))
+    return window_start, retry_after
+
+
+def _increment(key: str, window_start: int) -> int:
+    """Add one to the key's counter for this window and return the new count, in one atomic statement."""
+    quote = connection.ops.quote_name
+    table, key_column, window_column, count_column = (
+        quote(name) for name in (RateCounter._meta.db_table, "key", "window_start", "count")
+    )
+    # INSERT .. ON CONFLICT .. RETURNING is one statement on PostgreSQL and SQLite (3.35+): concurrent
+    # requests never read-then-write, so none is lost and none sees another's half-done update.
+    sql = (
+        f"INSERT INTO {table} ({key_column}, {window_column}, {count_column}) VALUES (%s, %s, 1) "  # noqa: S608
+        f"ON CONFLICT ({key_column}, {window_column}) "
+        f"DO UPDATE SET {count_column} = {table}.{count_column} + 1 RETURNING {count_column}"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [key[:200], window_start])
+        return int(cursor.fetchone()[0])
+
+
+def rate_limit_hit(key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
+    """Count one request for `key`; return whether it is within `limit` per window and the seconds to wait if not."""
+    now = time.time()
+    window_start, retry_after = _window(window_seconds, now)
+    count = _increment(key, window_start)
+    if random.random() < PRUNE_PROBABILITY:
+        rate_counter_prune(now=now)
+    return count <= limit, (0 if count <= limit else retry_after)
+
+
+def rate_limit_peek(key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
+    """Whether `key` is still under `limit` in this window, without counting a request."""
+    now = time.time()
+    window_start, retry_after = _window(window_seconds, now)
+    count = RateCounter.objects.filter(key=key[:200], window_start=window_start).values_list("count", flat=True).first()
+    if count is None or count < limit:
+        return True, 0
+    return False, retry_after
+
+
+def rate_counter_prune(*, now: float | None = None) -> int:
+    """Delete counters of windows long closed."""
+    cutoff = int((now if now is not None else time.time()) - PRUNE_AFTER_SECONDS)
+    deleted, _ = RateCounter.objects.filter(window_start__lt=cutoff).delete()
+    return deleted
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address the request came from, as the web server saw it.
+
+    Behind a reverse proxy the server must set REMOTE_ADDR from the proxy's header (e.g. gunicorn's
+    --forwarded-allow-ips); trusting X-Forwarded-For here would let a client pick its own key.
+    """
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The plain 429 page, with the seconds to wait in `Retry-After`."""
+    response = HttpResponse(render_to_string("429.html", {"retry_after": retry_after}, request=request), status=429)
+    response["Retry-After"] = str(retry_after)
+    return response

@@ -1,0 +1,126 @@
+"""The database rate limiter: counts, windows, concurrency, and the DRF token throttle built on it."""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
+
+from core.models import RateCounter
+from core.ratelimit import rate_counter_prune, rate_limit_hit, rate_limit_peek, rate_parse
+from core.throttling import TokenRateThrottle
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db
+def test_requests_within_the_limit_pass_and_the_next_one_is_refused_with_a_wait():
+    results = [rate_limit_hit("test:a", 3, 60) for _ in range(4)]
+    assert [allowed for allowed, _ in results] == [True, True, True, False]
+    assert results[0][1] == 0
+    assert 1 <= results[3][1] <= 60
+    assert RateCounter.objects.get(key="test:a").count == 4
+
+
+@pytest.mark.django_db
+def test_keys_are_counted_separately():
+    rate_limit_hit("test:one", 1, 60)
+    assert rate_limit_hit("test:one", 1, 60)[0] is False
+    assert rate_limit_hit("test:two", 1, 60)[0] is True
+
+
+@pytest.mark.django_db
+def test_a_new_window_starts_from_zero():
+    allowed, _ = rate_limit_hit("test:w", 1, 60)
+    assert allowed
+    RateCounter.objects.filter(key="test:w").update(window_start=0)  # as if the window had closed long ago
+    assert rate_limit_hit("test:w", 1, 60)[0] is True
+
+
+@pytest.mark.django_db
+def test_peek_tells_whether_a_key_is_over_its_limit_without_counting():
+    assert rate_limit_peek("test:p", 2, 60) == (True, 0)
+    rate_limit_hit("test:p", 2, 60)
+    assert rate_limit_peek("test:p", 2, 60)[0] is True
+    rate_limit_hit("test:p", 2, 60)
+    allowed, retry_after = rate_limit_peek("test:p", 2, 60)
+    assert not allowed and retry_after >= 1
+    assert RateCounter.objects.get(key="test:p").count == 2
+
+
+@pytest.mark.django_db
+def test_prune_deletes_only_long_closed_windows():
+    RateCounter.objects.create(key="old", window_start=0, count=5)
+    rate_limit_hit("fresh", 5, 60)
+    assert rate_counter_prune() == 1
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hits_on_postgresql_are_all_counted_and_exactly_the_limit_passes():
+    allowed_count = 0
+    lock = threading.Lock()
+    start = threading.Barrier(10)
+
+    def hit() -> None:
+        nonlocal allowed_count
+        try:
+            start.wait()
+            for _ in range(5):
+                allowed, _ = rate_limit_hit("test:concurrent", 30, 3600)
+                if allowed:
+                    with lock:
+                        allowed_count += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hit) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert RateCounter.objects.get(key="test:concurrent").count == 50
+    assert allowed_count == 30
+
+
+def test_rates_are_parsed_as_drf_writes_them():
+    assert rate_parse("600/minute") == (600, 60)
+    assert rate_parse("5/s") == (5, 1)
+    assert rate_parse("100/hour") == (100, 3600)
+    assert rate_parse("1000/day") == (1000, 86400)
+
+
+class _ThrottledView(APIView):
+    throttle_classes = [TokenRateThrottle]
+
+    def get(self, request):  # type: ignore[no-untyped-def]
+        from rest_framework.response import Response
+
+        return Response({"ok": True})
+
+
+@pytest.mark.django_db
+def test_token_throttle_refuses_a_token_over_its_limit_with_retry_after(settings, write_token, read_token):
+    settings.API_TOKEN_RATE_LIMIT = "2/minute"
+    factory = APIRequestFactory()
+    view = _ThrottledView.as_view()
+
+    def get(key: str):  # type: ignore[no-untyped-def]
+        return view(factory.get("/x/", HTTP_AUTHORIZATION=f"Token {key}"))
+
+    assert [get(write_token).status_code for _ in range(3)] == [200, 200, 429]
+    refused = get(write_token)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert get(read_token).status_code == 200  # another token has its own budget
+
+
+@pytest.mark.django_db
+def test_token_throttle_lets_requests_without_a_token_through_to_other_checks(settings):
+    settings.API_TOKEN_RATE_LIMIT = "1/minute"
+    throttle = TokenRateThrottle()
+    request = APIRequestFactory().get("/x/")
+    request.auth = None
+    assert throttle.allow_request(request, None) and throttle.allow_request(request, None)
+    assert RateCounter.objects.count() == 0

@@ -1,0 +1,269 @@
+"""The public form, the tracking page and attachment downloads, through real requests."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from core.models import RateCounter
+from intake.models import Attachment, ChangeRequest
+from tests.factories import ProductFactory, UserFactory, file_demand_with_token, form_data
+from tests.intake import files
+
+MB = 1024 * 1024
+
+
+def upload(name: str, content: bytes, content_type: str = "application/pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def submit(client: Client, **overrides):  # type: ignore[no-untyped-def]
+    return client.post("/requests/new/", form_data(ProductFactory(), **overrides))
+
+
+def tracking_path(response) -> str:  # type: ignore[no-untyped-def]
+    return response["Location"].removesuffix("submitted/")
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db
+def test_a_demand_with_allowed_attachments_stores_them_under_random_names(client, attachment_root):
+    response = submit(
+        client,
+        attachments=[upload("offer.pdf", files.pdf_bytes()), upload("numbers.csv", files.CSV, "text/csv")],
+    )
+    assert response.status_code == 302
+    demand = ChangeRequest.objects.get()
+    stored = list(demand.attachments.order_by("original_name"))
+    assert [(a.original_name, a.content_type, a.size) for a in stored] == [
+        ("numbers.csv", "text/csv", len(files.CSV)),
+        ("offer.pdf", "application/pdf", len(files.pdf_bytes())),
+    ]
+    for attachment in stored:
+        assert re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
+        assert (attachment_root / attachment.stored_name).read_bytes() in (files.CSV, files.pdf_bytes())
+    assert sorted(path.name for path in attachment_root.iterdir()) == sorted(a.stored_name for a in stored)
+
+
+@pytest.mark.django_db
+def test_an_executable_renamed_pdf_is_refused_and_the_form_comes_back_with_the_reason(client, attachment_root):
+    response = submit(client, attachments=[upload("invoice.pdf", files.exe_bytes())])
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "“invoice.pdf” is not a file type we accept" in page
+    assert 'value="Export invoices to SAP every night"' in page  # what was typed is kept
+    assert ChangeRequest.objects.count() == 0
+    assert not attachment_root.exists() or not any(attachment_root.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("name", "content"), [("page.pdf", files.HTML), ("logo.png", files.SVG), ("run.txt", files.SHELL_SCRIPT)]
+)
+@pytest.mark.django_db
+def test_html_svg_and_scripts_are_refused_by_content(client, name, content):
+    response = submit(client, attachments=[upload(name, content)])
+    assert response.status_code == 400
+    assert "not a file type we accept" in response.content.decode()
+    assert Attachment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_20_mb_upload_is_refused_with_a_clear_message(client):
+    response = submit(client, attachments=[upload("scan.pdf", files.pdf_bytes() + b" " * (20 * MB))])
+    assert response.status_code == 400
+    assert "“scan.pdf” is larger than 10 MB" in response.content.decode()
+    assert ChangeRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_sixth_attachment_is_refused(client):
+    six = [upload(f"note{n}.txt", files.TEXT, "text/plain") for n in range(6)]
+    response = submit(client, attachments=six)
+    assert response.status_code == 400
+    assert "at most 5 files" in response.content.decode()
+    assert ChangeRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_path_traversal_and_script_tag_filenames_are_harmless(client, attachment_root):
+    names = ["../../../etc/passwd.txt", "..\\..\\boot.ini.txt", "<script>alert(1)<img src=x onerror=alert(2)>.txt"]
+    response = submit(client, attachments=[upload(name, files.TEXT, "text/plain") for name in names])
+    assert response.status_code == 302
+    stored = list(Attachment.objects.order_by("pk"))
+    assert [a.original_name for a in stored] == ["passwd.txt", "boot.ini.txt", names[2]]
+    for attachment in stored:
+        assert (attachment_root / attachment.stored_name).is_file()  # inside the store, under our name
+    page = client.get(tracking_path(response)).content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;img src=x onerror=alert(2)&gt;.txt" in page
+
+
+@pytest.mark.django_db
+def test_the_tracking_link_holder_downloads_an_attachment_safely(client):
+    response = submit(client, attachments=[upload('report "final".pdf', files.pdf_bytes())])
+    path = tracking_path(response)
+    attachment = Attachment.objects.get()
+    page = client.get(path).content.decode()
+    download_url = f"{path}attachments/{attachment.pk}/"
+    assert download_url in page
+    download = client.get(download_url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == files.pdf_bytes()
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert "report" in download["Content-Disposition"]
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
+    assert "no-store" in download["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_another_demands_tracking_link_cannot_download_the_attachment(client):
+    submit(client, attachments=[upload("offer.pdf", files.pdf_bytes())])
+    attachment = Attachment.objects.get()
+    _other, other_token = file_demand_with_token()
+    assert client.get(f"/track/{other_token}/attachments/{attachment.pk}/").status_code == 404
+    assert client.get(f"/track/{'x' * 43}/attachments/{attachment.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_only_staff_with_triage_view_permission_download_by_id(client, analyst):
+    submit(client, attachments=[upload("offer.pdf", files.pdf_bytes())])
+    url = f"/attachments/{Attachment.objects.get().pk}/"
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    outsider = Client()
+    outsider.force_login(UserFactory(username="no-role"))
+    assert outsider.get(url).status_code == 403
+    staff = Client()
+    staff.force_login(analyst)
+    download = staff.get(url)
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment;")
+    assert staff.get("/attachments/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_stored_file_that_went_missing_is_a_404_not_a_500(client, attachment_root):
+    response = submit(client, attachments=[upload("offer.pdf", files.pdf_bytes())])
+    attachment = Attachment.objects.get()
+    (attachment_root / attachment.stored_name).unlink()
+    assert client.get(f"{tracking_path(response)}attachments/{attachment.pk}/").status_code == 404
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db
+def test_tracking_pages_are_private_no_store_and_no_referrer(client):
+    _demand, token = file_demand_with_token()
+    for url in (f"/track/{token}/", f"/track/{token}/submitted/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+        assert response["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.django_db
+def test_a_wrong_token_is_the_same_plain_404_as_a_missing_one(client):
+    _demand, token = file_demand_with_token()
+    wrong = token[:-1] + ("A" if token[-1] != "A" else "B")
+    responses = [client.get(f"/track/{candidate}/") for candidate in (wrong, "nope", "x" * 500, "%00")]
+    assert {response.status_code for response in responses} == {404}
+    assert len({response.content for response in responses}) == 1
+
+
+@pytest.mark.django_db
+def test_repeated_tracking_misses_from_one_ip_are_refused_with_429(client, settings):
+    settings.INTAKE_TRACK_MISSES_PER_IP = "3/hour"
+    _demand, token = file_demand_with_token()
+    assert [client.get(f"/track/guess{n}/").status_code for n in range(3)] == [404, 404, 404]
+    refused = client.get("/track/guess4/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    # Once blocked, even a right guess is not confirmed; another address is not affected.
+    assert client.get(f"/track/{token}/").status_code == 429
+    assert Client(REMOTE_ADDR="10.0.0.9").get(f"/track/{token}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_form_answers_429_with_retry_after_once_an_ip_has_posted_too_often(client, settings):
+    settings.INTAKE_FORM_RATE_PER_IP = "2/hour"
+    assert [submit(client).status_code for _ in range(2)] == [302, 302]
+    refused = submit(client)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+    assert "Too many requests" in refused.content.decode()
+    assert ChangeRequest.objects.count() == 2
+    assert submit(Client(REMOTE_ADDR="10.1.1.1")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_form_limits_submissions_per_email_domain_across_ips(settings):
+    settings.INTAKE_FORM_RATE_PER_DOMAIN = "2/hour"
+    statuses = [
+        submit(Client(REMOTE_ADDR=f"10.2.0.{n}"), contact_email=f"p{n}@spammy.example").status_code for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    assert submit(Client(REMOTE_ADDR="10.2.0.9"), contact_email="a@other.example").status_code == 302
+    assert RateCounter.objects.filter(key="intake-form-domain:spammy.example").get().count == 3
+
+
+@pytest.mark.django_db
+def test_html_in_the_description_is_shown_escaped_on_the_tracking_page(client):
+    payload = '<script>alert(1)</script><img src=x onerror="alert(2)"> and more words to pass the minimum'
+    response = submit(client, description=payload, title="<b>Bold</b> title here")
+    page = client.get(tracking_path(response)).content.decode()
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;Bold&lt;/b&gt; title here" in page
+
+
+@pytest.mark.django_db
+def test_the_honeypot_answers_like_success_and_keeps_nothing(client):
+    response = submit(client, website="http://spam.example")
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode()
+    assert ChangeRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_form_shows_a_multiple_file_input_with_its_limits(client):
+    page = client.get("/requests/new/").content.decode()
+    assert re.search(r'<input[^>]*type="file"[^>]*name="attachments"[^>]*multiple', page)
+    assert 'enctype="multipart/form-data"' in page
+    assert "Up to 5 files, 10 MB each" in page
+
+
+@pytest.mark.django_db
+def test_a_post_without_csrf_token_is_refused(settings):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/requests/new/", form_data(ProductFactory()))
+    assert response.status_code == 403
+    assert ChangeRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_no_referrer_tracking_page_can_post_with_origin_null_but_never_without_the_csrf_token():
+    demand, token = file_demand_with_token()
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(f"/track/{token}/")
+    csrf = browser.cookies["csrftoken"].value
+    forged = browser.post(f"/track/{token}/", {"action": "withdraw"}, HTTP_ORIGIN="null")
+    assert forged.status_code == 403
+    other_site = browser.post(
+        f"/track/{token}/", {"action": "withdraw", "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="https://evil.example"
+    )
+    assert other_site.status_code == 403
+    demand.refresh_from_db()
+    assert demand.status != "withdrawn"
+    # What Chromium sends from a page with `Referrer-Policy: no-referrer`: Origin null, with the token.
+    real = browser.post(f"/track/{token}/", {"action": "withdraw", "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null")
+    assert real.status_code == 302
+    demand.refresh_from_db()
+    assert demand.status == "withdrawn"
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_attachment_metadata_escaped(client, admin_client):
+    submit(client, attachments=[upload("<i>offer.pdf", files.pdf_bytes())])
+    demand = ChangeRequest.objects.get()
+    page = admin_client.get(f"/admin/intake/changerequest/{demand.pk}/change/").content.decode()
+    assert "&lt;i&gt;offer.pdf" in page and "<i>offer.pdf" not in page
