@@ -19,7 +19,11 @@ router.register("projects", ProjectViewSet, basename="project")
 urlpatterns = [
     path("requests/", ChangeRequestCreateApi.as_view(), name="request-create"),
     # A demand is one small row: its ETag is a digest of the body, and a matching If-None-Match gets 304.
-    path("requests/<str:reference>/", conditional_page(ChangeRequestDetailApi.as_view()), name="request-detail"),
+    re_path(
+        r"^requests/(?P<reference>[A-Za-z0-9-]{1,20})/$",
+        conditional_page(ChangeRequestDetailApi.as_view()),
+        name="request-detail",
+    ),
     path("portfolio/summary/", PortfolioSummaryApi.as_view(), name="portfolio-summary"),
     *router.urls,
     # Anything else under /api/v1/ is a 404 in the API's error shape.

@@ -36,7 +36,8 @@ class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     """BT projects: filter, search, order, page; the detail adds milestones, the latest update and demands."""
 
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    # Anything that cannot be a code is the API's JSON 404 (config/api_urls.py), never a database error.
+    lookup_value_regex = "[A-Za-z0-9-]{1,12}"
     filterset_class = ProjectFilterSet
     filter_backends = [DjangoFilterBackend]  # search and ordering are part of the FilterSet, as on the page
     # A detail's tag also moves when a linked demand or a sponsor changes.
