@@ -4,9 +4,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
+from django_filters.filters import BaseCSVFilter
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -60,3 +64,26 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any unknown URL under /api/v1/ answers in the API's error shape, not with the HTML 404 page."""
     return JsonResponse({"detail": "Not found.", "fields": {}}, status=404)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter for the API: a filter given with an empty value is a 400, not silently ignored.
+
+    Pages keep django-filter's lenient forms (an empty field means "any"); an API client that sends
+    `?updated_since=` has a bug it should hear about, and the schema then says exactly what is accepted.
+    """
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            blank = {
+                name: ["This field may not be blank."]
+                for name, field in filterset_class.base_filters.items()
+                # A comma-separated list (e.g. `ordering`) may be empty: no items, the default.
+                if name in request.query_params
+                and not isinstance(field, BaseCSVFilter)
+                and not any(request.query_params.getlist(name))
+            }
+            if blank:
+                raise exceptions.ValidationError(blank)
+        return super().filter_queryset(request, queryset, view)

@@ -1,6 +1,10 @@
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from intake.choices import Agenda
 from portfolio.choices import Health, ProjectStatus
@@ -22,6 +26,7 @@ PROJECT_ORDERING_FIELDS = (
 )
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGINT_MAX})
 class IdFilter(django_filters.NumberFilter):
     """A whole-number id in the database's range: anything else is a 400, never a query error."""
 
@@ -30,6 +35,33 @@ class IdFilter(django_filters.NumberFilter):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC: the database never sees an exotic offset (PostgreSQL refuses
+    offsets beyond ±15:59), and a time that leaves the calendar in UTC is a 400, not an overflow."""
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("Enter a time between the years 1 and 9999 in UTC.") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\x00]*$"})
+class SearchFilter(django_filters.CharFilter):
+    """Free text of at most 200 characters; a NUL byte is refused (400), as PostgreSQL cannot compare it."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max_length", 200)
         super().__init__(*args, **kwargs)
 
 
@@ -46,10 +78,10 @@ class ProjectFilterSet(django_filters.FilterSet):
     agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
     customer = IdFilter(field_name="sponsors", distinct=True, label="Customer id")
     owner = IdFilter(field_name="owner", label="Owner id")
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after (ISO 8601)"
     )
-    search = django_filters.CharFilter(method="filter_search", max_length=200, label="Code or name contains")
+    search = SearchFilter(method="filter_search", label="Code or name contains")
     ordering = django_filters.OrderingFilter(fields=PROJECT_ORDERING_FIELDS, label="Sort by")
 
     class Meta:

@@ -1,11 +1,10 @@
 from django.db.models import Max
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import error_responses
+from core.api import StrictFilterBackend, error_responses
 from core.etag import ETagMixin, conditional_response, queryset_fingerprint
 from portfolio.api.serializers import PortfolioSummarySerializer, ProjectDetailSerializer, ProjectOutputSerializer
 from portfolio.filters import ProjectFilterSet
@@ -39,7 +38,7 @@ class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     # Anything that cannot be a code is the API's JSON 404 (config/api_urls.py), never a database error.
     lookup_value_regex = "[A-Za-z0-9-]{1,12}"
     filterset_class = ProjectFilterSet
-    filter_backends = [DjangoFilterBackend]  # search and ordering are part of the FilterSet, as on the page
+    filter_backends = [StrictFilterBackend]  # search and ordering are part of the FilterSet, as on the page
     # A detail's tag also moves when a linked demand or a sponsor changes.
     retrieve_etag_aggregates = {
         "demands_latest": Max("demands__updated_at"),
@@ -57,7 +56,7 @@ class PortfolioSummaryApi(generics.GenericAPIView):
     """Counts and money by status, health and agenda, for the projects the same filters select."""
 
     filterset_class = ProjectFilterSet
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     pagination_class = None
 
     def get_queryset(self):  # type: ignore[no-untyped-def]

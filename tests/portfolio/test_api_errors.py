@@ -128,3 +128,30 @@ def test_an_idempotency_key_replay_returns_the_first_demand(writer_client):
     assert (first.status_code, replay.status_code) == (201, 200)
     assert first.json()["reference"] == replay.json()["reference"]
     assert ChangeRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "moment", ["2395-09-05T20:50:49-23:53", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]
+)
+def test_updated_since_with_an_exotic_offset_is_a_200_or_a_400_never_a_database_error(reader_client, moment):
+    ProjectFactory()
+    response = reader_client.get(LIST, {"updated_since": moment})
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert "updated_since" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(("page_size", "status"), [("0", 400), ("201", 400), ("abc", 400), ("200", 200)])
+def test_page_size_outside_1_to_200_is_a_400(reader_client, page_size, status):
+    response = reader_client.get(LIST, {"page_size": page_size})
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["fields"] == {"page_size": ["Ask for 1 to 200 per page."]}
+
+
+@pytest.mark.parametrize("param", ["updated_since", "customer", "agenda", "search"])
+def test_an_api_filter_given_empty_is_a_400_but_an_empty_ordering_means_the_default(reader_client, param):
+    response = reader_client.get(LIST, {param: ""})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {param: ["This field may not be blank."]}
+    assert reader_client.get(LIST, {"ordering": ""}).status_code == 200
