@@ -199,3 +199,14 @@ def test_ticking_a_milestone_of_another_project_is_a_404(portfolio_manager):
     assert response.status_code == 404
     other.refresh_from_db()
     assert other.done_date is None
+
+
+def test_list_pages_by_50_and_the_page_links_keep_filters_and_sort(analyst):
+    for number in range(1, 53):
+        ProjectFactory(code=f"BT-{number:04d}", health="amber")
+    page = browser(analyst)
+    html = page.get("/portfolio/", {"health": "amber", "ordering": "-code"}).content.decode()
+    assert len(rows_in_order(html)) == 50 and rows_in_order(html)[0] == "BT-0052"
+    assert '<a href="?health=amber&amp;ordering=-code&amp;page=2">Next</a>' in html
+    second = page.get("/portfolio/", {"health": "amber", "ordering": "-code", "page": 2}).content.decode()
+    assert rows_in_order(second) == ["BT-0002", "BT-0001"]
