@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet
+from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.request import Request
@@ -56,10 +57,13 @@ def conditional_response(request: Request, fingerprint: dict[str, Any], respond:
     """304 when the client's tag still matches (nothing serialized), else `respond()` with the tag set."""
     etag = etag_for(request, fingerprint)
     if etag_matches(request, etag):
-        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-    response = respond()
-    if response.status_code == status.HTTP_200_OK:
-        response["ETag"] = etag
+        response = Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    else:
+        response = respond()
+        if response.status_code == status.HTTP_200_OK:
+            response["ETag"] = etag
+    # The tag depends on the caller: a shared cache must not answer one token with another's copy.
+    patch_vary_headers(response, ["Authorization"])
     return response
 
 

@@ -30,6 +30,7 @@ def test_every_project_get_carries_an_etag_and_a_matching_poll_gets_304_with_no_
     assert response.status_code == 304
     assert response.content == b""
     assert response["ETag"] == etag
+    assert "Authorization" in response["Vary"]
 
 
 def test_a_stale_or_foreign_etag_gets_the_full_answer(reader_client):
