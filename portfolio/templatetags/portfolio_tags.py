@@ -23,7 +23,7 @@ def project_for_demand(change_request_id: int) -> Project | None:
 
 
 CHART_LABEL_WIDTH = 110
-CHART_BAR_WIDTH = 330
+CHART_BAR_WIDTH = 560
 CHART_ROW_HEIGHT = 30
 
 

@@ -94,8 +94,8 @@ def test_budget_chart_is_server_side_svg_with_one_pair_of_bars_per_project_and_n
     svg = re.search(r'<svg class="plan-actual".*?</svg>', html, re.S).group(0)
     assert svg.count("<rect") == 4
     # The largest amount (200 spent) spans the whole bar width; the others scale against it.
-    assert re.search(r'data-label="BT-0002">.*?width="330.0" height="12" class="bar-negative"', svg, re.S)
-    assert re.search(r'data-label="BT-0001">.*?width="165.0" height="24"', svg, re.S)
+    assert re.search(r'data-label="BT-0002">.*?width="560.0" height="12" class="bar-negative"', svg, re.S)
+    assert re.search(r'data-label="BT-0001">.*?width="280.0" height="24"', svg, re.S)
     assert "style=" not in html and "<script" not in html
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
 
