@@ -223,3 +223,19 @@ def test_staff_revoke_a_token_in_the_admin_and_it_stops_working(cio, read_token)
     )
     assert response.status_code == 302
     assert client_with(read_token).get(LIST).status_code == 401
+
+
+def test_management_command_revokes_a_token_by_its_prefix(cio, read_token):
+    out = io.StringIO()
+    call_command("api_token_revoke", read_token[:10], stdout=out)
+    assert out.getvalue().startswith("Revoked test read")
+    assert client_with(read_token).get(LIST).status_code == 401
+    first = ApiToken.objects.get(key_hash=token_hash(read_token)).revoked_at
+    call_command("api_token_revoke", read_token[:10], stdout=out)
+    assert ApiToken.objects.get(key_hash=token_hash(read_token)).revoked_at == first
+
+
+def test_management_command_refuses_to_revoke_an_unknown_prefix(read_token):
+    with pytest.raises(CommandError, match="0 tokens have the prefix 'dd_nothing'"):
+        call_command("api_token_revoke", "dd_nothing")
+    assert client_with(read_token).get(LIST).status_code == 200
