@@ -21,6 +21,7 @@ def etag_of(client, url: str, **params) -> str:  # type: ignore[no-untyped-def]
     return response["ETag"]
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("url", [LIST, "/api/v1/portfolio/summary/", "/api/v1/projects/BT-0001/"])
 def test_every_project_get_carries_an_etag_and_a_matching_poll_gets_304_with_no_body(reader_client, url):
     ProjectFactory(code="BT-0001")
@@ -56,6 +57,7 @@ def test_the_tag_depends_on_filters_ordering_and_page(reader_client):
     assert etag_of(reader_client, LIST, ordering="-code") == etag_of(reader_client, LIST, ordering="-code")
 
 
+@pytest.mark.embedded
 def test_list_tag_changes_when_a_project_is_added_or_changed(reader_client):
     project = ProjectFactory()
     first = etag_of(reader_client, LIST)

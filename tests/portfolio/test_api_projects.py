@@ -115,6 +115,7 @@ def test_list_pages_with_a_client_chosen_size_capped_at_200(reader_client):
     assert reader_client.get(f"{LIST}?page=9").status_code == 404
 
 
+@pytest.mark.embedded
 def test_updated_since_returns_only_what_changed_in_the_order_it_changed(reader_client):
     first, second, third = (
         ProjectFactory(code="BT-0001"),
@@ -168,6 +169,7 @@ def test_detail_of_an_unknown_code_is_a_404_in_the_error_shape(reader_client):
     assert response.json() == {"detail": "Not found.", "fields": {}}
 
 
+@pytest.mark.embedded
 def test_summary_counts_and_sums_money_by_status_health_and_agenda(reader_client):
     ProjectFactory(status="active", health="green", agenda="bt", approved_budget=Decimal("100"))
     ProjectFactory(status="active", health="red", agenda="it", approved_budget=Decimal("50"))
@@ -181,6 +183,7 @@ def test_summary_counts_and_sums_money_by_status_health_and_agenda(reader_client
     assert body["total"]["count"] == 3 and body["total"]["approved_budget"] == "160.00"
 
 
+@pytest.mark.embedded
 def test_summary_takes_the_list_filters_and_counts_a_multi_sponsor_project_once(reader_client):
     acme, globex = CustomerFactory(), CustomerFactory()
     ProjectFactory(status="active", sponsors=[acme, globex], approved_budget=Decimal("100"))

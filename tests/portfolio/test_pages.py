@@ -39,6 +39,7 @@ def test_staff_without_the_portfolio_permission_get_403(client):
     assert browser(UserFactory(username="nobody")).get("/portfolio/").status_code == 403
 
 
+@pytest.mark.embedded
 def test_list_shows_health_status_burn_target_and_totals(analyst):
     ProjectFactory(
         code="BT-0001",
