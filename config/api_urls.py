@@ -1,10 +1,16 @@
-"""The REST API, version 1: one router, every endpoint listed here."""
+"""The REST API, version 1: one router, every endpoint listed here.
 
-from django.urls import path
+Throttling per token (Postgres-backed `core/throttling.py`, being written separately) is wired through
+`REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]` in config/settings.py, so it covers every view below.
+"""
+
+from django.urls import path, re_path
+from django.views.decorators.http import conditional_page
 from rest_framework.routers import DefaultRouter
 
+from core.api import api_not_found
 from intake.api.views import ChangeRequestCreateApi, ChangeRequestDetailApi
-from portfolio.api.views import ProjectViewSet
+from portfolio.api.views import PortfolioSummaryApi, ProjectViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,6 +18,14 @@ router.register("projects", ProjectViewSet, basename="project")
 
 urlpatterns = [
     path("requests/", ChangeRequestCreateApi.as_view(), name="request-create"),
-    path("requests/<str:reference>/", ChangeRequestDetailApi.as_view(), name="request-detail"),
+    # A demand is one small row: its ETag is a digest of the body, and a matching If-None-Match gets 304.
+    re_path(
+        r"^requests/(?P<reference>[A-Za-z0-9-]{1,20})/$",
+        conditional_page(ChangeRequestDetailApi.as_view()),
+        name="request-detail",
+    ),
+    path("portfolio/summary/", PortfolioSummaryApi.as_view(), name="portfolio-summary"),
     *router.urls,
+    # Anything else under /api/v1/ is a 404 in the API's error shape.
+    re_path(r"^.*$", api_not_found, name="not-found"),
 ]

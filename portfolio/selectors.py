@@ -1,8 +1,13 @@
 """Portfolio reads, shared by the pages and the API so they cannot drift apart."""
 
-from django.db.models import Prefetch, QuerySet
+from decimal import Decimal
 
+from django.db.models import Count, DecimalField, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from intake.choices import Agenda
 from intake.models import ChangeRequest
+from portfolio.choices import Health, ProjectStatus
 from portfolio.models import Milestone, Project, StatusUpdate
 
 
@@ -25,3 +30,29 @@ def project_by_code(*, code: str) -> Project | None:
 
 def project_open_choices() -> QuerySet[Project]:
     return Project.objects.exclude(status__in=("delivered", "cancelled")).order_by("code").only("pk", "code", "name")
+
+
+MONEY_FIELDS = ("approved_budget", "actual_spend", "expected_revenue", "realized_revenue")
+SUMMARY_DIMENSIONS = {"status": ProjectStatus, "health": Health, "agenda": Agenda}
+
+
+def portfolio_summary(*, projects: QuerySet[Project] | None = None) -> dict:
+    """Counts and money by status, health and agenda: one GROUP BY query per dimension, whatever the size.
+
+    Every choice appears (with zeros when no project has it), so a chart or a client sees a stable shape.
+    """
+    projects = Project.objects.all() if projects is None else projects
+    sums = {field: Coalesce(Sum(field), Value(Decimal("0")), output_field=DecimalField()) for field in MONEY_FIELDS}
+    zero = {"count": 0, **dict.fromkeys(MONEY_FIELDS, Decimal("0"))}
+    # Filtering by customer joins sponsors; group over distinct projects so no one is counted twice.
+    base = Project.objects.filter(pk__in=projects.values("pk")) if projects.query.distinct else projects
+    summary: dict = {}
+    for dimension, choices in SUMMARY_DIMENSIONS.items():
+        rows = base.order_by().values(dimension).annotate(count=Count("pk"), **sums)
+        found = {row[dimension]: row for row in rows}
+        summary[f"by_{dimension}"] = [
+            {"key": value, "label": label, **{name: found.get(value, zero)[name] for name in zero}}
+            for value, label in choices.choices
+        ]
+    summary["total"] = {name: sum(group[name] for group in summary["by_status"]) for name in zero}
+    return summary

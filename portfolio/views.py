@@ -20,9 +20,12 @@ MANAGE_PERM = "portfolio.change_project"
 
 @staff_permission_required(VIEW_PERM)
 def project_list(request: HttpRequest) -> HttpResponse:
-    filterset = ProjectFilterSet(request.GET or None, queryset=selectors.project_list())
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "portfolio/project_list.html", {"filter": filterset, "page": page})
+    """Projects with health, burn and dates; totals and the budget chart follow the same filters."""
+    filterset = ProjectFilterSet(request.GET, queryset=selectors.project_list())
+    projects = filterset.qs
+    page = Paginator(projects, 50).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page, "summary": selectors.portfolio_summary(projects=projects)}
+    return render(request, "portfolio/project_list.html", context)
 
 
 def _project_or_404(code: str):  # type: ignore[no-untyped-def]

@@ -112,3 +112,22 @@ def form_data(product: Product, **overrides) -> dict:  # type: ignore[no-untyped
     }
     data.update(overrides)
     return data
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A project written directly (as a seed would); approval through the service is tested on its own."""
+
+    class Meta:
+        model = "portfolio.Project"
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"BT-{n + 5000:04d}")
+    name = factory.Sequence(lambda n: f"Project {n}")
+    approved_budget = Decimal("100000")
+    actual_spend = Decimal("40000")
+    expected_revenue = Decimal("250000")
+
+    @factory.post_generation
+    def sponsors(self, create: bool, extracted: list | None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if create and extracted:
+            self.sponsors.add(*extracted)

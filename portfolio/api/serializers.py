@@ -1,6 +1,19 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portfolio.choices import ProjectStatus
 from portfolio.models import Milestone, Project, StatusUpdate
+
+
+@extend_schema_field(
+    {"type": "string", "enum": ProjectStatus.values, "description": "Where the project stands."},
+    component_name="ProjectStatusEnum",
+)
+class ProjectStatusField(serializers.ChoiceField):
+    """Its own schema component: a demand's `status` is another choice set under the same field name."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(choices=ProjectStatus.choices, **kwargs)
 
 
 class CustomerRefSerializer(serializers.Serializer):
@@ -11,7 +24,10 @@ class CustomerRefSerializer(serializers.Serializer):
 class ProjectOutputSerializer(serializers.ModelSerializer):
     owner = serializers.SerializerMethodField()
     sponsors = CustomerRefSerializer(many=True)
-    budget_burn = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    status = ProjectStatusField(read_only=True)
+    budget_burn = serializers.DecimalField(
+        max_digits=30, decimal_places=2, allow_null=True, help_text="Actual spend over approved budget (1 = all)."
+    )
 
     class Meta:
         model = Project
@@ -59,7 +75,8 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 class DemandRefSerializer(serializers.Serializer):
     reference = serializers.CharField()
     title = serializers.CharField()
-    customer = serializers.CharField(source="customer.name", default=None)
+    status = serializers.CharField()
+    customer = serializers.CharField(source="customer.name", default=None, allow_null=True)
 
 
 class ProjectDetailSerializer(ProjectOutputSerializer):
@@ -70,6 +87,27 @@ class ProjectDetailSerializer(ProjectOutputSerializer):
     class Meta(ProjectOutputSerializer.Meta):
         fields = [*ProjectOutputSerializer.Meta.fields, "milestones", "latest_update", "demands"]
 
+    @extend_schema_field(StatusUpdateSerializer(allow_null=True))
     def get_latest_update(self, project: Project) -> dict | None:
         updates = list(project.status_updates.all())  # prefetched, newest first
         return StatusUpdateSerializer(updates[0]).data if updates else None
+
+
+class SummaryTotalSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    approved_budget = serializers.DecimalField(max_digits=30, decimal_places=2)
+    actual_spend = serializers.DecimalField(max_digits=30, decimal_places=2)
+    expected_revenue = serializers.DecimalField(max_digits=30, decimal_places=2)
+    realized_revenue = serializers.DecimalField(max_digits=30, decimal_places=2)
+
+
+class SummaryGroupSerializer(SummaryTotalSerializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class PortfolioSummarySerializer(serializers.Serializer):
+    total = SummaryTotalSerializer()
+    by_status = SummaryGroupSerializer(many=True)
+    by_health = SummaryGroupSerializer(many=True)
+    by_agenda = SummaryGroupSerializer(many=True)

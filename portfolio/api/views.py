@@ -1,21 +1,75 @@
-from rest_framework import viewsets
+from django.db.models import Max
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from portfolio.api.serializers import ProjectDetailSerializer, ProjectOutputSerializer
+from core.api import StrictFilterBackend, error_responses
+from core.etag import ETagMixin, conditional_response, queryset_fingerprint
+from portfolio.api.serializers import PortfolioSummarySerializer, ProjectDetailSerializer, ProjectOutputSerializer
 from portfolio.filters import ProjectFilterSet
-from portfolio.selectors import project_detail_queryset, project_list
+from portfolio.selectors import portfolio_summary, project_detail_queryset, project_list
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The `ETag` of your last answer: 304 with no body when nothing changed.",
+)
+CONDITIONAL = {304: None}
+READ_ERRORS = error_responses(400, 401, 403)
 
 
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[IF_NONE_MATCH],
+        responses={200: ProjectOutputSerializer(many=True), **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
+    ),
+    retrieve=extend_schema(
+        parameters=[IF_NONE_MATCH],
+        responses={200: ProjectDetailSerializer, **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
+    ),
+)
+class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     """BT projects: filter, search, order, page; the detail adds milestones, the latest update and demands."""
 
     lookup_field = "code"
+    # Anything that cannot be a code is the API's JSON 404 (config/api_urls.py), never a database error.
+    lookup_value_regex = "[A-Za-z0-9-]{1,12}"
     filterset_class = ProjectFilterSet
-    search_fields = ("code", "name")
-    ordering_fields = ("code", "updated_at", "target_date", "approved_budget", "progress")
-    ordering = ("code",)
+    filter_backends = [StrictFilterBackend]  # search and ordering are part of the FilterSet, as on the page
+    # A detail's tag also moves when a linked demand or a sponsor changes.
+    retrieve_etag_aggregates = {
+        "demands_latest": Max("demands__updated_at"),
+        "sponsors_latest": Max("sponsors__updated_at"),
+    }
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return project_detail_queryset() if self.action == "retrieve" else project_list()
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return ProjectDetailSerializer if self.action == "retrieve" else ProjectOutputSerializer
+
+
+class PortfolioSummaryApi(generics.GenericAPIView):
+    """Counts and money by status, health and agenda, for the projects the same filters select."""
+
+    filterset_class = ProjectFilterSet
+    filter_backends = [StrictFilterBackend]
+    pagination_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return project_list()
+
+    @extend_schema(
+        parameters=[IF_NONE_MATCH],
+        responses={200: PortfolioSummarySerializer, **CONDITIONAL, **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        projects = self.filter_queryset(self.get_queryset())
+        return conditional_response(
+            request,
+            queryset_fingerprint(projects),
+            lambda: Response(PortfolioSummarySerializer(portfolio_summary(projects=projects)).data),
+        )

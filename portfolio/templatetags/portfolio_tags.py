@@ -1,7 +1,10 @@
-"""Lets triage's page offer "add to an existing project" without triage importing portfolio."""
+"""Lets triage's page offer "add to an existing project" without triage importing portfolio; chart geometry."""
+
+from decimal import Decimal
 
 from django import template
 from django.db.models import QuerySet
+from django.utils.html import format_html
 
 from portfolio.models import Project
 from portfolio.selectors import project_open_choices
@@ -17,3 +20,64 @@ def open_projects() -> QuerySet[Project]:
 @register.simple_tag
 def project_for_demand(change_request_id: int) -> Project | None:
     return Project.objects.filter(project_demands__change_request_id=change_request_id).only("code", "name").first()
+
+
+CHART_LABEL_WIDTH = 110
+CHART_BAR_WIDTH = 560
+CHART_ROW_HEIGHT = 30
+
+
+@register.simple_tag
+def plan_actual_bars(rows: list[tuple[str, Decimal, Decimal]]) -> dict:
+    """SVG geometry for planned-against-actual pairs (budget and spend, expected and realized revenue).
+
+    Both bars of every row share one scale, the largest amount of all rows, so rows compare at a glance.
+    """
+    largest = max([max(planned, actual) for _label, planned, actual in rows] or [Decimal("0")])
+    scale = Decimal(CHART_BAR_WIDTH) / largest if largest else Decimal("0")
+    bars = [
+        {
+            "label": label,
+            "planned": planned,
+            "actual": actual,
+            "over": actual > planned,
+            "y": index * CHART_ROW_HEIGHT,
+            "planned_width": float(planned * scale),
+            "actual_width": float(actual * scale),
+            "value_x": float(max(planned, actual) * scale) + CHART_LABEL_WIDTH + 6,
+        }
+        for index, (label, planned, actual) in enumerate(rows)
+    ]
+    return {"bars": bars, "height": len(bars) * CHART_ROW_HEIGHT + 4, "label_width": CHART_LABEL_WIDTH}
+
+
+@register.simple_tag
+def budget_rows(projects: list[Project]) -> list[tuple[str, Decimal, Decimal]]:
+    return [(project.code, project.approved_budget, project.actual_spend) for project in projects]
+
+
+@register.simple_tag
+def plan_actual_rows(project: Project) -> list[tuple[str, Decimal, Decimal]]:
+    return [
+        ("Budget", project.approved_budget, project.actual_spend),
+        ("Revenue", project.expected_revenue, project.realized_revenue),
+    ]
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: template.Context, label: str, key: str, css: str = "") -> str:
+    """A column header that sorts by `key`, and by `-key` when already sorted by it; keeps the filters."""
+    request = context["request"]
+    current = request.GET.get("ordering", "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["ordering"] = f"-{key}" if current == key else key
+    arrow, sort = {key: (" ▲", "ascending"), f"-{key}": (" ▼", "descending")}.get(current, ("", "none"))
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a href="?{}">{}{}</a></th>',
+        css,
+        sort,
+        query.urlencode(),
+        label,
+        arrow,
+    )

@@ -1,0 +1,95 @@
+"""Conditional GET for polling clients: an ETag from a cheap aggregate, checked before any serialization.
+
+The tag is a digest of what the answer depends on: the path, the query string (filters, ordering, page),
+the negotiated media type, the user, and a fingerprint of the rows (how many, and the newest `updated_at`).
+A poll whose `If-None-Match` still matches costs the token lookup and one aggregate query, then a 304.
+Writers keep this true by bumping `updated_at` of the row a client reads whenever something it shows changes.
+"""
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Count, Max, QuerySet
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+# Bump when a serializer's output changes shape, so clients holding an old tag get the new body.
+ETAG_VERSION = "1"
+
+
+def queryset_fingerprint(queryset: QuerySet, **aggregates: Any) -> dict[str, Any]:
+    """How many rows (`rows`) and the newest `updated_at` (plus any extra aggregates), in one query."""
+    # Extra aggregates over related rows join them in, so rows are then counted distinctly.
+    rows = Count("pk", distinct=bool(aggregates))
+    return queryset.order_by().aggregate(rows=rows, latest=Max("updated_at"), **aggregates)
+
+
+def etag_for(request: Request, fingerprint: dict[str, Any]) -> str:
+    """A weak validator: equal tags mean the same rows, rendered the same way for the same caller."""
+    query = sorted((key, value) for key, values in request.query_params.lists() for value in values)
+    parts = (
+        ETAG_VERSION,
+        request.path,
+        query,
+        request.accepted_media_type,
+        request.user.pk,
+        sorted(fingerprint.items()),
+    )
+    return f'W/"{hashlib.sha256(repr(parts).encode()).hexdigest()[:32]}"'
+
+
+def etag_matches(request: Request, etag: str) -> bool:
+    """Weak comparison against `If-None-Match` (RFC 9110 13.1.2), `*` included."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(candidate.removeprefix("W/") == opaque for candidate in parse_etags(header))
+
+
+def conditional_response(request: Request, fingerprint: dict[str, Any], respond: Callable[[], Response]) -> Response:
+    """304 when the client's tag still matches (nothing serialized), else `respond()` with the tag set."""
+    etag = etag_for(request, fingerprint)
+    if etag_matches(request, etag):
+        response = Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    else:
+        response = respond()
+        if response.status_code == status.HTTP_200_OK:
+            response["ETag"] = etag
+    # The tag depends on the caller: a shared cache must not answer one token with another's copy.
+    patch_vary_headers(response, ["Authorization"])
+    return response
+
+
+class ETagMixin:
+    """For read-only viewsets: `list` and `retrieve` carry an ETag and answer `If-None-Match` with 304.
+
+    `retrieve_etag_aggregates` adds maxima of related rows the detail shows (e.g. linked demands), so a
+    change there changes the detail's tag too.
+    """
+
+    retrieve_etag_aggregates: dict[str, Any] = {}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        return conditional_response(
+            request, queryset_fingerprint(queryset), lambda: super(ETagMixin, self).list(request, *args, **kwargs)
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field  # type: ignore[attr-defined]
+        queryset = self.filter_queryset(self.get_queryset()).filter(  # type: ignore[attr-defined]
+            **{self.lookup_field: self.kwargs[lookup_url_kwarg]}  # type: ignore[attr-defined]
+        )
+        fingerprint = queryset_fingerprint(queryset, **self.retrieve_etag_aggregates)
+        if not fingerprint["rows"]:  # a missing resource is a 404, even for `If-None-Match: *`
+            return super().retrieve(request, *args, **kwargs)  # type: ignore[misc]
+        return conditional_response(
+            request, fingerprint, lambda: super(ETagMixin, self).retrieve(request, *args, **kwargs)
+        )

@@ -1,0 +1,164 @@
+"""Cheap polling: ETags on every GET, 304 for `If-None-Match` before any serialization, constant query counts."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from intake.models import ChangeRequest
+from portfolio.services import change_request_approve, milestone_add, milestone_set_done, status_update_post
+from tests.factories import CustomerFactory, ProjectFactory, file_demand
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/projects/"
+
+
+def etag_of(client, url: str, **params) -> str:  # type: ignore[no-untyped-def]
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response["ETag"]
+
+
+@pytest.mark.embedded
+@pytest.mark.parametrize("url", [LIST, "/api/v1/portfolio/summary/", "/api/v1/projects/BT-0001/"])
+def test_every_project_get_carries_an_etag_and_a_matching_poll_gets_304_with_no_body(reader_client, url):
+    ProjectFactory(code="BT-0001")
+    etag = etag_of(reader_client, url)
+    assert etag.startswith('W/"')
+    response = reader_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert "Authorization" in response["Vary"]
+
+
+def test_a_stale_or_foreign_etag_gets_the_full_answer(reader_client):
+    ProjectFactory()
+    response = reader_client.get(LIST, HTTP_IF_NONE_MATCH='W/"not-the-tag", "neither"')
+    assert response.status_code == 200 and response.json()["count"] == 1
+
+
+def test_if_none_match_star_on_a_missing_project_is_still_a_404(reader_client):
+    assert reader_client.get(f"{LIST}BT-0404/", HTTP_IF_NONE_MATCH="*").status_code == 404
+
+
+def test_the_tag_depends_on_filters_ordering_and_page(reader_client):
+    for _ in range(3):
+        ProjectFactory()
+    tags = {
+        etag_of(reader_client, LIST),
+        etag_of(reader_client, LIST, status="active"),
+        etag_of(reader_client, LIST, ordering="-code"),
+        etag_of(reader_client, LIST, page_size=1, page=2),
+    }
+    assert len(tags) == 4
+    assert etag_of(reader_client, LIST, ordering="-code") == etag_of(reader_client, LIST, ordering="-code")
+
+
+@pytest.mark.embedded
+def test_list_tag_changes_when_a_project_is_added_or_changed(reader_client):
+    project = ProjectFactory()
+    first = etag_of(reader_client, LIST)
+    ProjectFactory()
+    second = etag_of(reader_client, LIST)
+    project.health = "red"
+    project.save()
+    assert len({first, second, etag_of(reader_client, LIST)}) == 3
+
+
+def test_detail_tag_changes_with_milestones_status_updates_and_linked_demands(reader_client, cio, portfolio_manager):
+    demand = file_demand()
+    project = change_request_approve(change_request=demand, decided_by=cio, rationale="Go.")
+    url = f"{LIST}{project.code}/"
+    tags = [etag_of(reader_client, url)]
+    milestone = milestone_add(project=project, name="Pilot", due_date=date(2026, 9, 1))
+    tags.append(etag_of(reader_client, url))
+    milestone_set_done(milestone=milestone, done=True)
+    tags.append(etag_of(reader_client, url))
+    status_update_post(project=project, author=portfolio_manager, health="amber", note="Late.")
+    tags.append(etag_of(reader_client, url))
+    demand = ChangeRequest.objects.get(pk=demand.pk)
+    demand.title = "Export invoices to SAP, renamed"
+    demand.save()
+    tags.append(etag_of(reader_client, url))
+    assert len(set(tags)) == 5
+    assert reader_client.get(url, HTTP_IF_NONE_MATCH=tags[-1]).status_code == 304
+
+
+def test_detail_tag_changes_when_a_sponsor_is_renamed(reader_client):
+    sponsor = CustomerFactory(name="Acme")
+    project = ProjectFactory(sponsors=[sponsor])
+    url = f"{LIST}{project.code}/"
+    before = etag_of(reader_client, url)
+    sponsor.name = "Acme Corporation"
+    sponsor.save()
+    assert etag_of(reader_client, url) != before
+
+
+def test_tags_differ_between_json_and_the_browsable_api(reader_client):
+    ProjectFactory()
+    assert etag_of(reader_client, LIST) != reader_client.get(LIST, HTTP_ACCEPT="text/html")["ETag"]
+
+
+def test_conditional_poll_with_updated_since_is_answered_with_at_most_two_queries(reader_client):
+    for _ in range(5):
+        ProjectFactory()
+    params = {"updated_since": "2020-01-01T00:00:00Z"}
+    etag = etag_of(reader_client, LIST, **params)  # also records the token's use, at most once a minute
+    with CaptureQueriesContext(connection) as queries:
+        response = reader_client.get(LIST, params, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert len(queries) == 2, [query["sql"] for query in queries]  # the token lookup and one aggregate
+    assert "core_apitoken" in queries[0]["sql"] and "MAX" in queries[1]["sql"].upper()
+
+
+def test_conditional_detail_and_summary_polls_take_two_queries(reader_client):
+    project = ProjectFactory()
+    for url in (f"{LIST}{project.code}/", "/api/v1/portfolio/summary/"):
+        etag = etag_of(reader_client, url)
+        with CaptureQueriesContext(connection) as queries:
+            assert reader_client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+        assert len(queries) == 2, url
+
+
+@pytest.mark.parametrize(("projects", "page_size"), [(3, 2), (3, 50), (30, 2), (30, 50)])
+def test_list_query_count_is_the_same_for_any_table_and_page_size(
+    reader_client, django_assert_num_queries, projects, page_size
+):
+    sponsors = [CustomerFactory(), CustomerFactory()]
+    for _ in range(projects):
+        ProjectFactory(sponsors=sponsors)
+    reader_client.get(LIST)  # records the token's use (a write at most once a minute), outside the count
+    # token, ETag aggregate, page count, page rows, sponsors of the page
+    with django_assert_num_queries(5):
+        body = reader_client.get(LIST, {"page_size": page_size}).json()
+    assert len(body["results"]) == min(projects, page_size)
+    assert all(len(project["sponsors"]) == 2 for project in body["results"])
+
+
+@pytest.mark.parametrize("projects", [3, 30])
+def test_summary_query_count_does_not_grow_with_the_table(reader_client, django_assert_num_queries, projects):
+    for _ in range(projects):
+        ProjectFactory()
+    reader_client.get("/api/v1/portfolio/summary/")
+    # token, ETag aggregate, one GROUP BY per dimension
+    with django_assert_num_queries(5):
+        assert reader_client.get("/api/v1/portfolio/summary/").json()["total"]["count"] == projects
+
+
+@pytest.mark.parametrize("milestones", [1, 12])
+def test_detail_query_count_does_not_grow_with_its_history(
+    reader_client, cio, portfolio_manager, django_assert_num_queries, milestones
+):
+    project = change_request_approve(change_request=file_demand(), decided_by=cio, rationale="Go.")
+    for number in range(milestones):
+        milestone_add(project=project, name=f"Step {number}", due_date=date(2026, 9, 1))
+        status_update_post(project=project, author=portfolio_manager, health="green", note=f"Week {number}.")
+    url = f"{LIST}{project.code}/"
+    reader_client.get(url)
+    # token, ETag aggregate, project + owner, sponsors, milestones, updates + authors, demands + customers
+    with django_assert_num_queries(7):
+        body = reader_client.get(url).json()
+    assert len(body["milestones"]) == milestones
