@@ -21,8 +21,8 @@ def outbound_email_queue(*, to: str, subject: str, body: str) -> OutboundEmail:
     from core.enqueue import enqueue_on_commit
 
     email = OutboundEmail(to=to, subject=subject[:255], body=body)
-    email.full_clean()
-    email.save()
+    email.full_clean(validate_unique=False, validate_constraints=False)  # nothing unique to query for
+    email.save(force_insert=True)
     enqueue_on_commit("core.send_email", email.pk)
     return email
 

@@ -13,8 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,13 +37,6 @@ SIMILARITY_TASK = "intake.find_similar_demands"
 
 class InvalidTransition(ApplicationError):
     """The demand is no longer in a state that allows this action."""
-
-
-class _Replayed(Exception):
-    """Internal: the idempotency key was used by a submission that committed while this one waited."""
-
-    def __init__(self, demand: ChangeRequest) -> None:
-        self.demand = demand
 
 
 @dataclass(frozen=True)
@@ -97,17 +89,20 @@ def tracking_url(raw_token: str) -> str:
 
 
 def reference_next(*, year: int | None = None) -> str:
-    """Hand out the next `CR-<year>-<nnnnn>`; the counter row lock serializes concurrent submissions."""
+    """Hand out the next `CR-<year>-<nnnnn>` in one statement; call it inside the filing's transaction.
+
+    The upsert locks the year's counter row until that transaction ends, so concurrent filings are
+    numbered one after the other, and a filing that rolls back gives its number back.
+    """
     year = year or timezone.now().year
-    with transaction.atomic():
-        moved = ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
-        if not moved:
-            try:
-                with transaction.atomic():
-                    ReferenceCounter.objects.create(year=year, last_number=1)
-            except IntegrityError:  # another submission created this year's row first
-                ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
-        number = ReferenceCounter.objects.values_list("last_number", flat=True).get(year=year)
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 (our own table name)
+            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number",
+            [year],
+        )
+        number = cursor.fetchone()[0]
     return f"CR-{year}-{number:05d}"
 
 
@@ -133,54 +128,65 @@ def status_event_record(
     )
 
 
-@transaction.atomic
 def change_request_submit(
     *, submission: Submission, idempotency_key: str | None = None, attachments: Sequence[UploadedFile] = ()
 ) -> tuple[ChangeRequest, str, bool]:
     """File a demand; scoring, similarity and e-mail run only once the row is committed.
 
     Returns the demand, its raw tracking token and whether it was created now (False for a replay of
-    an idempotency key already used, which returns the first demand unchanged).
+    an idempotency key already used, which returns the first demand unchanged). The unique key is
+    the guard: a replay collides on insert, its whole transaction rolls back (the reference it drew
+    included, so no number is lost), and the first demand is returned.
     """
     raw_token = tracking_token_new(idempotency_key=idempotency_key)
     # Stored as a digest: fixed length whatever the client sends, and nothing a client chose is kept.
     key_digest = hashlib.sha256(idempotency_key.encode()).hexdigest() if idempotency_key is not None else None
-    if key_digest is not None:
-        existing = ChangeRequest.objects.filter(idempotency_key=key_digest).first()
-        if existing is not None:
-            return existing, raw_token, False
-
+    stored_files: list[str] = []
     try:
-        # A savepoint: a replay detected below rolls back the reference it drew, leaving no gap.
         with transaction.atomic():
-            reference = reference_next()
-            # The counter row lock serializes submissions; under READ COMMITTED this look sees a twin
-            # that committed while we waited for the lock, so a double click does not burn a number.
-            if key_digest is not None and (twin := ChangeRequest.objects.filter(idempotency_key=key_digest).first()):
-                raise _Replayed(twin)
-    except _Replayed as replay:
-        return replay.demand, raw_token, False
+            demand = _change_request_create(
+                submission=submission,
+                raw_token=raw_token,
+                key_digest=key_digest,
+                attachments=attachments,
+                stored_files=stored_files,
+            )
+    except IntegrityError:
+        for name in stored_files:
+            default_storage.delete(name)
+        existing = ChangeRequest.objects.filter(idempotency_key=key_digest).first() if key_digest else None
+        if existing is None:
+            raise
+        return existing, raw_token, False
+    return demand, raw_token, True
 
+
+def _change_request_create(
+    *,
+    submission: Submission,
+    raw_token: str,
+    key_digest: str | None,
+    attachments: Sequence[UploadedFile],
+    stored_files: list[str],
+) -> ChangeRequest:
     demand = ChangeRequest(
         **submission.model_fields(),
-        reference=reference,
+        reference=reference_next(),
         customer=customer_for_email(submission.contact_email),
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
     )
-    demand.full_clean(exclude=["reference", "tracking_token_hash", "idempotency_key"])
-    try:
-        # A savepoint, so that losing a race on the idempotency key leaves this transaction usable.
-        with transaction.atomic():
-            demand.save()
-    except IntegrityError:
-        if key_digest is None:
-            raise
-        existing = ChangeRequest.objects.get(idempotency_key=key_digest)
-        return existing, raw_token, False
-
+    # Field validators run here, in Python. Relations come checked from the form or serializer and
+    # from our own lookup; uniqueness and CHECK constraints are the database's, which answers with
+    # the insert itself instead of one query per rule.
+    demand.full_clean(
+        exclude=["reference", "tracking_token_hash", "idempotency_key", "product", "customer"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    demand.save(force_insert=True)
     for upload in attachments:
-        attachment_store(change_request=demand, upload=upload)
+        stored_files.append(attachment_store(change_request=demand, upload=upload).stored_name)
     status_event_record(
         change_request=demand,
         to_status=demand.status,
@@ -199,7 +205,7 @@ def change_request_submit(
     )
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
-    return demand, raw_token, True
+    return demand
 
 
 def attachment_display_name(name: str) -> str:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from intake.forms import ChangeRequestForm
+from intake.forms import DEMAND_FIELDS
 from intake.models import ChangeRequest
 from tests.factories import ProductFactory, form_data
 
@@ -80,7 +80,7 @@ def test_a_get_with_query_junk_still_renders_the_form(client):
     assert client.get("/requests/new/?product=%00&title=<script>").status_code == 200
 
 
-FIELDS = [*ChangeRequestForm.Meta.fields, "form_token", "website"]
+FIELDS = [*DEMAND_FIELDS, "form_token", "website"]
 hostile_text = st.one_of(
     # A browser cannot send a lone surrogate (it is not UTF-8); the raw-bytes test below covers that.
     st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300),
