@@ -1,7 +1,8 @@
 """The REST API, version 1: one router, every endpoint listed here.
 
-Throttling per token (Postgres-backed `core/throttling.py`, being written separately) is wired through
-`REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]` in config/settings.py, so it covers every view below.
+Throttling per token (`core/throttling.py`: writes counted in PostgreSQL, reads in process memory) is
+wired through `REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]` in config/settings.py, so it covers every
+view below.
 """
 
 from django.urls import path, re_path

@@ -183,6 +183,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.TokenRateThrottle", "core.throttling.TokenReadThrottle"],
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -271,5 +272,7 @@ INTAKE_FORM_RATE_PER_DOMAIN = env.str("INTAKE_FORM_RATE_PER_DOMAIN", default="10
 INTAKE_TRACK_MISSES_PER_IP = env.str("INTAKE_TRACK_MISSES_PER_IP", default="20/hour")
 # For core.throttling.TokenRateThrottle (requests per API token); wired in by whoever owns the API.
 API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
+# Reads per API token and web process (core.throttling.TokenReadThrottle, in local memory).
+API_TOKEN_READ_RATE = env.str("API_TOKEN_READ_RATE", default="1200/minute")
 INTAKE_ATTACHMENTS_MAX_FILES = 5
 INTAKE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024

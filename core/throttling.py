@@ -1,21 +1,28 @@
-"""A DRF throttle per API token, counted in the database like every other rate limit."""
+"""DRF throttles per API token.
+
+Writes (which file demands) are counted exactly in the database, like every other rate limit, so
+they hold across all web processes and whether or not Redis is up. Reads are counted by DRF's own
+cache throttle in each process's local memory: no query and no Redis on the hot polling path (a
+conditional poll stays at two queries), at the price of a limit that applies per web process.
+"""
 
 from django.conf import settings
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from core.models import ApiToken
 from core.ratelimit import rate_limit_hit, rate_parse
 
 
 class TokenRateThrottle(BaseThrottle):
-    """At most `settings.API_TOKEN_RATE_LIMIT` requests per API token; other requests pass to other throttles."""
+    """At most `settings.API_TOKEN_RATE_LIMIT` writes per API token; reads go to TokenReadThrottle."""
 
     def __init__(self) -> None:
         self.retry_after: int | None = None
 
     def allow_request(self, request: Request, view) -> bool:  # type: ignore[no-untyped-def]
-        if not isinstance(request.auth, ApiToken):
+        if not isinstance(request.auth, ApiToken) or request.method in SAFE_METHODS:
             return True
         limit, window_seconds = rate_parse(settings.API_TOKEN_RATE_LIMIT)
         allowed, retry_after = rate_limit_hit(f"api-token:{request.auth.pk}", limit, window_seconds)
@@ -24,3 +31,17 @@ class TokenRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.retry_after
+
+
+class TokenReadThrottle(SimpleRateThrottle):
+    """At most `settings.API_TOKEN_READ_RATE` reads per API token, counted in this process's memory."""
+
+    scope = "token_read"
+
+    def get_rate(self) -> str:
+        return settings.API_TOKEN_READ_RATE
+
+    def get_cache_key(self, request: Request, view) -> str | None:  # type: ignore[no-untyped-def]
+        if not isinstance(request.auth, ApiToken) or request.method not in SAFE_METHODS:
+            return None
+        return f"throttle:token-read:{request.auth.pk}"

@@ -20,6 +20,14 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """Per-process caches (the API read throttle) start empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request):  # type: ignore[no-untyped-def]
     """Transactional tests flush the database afterwards; put back what the data migrations made."""
     transactional = {"transactional_db", "live_server", "celery_worker"} & set(request.fixturenames)

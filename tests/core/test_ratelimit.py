@@ -94,26 +94,47 @@ def test_rates_are_parsed_as_drf_writes_them():
 class _ThrottledView(APIView):
     throttle_classes = [TokenRateThrottle]
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request):  # type: ignore[no-untyped-def]
         from rest_framework.response import Response
 
         return Response({"ok": True})
 
 
 @pytest.mark.django_db
-def test_token_throttle_refuses_a_token_over_its_limit_with_retry_after(settings, write_token, read_token):
+def test_token_throttle_refuses_writes_over_the_limit_with_retry_after(settings, write_token, cio):
+    from core.choices import TokenScope
+    from core.services import api_token_create
+
     settings.API_TOKEN_RATE_LIMIT = "2/minute"
+    _, other_write_token = api_token_create(user=cio, name="other", scope=TokenScope.READ_WRITE)
     factory = APIRequestFactory()
     view = _ThrottledView.as_view()
 
-    def get(key: str):  # type: ignore[no-untyped-def]
-        return view(factory.get("/x/", HTTP_AUTHORIZATION=f"Token {key}"))
+    def post(key: str):  # type: ignore[no-untyped-def]
+        return view(factory.post("/x/", {}, HTTP_AUTHORIZATION=f"Token {key}"))
 
-    assert [get(write_token).status_code for _ in range(3)] == [200, 200, 429]
-    refused = get(write_token)
+    assert [post(write_token).status_code for _ in range(3)] == [200, 200, 429]
+    refused = post(write_token)
     assert refused.status_code == 429
     assert 1 <= int(refused["Retry-After"]) <= 60
-    assert get(read_token).status_code == 200  # another token has its own budget
+    assert post(other_write_token).status_code == 200  # another token has its own budget
+    assert RateCounter.objects.filter(key__startswith="api-token:").count() == 2  # counted in the database
+
+
+@pytest.mark.django_db
+def test_reads_are_throttled_per_token_without_touching_the_database(settings, reader_client, write_token):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.API_TOKEN_READ_RATE = "3/minute"
+    statuses = [reader_client.get("/api/v1/projects/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = reader_client.get("/api/v1/projects/")
+    assert refused.json()["detail"] and 1 <= int(refused["Retry-After"]) <= 60
+    assert not RateCounter.objects.exists()
+    with CaptureQueriesContext(connection) as queries:
+        reader_client.get("/api/v1/projects/")
+    assert not any("ratecounter" in query["sql"] for query in queries.captured_queries)
 
 
 @pytest.mark.django_db
