@@ -57,6 +57,11 @@ DEMAND_COLUMNS = (
     "tracking_token_hash",
     "score_is_provisional",
     "score_band",
+    "score",
+    "it_cost",
+    "value_total",
+    "customers_asking",
+    "scored_at",
 )
 COPY_BATCH = 100_000
 
@@ -129,6 +134,13 @@ def seed_demands(
     now = timezone.now()
     year = now.year
 
+    def scores(status: str, revenue: int):  # type: ignore[no-untyped-def]
+        if status == "submitted":
+            return "", "", "", "", 1, ""
+        score = round(min(100.0, max(0.0, rng.betavariate(2.2, 2.6) * 100)), 2)
+        band = "fast_track" if score >= 70 else ("review" if score >= 40 else "decline")
+        return band, score, round(rng.lognormvariate(11, 1.0), 2), revenue, rng.choice((1, 1, 1, 2, 3)), now.isoformat()
+
     def rows():  # type: ignore[no-untyped-def]
         for offset in range(count):
             number = start_number + offset + 1
@@ -137,6 +149,7 @@ def seed_demands(
             customer = rng.choice(customer_ids) if rng.random() < 0.8 else ""
             revenue = int(rng.lognormvariate(11, 1.5)) if rng.random() < 0.85 else 0
             desired = (now + timedelta(days=rng.randint(-30, 500))).date().isoformat() if rng.random() < 0.7 else ""
+            status = rng.choice(status_population)
             yield (
                 created.isoformat(),
                 created.isoformat(),
@@ -157,10 +170,10 @@ def seed_demands(
                 rng.random() < 0.05,
                 rng.random() < 0.1,
                 rng.random() < 0.15,
-                rng.choice(status_population),
+                status,
                 hashlib.sha256(f"bench-{number}".encode()).hexdigest(),
                 True,
-                "",
+                *scores(status, revenue),
             )
 
     _copy(
@@ -185,3 +198,85 @@ def seed_estimates(share: float = 0.33, seed: int = 13) -> None:
             [int(share * 100)],
         )
         cursor.execute("ANALYZE triage_costestimate")
+
+
+def seed_assessments() -> None:
+    """One assessment per scored demand, built in SQL from its seeded score (components add up to it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM triage_scoringmodel WHERE is_active")
+        model_id = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            INSERT INTO triage_assessment (change_request_id, scoring_model_id, total, band, is_provisional, it_cost,
+                                           components, inputs, inputs_hash, created_at)
+            SELECT id, %s, score, score_band, score_is_provisional, it_cost,
+                   jsonb_build_array(
+                     jsonb_build_object('key', 'roi', 'label', 'Return on IT cost', 'points',
+                                        round(score * 0.45, 2)::text, 'normalized', 0.5, 'weight', '40',
+                                        'explanation', 'seeded for the benchmark'),
+                     jsonb_build_object('key', 'revenue', 'label', 'Revenue at stake', 'points',
+                                        round(score * 0.30, 2)::text, 'normalized', 0.5, 'weight', '20',
+                                        'explanation', 'seeded for the benchmark'),
+                     jsonb_build_object('key', 'strategic', 'label', 'Strategic fit', 'points',
+                                        (score - round(score * 0.45, 2) - round(score * 0.30, 2))::text,
+                                        'normalized', 0.5, 'weight', '15', 'explanation', 'seeded for the benchmark')),
+                   jsonb_build_object('value', value_total::text, 'customers_asking', customers_asking),
+                   md5(id::text) || md5(id::text || 'x'), scored_at
+            FROM intake_changerequest WHERE score IS NOT NULL
+            """,
+            [model_id],
+        )
+        cursor.execute("ANALYZE triage_assessment")
+
+
+def seed_projects(count: int, *, customer_ids: list[int]) -> None:
+    """Projects with sponsors, two milestones and a status update each; approved demands linked to them."""
+    first_customer, customers = min(customer_ids), len(customer_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO portfolio_project (created_at, updated_at, code, name, agenda, status, health,
+                approved_budget, actual_spend, start_date, target_date, expected_revenue, realized_revenue, progress)
+            SELECT now() - (g %% 700) * interval '1 day', now() - (g %% 300) * interval '1 hour',
+                   'BT-' || CASE WHEN g < 10000 THEN lpad(g::text, 4, '0') ELSE g::text END, 'Project ' || g,
+                   CASE WHEN g %% 5 = 0 THEN 'it' ELSE 'bt' END,
+                   (ARRAY['planned','active','active','active','on_hold','delivered','cancelled'])[1 + g %% 7],
+                   (ARRAY['green','green','green','amber','red'])[1 + g %% 5],
+                   10000 + (g * 7919) %% 900000, ((10000 + (g * 7919) %% 900000) * (g %% 120)) / 100.0,
+                   current_date - (g %% 400), current_date + (g %% 300), 50000 + (g * 104729) %% 2000000, 0,
+                   g %% 101
+            FROM generate_series(1, %s) AS g
+            """,
+            [count],
+        )
+        cursor.execute(
+            "INSERT INTO portfolio_project_sponsors (project_id, customer_id) "
+            "SELECT id, %s + (id %% %s) FROM portfolio_project",
+            [first_customer, customers],
+        )
+        cursor.execute(
+            "INSERT INTO portfolio_milestone (project_id, name, due_date, done_date) "
+            "SELECT id, step.name, current_date + step.days, NULL FROM portfolio_project, "
+            "(VALUES ('Design signed off', 20), ('Pilot with the sponsor', 75)) AS step(name, days)"
+        )
+        cursor.execute(
+            "INSERT INTO portfolio_statusupdate (project_id, health, note, created_at) "
+            "SELECT id, health, 'Steady progress; no blocker.', updated_at FROM portfolio_project"
+        )
+        cursor.execute(
+            """
+            INSERT INTO portfolio_projectdemand (project_id, change_request_id, added_at)
+            SELECT p.id, d.id, now()
+            FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM intake_changerequest
+                  WHERE status = 'approved') AS d
+            JOIN portfolio_project AS p ON p.id = (SELECT min(id) FROM portfolio_project) + (d.rn %% %s)
+            """,
+            [count],
+        )
+        cursor.execute(
+            "INSERT INTO portfolio_projectcounter (name, last_number) VALUES ('project', %s) "
+            "ON CONFLICT (name) DO UPDATE SET last_number = excluded.last_number",
+            [count],
+        )
+        for table in ("portfolio_project", "portfolio_milestone", "portfolio_statusupdate", "portfolio_projectdemand"):
+            cursor.execute(f"ANALYZE {table}")

@@ -17,7 +17,12 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         field_name="score_band", choices=ScoreBand.choices, widget=forms.CheckboxSelectMultiple
     )
     product = django_filters.ModelChoiceFilter(queryset=Product.objects.order_by("name"))
-    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.order_by("name"))
+    # By id for links and the API (hidden on the page); people search by name: a select of every
+    # customer would be thousands of options, unusable and most of the page's rendering time.
+    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(), widget=forms.HiddenInput)
+    customer_name = django_filters.CharFilter(
+        field_name="customer__name", lookup_expr="icontains", label="Customer", max_length=200
+    )
     kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
     agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
     filed_after = django_filters.DateFilter(

@@ -81,6 +81,7 @@ def assessments_compute_bulk(*, change_request_ids: list[int], scoring_model: Sc
     assessments, scores = [], []
     for change_request_id, inputs in inputs_by_id.items():
         result = scoring.score(inputs, weights)
+        inputs_json = inputs.as_json()
         assessments.append(
             Assessment(
                 change_request_id=change_request_id,
@@ -90,8 +91,8 @@ def assessments_compute_bulk(*, change_request_ids: list[int], scoring_model: Sc
                 is_provisional=inputs.provisional,
                 it_cost=result.it_cost,
                 components=result.components_json(),
-                inputs=inputs.as_json(),
-                inputs_hash=inputs.digest(),
+                inputs=inputs_json,
+                inputs_hash=inputs.digest(inputs_json),
             )
         )
         scores.append(

@@ -82,6 +82,7 @@ def test_every_filter_narrows_the_queue(cio_client: Client, django_capture_on_co
 
     assert refs(f"product={billing.pk}") == {invoices.reference}
     assert refs(f"customer={acme.pk}") == {invoices.reference}
+    assert refs("customer_name=acm") == {invoices.reference}
     assert refs("status=needs_info") == {tracking.reference}
     assert refs("status=needs_info&status=scored") == {invoices.reference, tracking.reference, old.reference}
     assert refs(f"band={invoices.score_band}") >= {invoices.reference}

@@ -4,6 +4,7 @@ import math
 from decimal import Decimal
 
 from django import template
+from django.urls import reverse
 
 register = template.Library()
 
@@ -54,6 +55,8 @@ BUBBLE = {"width": 560, "height": 300, "left": 56, "bottom": 36, "top": 10, "rig
 @register.simple_tag
 def bubble_chart(bubbles: list[dict]) -> dict:
     """Value (x) against IT cost (y), both on log scales; radius grows with the customers asking."""
+    # One reverse() for all the links: references are URL-safe, so the rest is string work.
+    detail_url = reverse("triage:detail", args=["REFERENCE"])
     plot_w = BUBBLE["width"] - BUBBLE["left"] - BUBBLE["right"]
     plot_h = BUBBLE["height"] - BUBBLE["top"] - BUBBLE["bottom"]
     points = []
@@ -61,7 +64,15 @@ def bubble_chart(bubbles: list[dict]) -> dict:
         x = BUBBLE["left"] + _log_position(bubble["value_total"], 3, 7, plot_w)
         y = BUBBLE["top"] + plot_h - _log_position(bubble["it_cost"], 3, 7, plot_h)
         radius = 4 + 3 * math.sqrt(max(0, (bubble["customers_asking"] or 1) - 1))
-        points.append({**bubble, "x": round(x, 1), "y": round(y, 1), "r": round(min(radius, 18), 1)})
+        points.append(
+            {
+                **bubble,
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "r": round(min(radius, 18), 1),
+                "href": detail_url.replace("REFERENCE", bubble["reference"]),
+            }
+        )
     ticks = [
         {"label": label, "x": BUBBLE["left"] + plot_w * i / 4, "y": BUBBLE["top"] + plot_h - plot_h * i / 4}
         for i, label in enumerate(("1k", "10k", "100k", "1M", "10M"))
