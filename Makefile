@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=true
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-smoke clean
 
 $(STAMP): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: lint
 # BENCH_SIZES=10000,100000 picks the sizes; QUICK=1 is a few minutes; SMOKE=1 a few seconds.
 bench: install
 	$(BIN)/python bench/run.py
+
+# What CI runs so the benchmarks never rot: tiny sizes, a few seconds of load, every scenario.
+bench-smoke: install
+	SMOKE=1 $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -43,7 +43,8 @@ def run_size(size: int) -> list[Result]:
     recreate_database()
     flush_broker()
     projects = project_count()
-    throughput_count = min(3000, max(200, size // 20))
+    smoke = bool(os.environ.get("SMOKE"))
+    throughput_count = 50 if smoke else min(3000, max(200, size // 20))
     with Stopwatch() as seeding:
         customer_ids, product_ids = seed.seed_catalogue()
         seed.seed_demands(size, customer_ids=customer_ids, product_ids=product_ids)
@@ -57,8 +58,8 @@ def run_size(size: int) -> list[Result]:
             "1,000,000 in ≤ 300 s" if size >= 1_000_000 else "",
         )
     )
-    quick = bool(os.environ.get("QUICK") or os.environ.get("SMOKE"))
-    results.extend(http_results(size=size, projects=projects, quick=quick))
+    scale = 0.02 if smoke else (0.25 if os.environ.get("QUICK") else 1.0)
+    results.extend(http_results(size=size, projects=projects, scale=scale))
     # Scoring last: it adds demands and rewrites scores, which the page scenarios above should not see.
     seed.seed_demands(
         throughput_count,

@@ -129,7 +129,7 @@ def queries_per_request(path: str, *, user=None, headers: dict | None = None, me
     return len([query for query in queries.captured_queries if query["sql"] not in ("BEGIN", "COMMIT")])
 
 
-def http_results(*, size: int, projects: int, quick: bool) -> list[Result]:
+def http_results(*, size: int, projects: int, scale: float) -> list[Result]:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client
@@ -138,7 +138,6 @@ def http_results(*, size: int, projects: int, quick: bool) -> list[Result]:
     from core.services import api_token_create
     from intake.models import ChangeRequest
 
-    scale = 0.25 if quick else 1.0
     n = lambda count: max(20, int(count * scale))  # noqa: E731
     cio, _ = get_user_model().objects.get_or_create(username="bench-cio", defaults={"is_staff": True})
     cio.groups.add(Group.objects.get(name="CIO"))
