@@ -248,3 +248,91 @@ def score(inputs: ScoringInputs, weights: ScoringWeights) -> ScoreResult:
     return ScoreResult(
         total=total, band=band_for(total, weights), components=tuple(components), it_cost=it_cost, roi=roi
     )
+
+
+# Which inputs and which model parameters move each component: the vocabulary of a score difference.
+COMPONENT_DRIVERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "roi": (
+        ("value", "effort_days", "day_rate", "yearly_run_cost"),
+        ("weight_roi", "roi_midpoint", "roi_steepness", "horizon_years"),
+    ),
+    "revenue": (("value",), ("weight_revenue", "revenue_floor", "revenue_ceiling")),
+    "breadth": (("customers_asking",), ("weight_breadth",)),
+    "urgency": (("days_until_desired",), ("weight_urgency", "urgency_full_days", "urgency_zero_days")),
+    "strategic": (("customer_tier",), ("weight_strategic", "tier_strategic", "tier_key", "tier_standard")),
+    "penalty_ip": (("shares_ip",), ("penalty_shares_ip",)),
+    "penalty_exclusive": (("exclusive",), ("penalty_exclusive",)),
+    "penalty_security": (("security",), ("penalty_security",)),
+    "adjustment": ((), ()),
+}
+INPUT_LABELS = {
+    "value": "value at stake",
+    "effort_days": "effort (person-days)",
+    "day_rate": "day rate",
+    "yearly_run_cost": "run cost per year",
+    "customers_asking": "customers asking",
+    "days_until_desired": "days until the desired date",
+    "customer_tier": "customer tier",
+    "shares_ip": "IP shared with a third party",
+    "exclusive": "exclusive to one customer",
+    "security": "security or personal data",
+}
+
+
+@dataclass(frozen=True)
+class ComponentDifference:
+    key: str
+    label: str
+    before: Decimal
+    after: Decimal
+    reasons: tuple[str, ...]
+
+    @property
+    def delta(self) -> Decimal:
+        return self.after - self.before
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+
+
+def explain_difference(
+    *,
+    before_components: list[dict],
+    after_components: list[dict],
+    before_inputs: dict,
+    after_inputs: dict,
+    before_weights: dict,
+    after_weights: dict,
+) -> list[ComponentDifference]:
+    """Each component's points before and after, with the inputs and weights that changed under it."""
+    before_points = {c["key"]: (c["label"], Decimal(c["points"])) for c in before_components}
+    after_points = {c["key"]: (c["label"], Decimal(c["points"])) for c in after_components}
+    differences = []
+    for key in [*after_points, *(k for k in before_points if k not in after_points)]:
+        label = (after_points.get(key) or before_points[key])[0]
+        before = before_points.get(key, (label, Decimal("0")))[1]
+        after = after_points.get(key, (label, Decimal("0")))[1]
+        input_names, weight_names = COMPONENT_DRIVERS.get(key, ((), ()))
+        reasons = [
+            f"{INPUT_LABELS.get(name, name)} {_shown(before_inputs.get(name))} → {_shown(after_inputs.get(name))}"
+            for name in input_names
+            if str(before_inputs.get(name)) != str(after_inputs.get(name))
+        ]
+        reasons += [
+            f"model {name.replace('_', ' ')} {_shown(before_weights.get(name))} → {_shown(after_weights.get(name))}"
+            for name in weight_names
+            if str(before_weights.get(name)) != str(after_weights.get(name))
+        ]
+        if key == "adjustment" and before != after:
+            reasons.append("the other components moved the sum across 0 or 100")
+        differences.append(ComponentDifference(key, label, before, after, tuple(reasons)))
+    return differences

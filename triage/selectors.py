@@ -299,3 +299,32 @@ def scoring_failure_list(*, limit: int = 20) -> list[ScoringFailure]:
 
 def scoring_failure_count() -> int:
     return ScoringFailure.objects.count()
+
+
+def assessment_comparison(*, change_request: ChangeRequest, before_id: int | None, after_id: int | None) -> dict | None:
+    """Two of a demand's assessments (by default the latest and the one before) and what changed."""
+    history = list(assessment_history(change_request=change_request)[:50])
+    if len(history) < 2:
+        return None
+    by_id = {assessment.pk: assessment for assessment in history}
+    after = by_id.get(after_id) or history[0]
+    before = by_id.get(before_id) or next(a for a in history if a.pk != after.pk)
+    weights = {
+        model.pk: {name: str(getattr(model, name)) for name in ScoringModel.WEIGHT_FIELDS}
+        for model in {before.scoring_model, after.scoring_model}
+    }
+    differences = scoring.explain_difference(
+        before_components=before.components,
+        after_components=after.components,
+        before_inputs=before.inputs,
+        after_inputs=after.inputs,
+        before_weights=weights[before.scoring_model_id],
+        after_weights=weights[after.scoring_model_id],
+    )
+    return {
+        "before": before,
+        "after": after,
+        "differences": differences,
+        "history": history,
+        "delta": after.total - before.total,
+    }

@@ -84,8 +84,17 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
         "assign_form": AssignCustomerForm(),
         "can_decide": request.user.has_perm(DECIDE_PERM),
         "scoring_failure": getattr(demand, "scoring_failure", None),
+        "comparison": selectors.assessment_comparison(
+            change_request=demand,
+            before_id=_int_or_none(request.GET.get("before")),
+            after_id=_int_or_none(request.GET.get("after")),
+        ),
     }
     return render(request, "triage/detail.html", context)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
 @require_POST

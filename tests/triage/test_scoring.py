@@ -181,3 +181,40 @@ def test_more_it_cost_never_raises_the_score(case, extra_days, extra_run_cost):
         case, effort_days=case.effort_days + extra_days, yearly_run_cost=case.yearly_run_cost + extra_run_cost
     )
     assert scoring.score(costlier, V1).total <= scoring.score(case, V1).total
+
+
+def test_a_difference_names_the_input_that_moved_each_component():
+    before = scoring.score(inputs(effort_days=Decimal("40")), V1)
+    after = scoring.score(inputs(effort_days=Decimal("120")), V1)
+    weights = {name: str(getattr(V1, name)) for name in scoring.ScoringWeights.__dataclass_fields__}
+    lines = scoring.explain_difference(
+        before_components=before.components_json(),
+        after_components=after.components_json(),
+        before_inputs=inputs(effort_days=Decimal("40")).as_json(),
+        after_inputs=inputs(effort_days=Decimal("120")).as_json(),
+        before_weights=weights,
+        after_weights=weights,
+    )
+    by_key = {line.key: line for line in lines}
+    assert by_key["roi"].delta < 0
+    assert by_key["roi"].reasons == ("effort (person-days) 40 → 120",)
+    assert by_key["revenue"].delta == 0 and by_key["revenue"].reasons == ()
+    assert sum(line.delta for line in lines) == after.total - before.total
+
+
+def test_a_difference_across_model_versions_names_the_weight_that_moved():
+    case = inputs()
+    lighter = replace(V1, weight_roi=Decimal("20"))
+    before, after = scoring.score(case, V1), scoring.score(case, lighter)
+    as_dict = lambda w: {name: str(getattr(w, name)) for name in scoring.ScoringWeights.__dataclass_fields__}  # noqa: E731
+    lines = scoring.explain_difference(
+        before_components=before.components_json(),
+        after_components=after.components_json(),
+        before_inputs=case.as_json(),
+        after_inputs=case.as_json(),
+        before_weights=as_dict(V1),
+        after_weights=as_dict(lighter),
+    )
+    roi = next(line for line in lines if line.key == "roi")
+    assert roi.reasons == ("model weight roi 40 → 20",)
+    assert abs(roi.after - roi.before / 2) <= Decimal("0.01")  # half the weight, half the points (to the cent)

@@ -91,3 +91,32 @@ def test_an_invalid_estimate_is_refused_with_the_field_named(client: Client, ana
     page = response.content.decode()
     assert "The estimate was not saved" in page and "Build effort" in page
     assert not demand.cost_estimates.exists()
+
+
+def test_the_demand_page_explains_what_changed_between_two_assessments(
+    client: Client, analyst, cio, django_capture_on_commit_callbacks
+):
+    from triage import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = file_demand()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cost_estimate_create(
+            change_request=demand,
+            effort_days=Decimal("120"),
+            day_rate=Decimal("1000"),
+            yearly_run_cost=Decimal("5000"),
+            confidence="high",
+            estimated_by=analyst,
+        )
+    client.force_login(cio)
+    response = client.get(f"/triage/{demand.reference}/")
+    comparison = response.context["comparison"]
+    roi = next(line for line in comparison["differences"] if line.key == "roi")
+    assert roi.delta < 0 and "effort (person-days) 20 → 120" in roi.reasons
+    assert comparison["delta"] == comparison["after"].total - comparison["before"].total
+    page = response.content.decode()
+    assert "What changed the score" in page and "effort (person-days) 20 → 120" in page
+    swapped = client.get(f"/triage/{demand.reference}/?before={comparison['after'].pk}&after={comparison['before'].pk}")
+    assert swapped.context["comparison"]["delta"] == -comparison["delta"]
+    assert client.get(f"/triage/{demand.reference}/?before=abc&after=99999999999999999999").status_code == 200
