@@ -56,3 +56,15 @@ class ScoreBand(models.TextChoices):
 class EventVisibility(models.TextChoices):
     CUSTOMER = "customer", "Shown to the customer"
     INTERNAL = "internal", "Staff only"
+
+
+# What the customer reads about each internal status: set here, and only here.
+CUSTOMER_STATUS_LABELS = {
+    ChangeRequestStatus.SUBMITTED: "Under review",
+    ChangeRequestStatus.SCORED: "Under review",
+    ChangeRequestStatus.NEEDS_INFO: "We need information",
+    ChangeRequestStatus.APPROVED: "Planned",
+    ChangeRequestStatus.REJECTED: "Declined",
+    ChangeRequestStatus.DEFERRED: "Deferred",
+    ChangeRequestStatus.WITHDRAWN: "Withdrawn",
+}

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from core.models import BaseModel
 from intake.choices import (
+    CUSTOMER_STATUS_LABELS,
     Agenda,
     ChangeRequestKind,
     ChangeRequestStatus,
@@ -163,6 +164,11 @@ class ChangeRequest(BaseModel):
         return f"{self.reference} {self.title}"
 
     @property
+    def customer_status_label(self) -> str:
+        """The status as the customer reads it (intake.choices.CUSTOMER_STATUS_LABELS)."""
+        return CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.status)]
+
+    @property
     def is_open(self) -> bool:
         return self.status in (
             ChangeRequestStatus.SUBMITTED,
@@ -199,6 +205,10 @@ class StatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_request_id}: {self.from_status or '-'} → {self.to_status or '-'}"
+
+    @property
+    def customer_status_label(self) -> str:
+        return CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.to_status)] if self.to_status else ""
 
     @property
     def who(self) -> str:

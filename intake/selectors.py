@@ -64,3 +64,16 @@ def attachment_get(*, attachment_id: int, change_request: ChangeRequest | None =
     if change_request is not None:
         attachments = attachments.filter(change_request=change_request)
     return attachments.filter(pk=attachment_id).first()
+
+
+def status_event_decision_message(*, change_request: ChangeRequest) -> StatusEvent | None:
+    """The message written for the customer with the decision that set the current status."""
+    if change_request.status not in ("approved", "rejected", "deferred"):
+        return None
+    return (
+        StatusEvent.objects.filter(
+            change_request=change_request, to_status=change_request.status, visibility="customer"
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )

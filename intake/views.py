@@ -148,6 +148,7 @@ def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpRespon
         "token": token,
         "timeline": selectors.status_event_timeline(change_request=demand, customer_view=True),
         "question": selectors.status_event_open_question(change_request=demand),
+        "decision_message": selectors.status_event_decision_message(change_request=demand),
         "attachments": selectors.attachment_list(change_request=demand),
         "answer_form": answer_form,
         "withdraw_form": withdraw_form,

@@ -19,7 +19,11 @@ def open_projects() -> QuerySet[Project]:
 
 @register.simple_tag
 def project_for_demand(change_request_id: int) -> Project | None:
-    return Project.objects.filter(project_demands__change_request_id=change_request_id).only("code", "name").first()
+    return (
+        Project.objects.filter(project_demands__change_request_id=change_request_id)
+        .only("code", "name", "status", "progress", "target_date", "health")
+        .first()
+    )
 
 
 CHART_LABEL_WIDTH = 110

@@ -267,3 +267,42 @@ def test_the_admin_lists_attachment_metadata_escaped(client, admin_client):
     demand = ChangeRequest.objects.get()
     page = admin_client.get(f"/admin/intake/changerequest/{demand.pk}/change/").content.decode()
     assert "&lt;i&gt;offer.pdf" in page and "<i>offer.pdf" not in page
+
+
+@pytest.mark.django_db
+def test_the_customer_reads_plain_status_labels_and_the_planned_projects_progress(client, cio):
+    from portfolio.services import change_request_approve, project_update
+    from tests.factories import file_demand_with_token
+
+    demand, token = file_demand_with_token()
+    page = client.get(f"/track/{token}/").content.decode()
+    assert "Under review" in page and "Submitted" not in page
+    project = change_request_approve(
+        change_request=demand,
+        decided_by=cio,
+        rationale="Internal reasons.",
+        customer_message="We will build it this spring.",
+    )
+    project_update(project=project, progress=40, status="active")
+    page = client.get(f"/track/{token}/").content.decode()
+    assert "Planned" in page and f"Planned as {project.code}" in page
+    assert "40 % done" in page and "We will build it this spring." in page
+    assert "Internal reasons." not in page  # the rationale is for staff only
+
+
+@pytest.mark.django_db
+def test_a_declined_demand_shows_the_message_written_for_the_customer(client, cio):
+    from tests.factories import file_demand_with_token
+    from triage.services import decision_record
+
+    demand, token = file_demand_with_token()
+    decision_record(
+        change_request=demand,
+        outcome="rejected",
+        decided_by=cio,
+        rationale="Too costly for one customer.",
+        customer_message="Our spring release covers most of this.",
+    )
+    page = client.get(f"/track/{token}/").content.decode()
+    assert "Declined" in page and "Our spring release covers most of this." in page
+    assert "Too costly" not in page
