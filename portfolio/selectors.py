@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Prefetch, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from intake.choices import Agenda
+from intake.choices import OPEN_STATUSES, Agenda
 from intake.models import ChangeRequest
 from portfolio.choices import Health, ProjectStatus
 from portfolio.models import Milestone, Project, StatusUpdate
@@ -56,3 +56,75 @@ def portfolio_summary(*, projects: QuerySet[Project] | None = None) -> dict:
         ]
     summary["total"] = {name: sum(group[name] for group in summary["by_status"]) for name in zero}
     return summary
+
+
+def customer_accounts() -> QuerySet:
+    """Every customer with what it asks for and what it got: one grouped query."""
+    from intake.models import Customer
+
+    money = DecimalField(max_digits=18, decimal_places=2)
+    zero = Value(Decimal("0"), output_field=money)
+    return (
+        Customer.objects.select_related("account_manager")
+        .annotate(
+            demands=Count("change_requests", distinct=True),
+            open_demands=Count("change_requests", filter=Q(change_requests__status__in=OPEN_STATUSES), distinct=True),
+            approved_demands=Count("change_requests", filter=Q(change_requests__status="approved"), distinct=True),
+            revenue_open=Coalesce(
+                Sum("change_requests__revenue_at_stake", filter=Q(change_requests__status__in=OPEN_STATUSES)), zero
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def customer_account(*, customer_id: int) -> dict | None:
+    """One customer's demands (score, status, project) and the value delivered to it, for its account manager."""
+    from intake.models import Customer
+
+    customer = Customer.objects.select_related("account_manager").filter(pk=customer_id).first()
+    if customer is None:
+        return None
+    demands = list(
+        ChangeRequest.objects.filter(customer=customer)
+        .select_related("product", "project_link__project")
+        .order_by("-created_at")
+    )
+    projects = list(Project.objects.filter(sponsors=customer).order_by("code"))
+    money = DecimalField(max_digits=18, decimal_places=2)
+    totals = Project.objects.filter(sponsors=customer).aggregate(
+        expected=Coalesce(Sum("expected_revenue"), Value(Decimal("0"), output_field=money)),
+        realized=Coalesce(Sum("realized_revenue"), Value(Decimal("0"), output_field=money)),
+    )
+    return {
+        "customer": customer,
+        "demands": demands,
+        "projects": projects,
+        "revenue_open": sum((d.revenue_at_stake for d in demands if d.is_open), Decimal("0")),
+        "revenue_approved": sum((d.revenue_at_stake for d in demands if d.status == "approved"), Decimal("0")),
+        **totals,
+    }
+
+
+ACCOUNT_EXPORT_COLUMNS = (
+    ("reference", "Reference"),
+    ("title", "Title"),
+    ("product__name", "Product"),
+    ("status", "Status"),
+    ("score", "Score"),
+    ("score_band", "Band"),
+    ("revenue_at_stake", "Revenue at stake"),
+    ("currency", "Currency"),
+    ("created_at", "Filed"),
+    ("project_link__project__code", "Project"),
+    ("project_link__project__realized_revenue", "Project realized revenue"),
+)
+
+
+def customer_account_export_rows(*, customer_id: int):  # type: ignore[no-untyped-def]
+    return (
+        ChangeRequest.objects.filter(customer_id=customer_id)
+        .order_by("-created_at")
+        .values_list(*(name for name, _ in ACCOUNT_EXPORT_COLUMNS))
+        .iterator(chunk_size=2000)
+    )

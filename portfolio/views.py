@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.csvexport import csv_response
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
 from intake.models import ChangeRequest
@@ -120,3 +121,29 @@ def update_progress(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.error(request, "Not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     return redirect("portfolio:detail", code=code)
+
+
+@staff_permission_required(VIEW_PERM)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Every customer account with its demands and open revenue: the account managers' index."""
+    page = Paginator(selectors.customer_accounts(), 50).get_page(request.GET.get("page"))
+    return render(request, "portfolio/customer_list.html", {"page": page})
+
+
+@staff_permission_required(VIEW_PERM)
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """One customer's demands, scores, decisions and delivered value, to walk into a meeting prepared."""
+    account = selectors.customer_account(customer_id=customer_id)
+    if account is None:
+        raise Http404("No such customer.")
+    return render(request, "portfolio/customer_detail.html", account)
+
+
+@staff_permission_required(VIEW_PERM)
+def customer_export(request: HttpRequest, customer_id: int) -> HttpResponse:
+    account = selectors.customer_account(customer_id=customer_id)
+    if account is None:
+        raise Http404("No such customer.")
+    header = [label for _, label in selectors.ACCOUNT_EXPORT_COLUMNS]
+    rows = selectors.customer_account_export_rows(customer_id=customer_id)
+    return csv_response(f"account-{customer_id}.csv", header, rows)

@@ -1,0 +1,61 @@
+"""The account manager's view of a customer: demands, scores, decisions, revenue asked and delivered."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from portfolio.services import change_request_approve, project_update
+from tests.factories import CustomerFactory, file_demand
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_customer_page_shows_its_demands_and_the_value_asked_approved_and_delivered(client: Client, cio):
+    acme = CustomerFactory(name="Acme")
+    CustomerFactory(name="Other")
+    open_one = file_demand(contact_email="a@acme.example", revenue_at_stake=Decimal("100000"), title="Open demand one")
+    approved = file_demand(contact_email="b@acme.example", revenue_at_stake=Decimal("40000"), title="Approved one")
+    file_demand(contact_email="c@other.example", revenue_at_stake=Decimal("999999"), title="Not theirs at all")
+    project = change_request_approve(change_request=approved, decided_by=cio, rationale="yes")
+    project_update(project=project, realized_revenue=Decimal("15000"))
+    client.force_login(cio)
+    response = client.get(f"/portfolio/customers/{acme.pk}/")
+    assert response.status_code == 200
+    assert response.context["revenue_open"] == Decimal("100000")
+    assert response.context["revenue_approved"] == Decimal("40000")
+    assert response.context["realized"] == Decimal("15000")
+    page = response.content.decode()
+    assert open_one.reference in page and approved.reference in page and project.code in page
+    assert "Not theirs at all" not in page
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(client.get(f"/portfolio/customers/{acme.pk}/export.csv").streaming_content).decode())
+        )
+    )
+    assert [row[0] for row in rows[1:]] == [approved.reference, open_one.reference]
+    assert rows[1][9] == project.code
+
+
+def test_the_customer_list_costs_the_same_queries_at_3_and_30_customers(client: Client, cio):
+    client.force_login(cio)
+    for _ in range(3):
+        file_demand(contact_email=f"x@{CustomerFactory().name.lower().replace(' ', '-')}.example")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/portfolio/customers/").status_code == 200
+    for _ in range(27):
+        file_demand(contact_email=f"x@{CustomerFactory().name.lower().replace(' ', '-')}.example")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/portfolio/customers/")
+    assert len(few) == len(many)
+    assert all(customer.demands == 1 for customer in response.context["page"])
+
+
+def test_accounts_are_staff_only_and_unknown_customers_are_404(client: Client, cio):
+    assert client.get("/portfolio/customers/").status_code == 302
+    client.force_login(cio)
+    assert client.get("/portfolio/customers/999999/").status_code == 404
