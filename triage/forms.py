@@ -1,7 +1,7 @@
 from django import forms
 
 from intake.models import Customer
-from triage.models import CostEstimate, ScoringModel
+from triage.models import CostEstimate, DecisionTarget, ScoringModel
 
 
 class CostEstimateForm(forms.ModelForm):
@@ -56,3 +56,15 @@ class ScoringModelForm(forms.ModelForm):
         model = ScoringModel
         fields = [*ScoringModel.WEIGHT_FIELDS, "note"]
         widgets = {"note": forms.TextInput(attrs={"placeholder": "What changed and why"})}
+
+
+class DecisionTargetsForm(forms.Form):
+    """Days to decision per agenda and customer tier; empty means no target for that scope."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for scope, label in DecisionTarget._meta.get_field("scope").choices:
+            self.fields[scope] = forms.IntegerField(label=f"{label} (days)", required=False, min_value=1, max_value=365)
+
+    def targets(self) -> dict[str, int | None]:
+        return dict(self.cleaned_data)

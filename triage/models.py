@@ -199,3 +199,26 @@ class ScoringFailure(models.Model):
 
     def __str__(self) -> str:
         return f"scoring failed for {self.change_request_id}: {self.error[:60]}"
+
+
+class DecisionTarget(models.Model):
+    """How many days (clock paused while the customer owes an answer) a demand may wait for a decision."""
+
+    scope = models.CharField(
+        max_length=20,
+        unique=True,
+        choices=[
+            ("agenda:bt", "BT demands"),
+            ("agenda:it", "IT demands"),
+            ("tier:strategic", "Strategic customers"),
+            ("tier:key", "Key customers"),
+            ("tier:standard", "Standard customers"),
+        ],
+    )
+    days = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(365)])
+
+    class Meta:
+        ordering = ["scope"]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()}: {self.days} days"

@@ -17,7 +17,15 @@ from intake.models import ChangeRequest, Customer, SimilarDemand, StatusEvent
 from intake.services import InvalidTransition, change_request_transition, status_event_record
 from triage import scoring
 from triage.choices import DecisionOutcome, RescoreJobStatus
-from triage.models import Assessment, CostEstimate, Decision, RescoreJob, ScoringFailure, ScoringModel
+from triage.models import (
+    Assessment,
+    CostEstimate,
+    Decision,
+    DecisionTarget,
+    RescoreJob,
+    ScoringFailure,
+    ScoringModel,
+)
 from triage.selectors import decision_latest, scoring_inputs_for_ids, scoring_model_active
 
 logger = logging.getLogger(__name__)
@@ -402,3 +410,14 @@ def scoring_retry(*, change_request: ChangeRequest) -> None:
     """Staff asks to score a failed demand again (after fixing the cause)."""
     ScoringFailure.objects.filter(change_request=change_request).delete()
     enqueue_on_commit(SCORE_TASK, change_request.pk)
+
+
+@transaction.atomic
+def decision_targets_set(*, targets: dict[str, int | None], set_by: AbstractBaseUser) -> None:
+    """Replace the decision-time targets (empty removes a scope's target)."""
+    for scope, days in targets.items():
+        if days:
+            DecisionTarget.objects.update_or_create(scope=scope, defaults={"days": days})
+        else:
+            DecisionTarget.objects.filter(scope=scope).delete()
+    logger.info("decision targets set by %s: %s", set_by, targets)

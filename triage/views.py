@@ -21,6 +21,7 @@ from triage.forms import (
     AssignCustomerForm,
     CostEstimateForm,
     DecisionForm,
+    DecisionTargetsForm,
     DeferForm,
     RejectForm,
     ScoringModelForm,
@@ -44,6 +45,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "charts": selectors.queue_charts(queryset=demands),
         "scoring_failures": selectors.scoring_failure_list(limit=5),
+        "clocks": selectors.decision_clocks(demands=list(page.object_list)),
         "sort": request.GET.get("sort", ""),
     }
     return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
@@ -229,3 +231,22 @@ def scoring_model(request: HttpRequest) -> HttpResponse:
         "can_edit": request.user.has_perm("triage.add_scoringmodel"),
     }
     return render(request, "triage/scoring_model.html", context, status=400 if form.errors else 200)
+
+
+@staff_permission_required(VIEW_PERM)
+def decision_times(request: HttpRequest) -> HttpResponse:
+    """How long demands wait for a decision (clock paused while the customer owes an answer), and the targets."""
+    form = DecisionTargetsForm(request.POST or None, initial=selectors.decision_targets())
+    if request.method == "POST":
+        if not request.user.has_perm("triage.add_scoringmodel"):
+            raise PermissionDenied
+        if form.is_valid():
+            services.decision_targets_set(targets=form.targets(), set_by=request.user)
+            messages.success(request, "Decision-time targets saved.")
+            return redirect("triage:decision_times")
+    context = {
+        "months": selectors.decision_time_by_month(),
+        "form": form,
+        "can_edit": request.user.has_perm("triage.add_scoringmodel"),
+    }
+    return render(request, "triage/decision_times.html", context, status=400 if form.errors else 200)

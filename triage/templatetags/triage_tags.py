@@ -161,3 +161,8 @@ KIND_SHORT = {
 def kind_short(kind: str) -> str:
     """A demand's kind in one or two words, for narrow table columns."""
     return KIND_SHORT.get(kind, kind)
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    return mapping.get(key) if mapping else None
