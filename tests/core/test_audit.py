@@ -147,3 +147,18 @@ def test_the_audit_page_query_count_does_not_grow_with_the_trail(client: Client,
         response = client.get("/audit/")
     assert response.status_code == 200
     assert len(response.context["page"]) == min(size + 1, 50)  # the CIO's own sign-in is on the page too
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_updates_and_deletes_of_audit_events_but_lets_a_user_go():
+    from django.db import DatabaseError, transaction
+
+    user = UserFactory(username="leaver")
+    event = audit_record(action="login", actor=user)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(username="someone-else")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    user.delete()  # the actor becomes NULL; the name it had stays
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert (event.actor, event.username, event.action) == (None, "leaver", "login")
