@@ -7,6 +7,7 @@ executed eagerly in-process, e-mail printed to the console.
 from pathlib import Path
 
 import environ
+from pythonjsonlogger.core import RESERVED_ATTRS as RESERVED_LOG_RECORD_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_prometheus",
     "core",
     "intake",
     "triage",
@@ -43,6 +45,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last, so the request latency they measure includes every other middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "core.middleware.PublishScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -53,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.middleware.PermissionDeniedAuditMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,11 +156,15 @@ CELERY_TASK_TIME_LIMIT = 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Publishing must never hang a web request: short socket timeouts and one quick retry, then the
-# request goes on and the periodic sweep enqueues the work later.
+# request goes on and the periodic sweep enqueues the work later. Measured against a paused Redis
+# (tests/ops/test_broker_hung.py): a failed publish takes about 3 × socket_timeout (the command, then
+# the retry's connect and handshake), and a request gives up after its first failure
+# (core.enqueue.publish_scope), so 1 s keeps the form under 5 s. Redis answers in well under a
+# millisecond when healthy; workers' blocking reads are not bound by this timeout.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 2,
-    "socket_timeout": 3,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
     # A message whose worker died before acknowledging it (SIGKILL, machine lost) is handed out again
     # once it has been unacknowledged this long: above the hard time limit, and short enough that
     # the demand is scored within a minute.
@@ -253,14 +265,40 @@ FREE_MAIL_DOMAINS = env.list(
     ],
 )
 
+# --- Operations -------------------------------------------------------------------------------
+# Logs: one JSON object per line in production (for the log shipper), readable text with DEBUG on.
+# Every record carries the request id (X-Request-ID) of its request and the id of its Celery task.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_context": {"()": "core.requestlog.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(task_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(task_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # Celery repeats its message in an extra `data` field; one copy per line is enough.
+            "reserved_attrs": [*RESERVED_LOG_RECORD_ATTRS, "data"],
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery workers log through the same handlers (JSON, with the task id) instead of their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A server-side cap on any one SQL statement, in ms (off unless set): e.g. 30000 in production, so a
+# runaway query or a lock wait ends as an error instead of holding a worker. Unset it for migrations
+# that may run longer.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
+if DB_STATEMENT_TIMEOUT_MS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+# /metrics answers only to the scraper on the same host (127.0.0.1/::1) or a signed-in staff member.
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # --- Intake limits ----------------------------------------------------------------------------
 # Rate limits are counted in the database (core.RateCounter), so they hold while Redis is down.

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from core.models import ApiToken
+from core.models import ApiToken, AuditEvent
 from core.services import api_token_create
 
 
@@ -21,3 +21,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token.save(update_fields=["expires_at"])
         obj.pk = token.pk
         messages.warning(request, f"Copy this key now, it will not be shown again: {raw_key}")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is append-only, in the admin as everywhere else."""
+
+    list_display = ("created_at", "username", "action", "object_type", "object_id", "object_reference", "ip_address")
+    list_filter = ("action",)
+    search_fields = ("username", "object_reference", "request_id")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

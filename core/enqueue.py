@@ -5,23 +5,50 @@ depending on `triage`. A broker outage never fails the caller: the row is alread
 periodic sweep enqueues whatever was missed.
 """
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+# Set for the length of one web request: whether a publish has already failed in it.
+_publish_failed_in_request: ContextVar[list[bool] | None] = ContextVar("publish_failed_in_request", default=None)
+
+
+@contextlib.contextmanager
+def publish_scope() -> Iterator[None]:
+    """Within this scope (one web request), give up publishing after the first failure.
+
+    A hung broker then costs the customer one publish timeout (about 3 s), not one per task the
+    request enqueues (a demand enqueues its scoring and its e-mail); the sweeps send the rest.
+    Outside a scope (workers, the sweep, commands) every publish is tried.
+    """
+    token = _publish_failed_in_request.set([False])
+    try:
+        yield
+    finally:
+        _publish_failed_in_request.reset(token)
+
 
 def enqueue_now(task_name: str, *args: Any) -> bool:
     """Send the task now; return False (and log) when the broker cannot take it."""
     from config.celery import app
 
+    failed_in_request = _publish_failed_in_request.get()
+    if failed_in_request and failed_in_request[0]:
+        logger.warning("the broker failed earlier in this request; %s%r is left to the periodic sweep", task_name, args)
+        return False
     try:
         # signature().delay() honours eager mode; send_task would not.
         result = app.signature(task_name, args=args).delay()
     except Exception:  # any broker/transport failure: the sweep is the safety net
         logger.warning("could not enqueue %s%r; the periodic sweep will retry", task_name, args, exc_info=True)
+        if failed_in_request is not None:
+            failed_in_request[0] = True
         return False
     if app.conf.task_always_eager and result.failed():
         # Eager mode runs the task here and keeps its error in the result: say so, loudly.

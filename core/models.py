@@ -1,4 +1,4 @@
-"""Shared plumbing: the timestamped base model and API tokens."""
+"""Shared plumbing: the timestamped base model, API tokens, outbound e-mail, rate counters and the audit trail."""
 
 import hashlib
 import secrets
@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from core.choices import TokenScope
+from core.choices import AuditAction, TokenScope
 
 
 class BaseModel(models.Model):
@@ -87,3 +87,43 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start}: {self.count}"
+
+
+class AuditRefused(Exception):
+    """The audit trail is append-only: an existing event is never changed or deleted through the app."""
+
+
+class AuditEvent(models.Model):
+    """Who did (or tried) what to which object, when and from where; written once, never changed."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    # The user row may go; the name it had stays. For a failed sign-in it is the name that was typed.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_reference = models.CharField(max_length=100, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["action", "-created_at"], name="audit_action_time_idx"),
+            models.Index(fields=["username", "-created_at"], name="audit_username_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_reference}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise AuditRefused("Audit events are append-only; this one cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AuditRefused("Audit events are append-only; this one cannot be deleted.")

@@ -1,10 +1,13 @@
 """Writes of shared plumbing."""
 
+import json
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F, Model
 
 from core.choices import TokenScope
-from core.models import ApiToken, OutboundEmail, token_hash
+from core.models import ApiToken, AuditEvent, OutboundEmail, token_hash
 
 
 def api_token_create(*, user: AbstractBaseUser, name: str, scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
@@ -41,3 +44,35 @@ def outbound_email_send(*, email_id: int) -> bool:
         send_mail(email.subject, email.body, None, [email.to], fail_silently=False)
         OutboundEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), body="")
     return True
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: AbstractBaseUser | None = None,
+    username: str = "",
+    obj: Model | None = None,
+    reference: str = "",
+    details: dict | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail; the address and request id come from the current request.
+
+    Called inside the caller's transaction, so an action that rolls back leaves no event behind.
+    """
+    from core.requestlog import client_ip_var, request_id_var
+
+    event = AuditEvent(
+        action=action,
+        actor=actor,
+        username=(username or (actor.get_username() if actor is not None else ""))[:150],
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_reference=str(reference)[:100],
+        ip_address=client_ip_var.get(),
+        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+        # Decimals and dates in details are stored as the strings the API would show.
+        details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
+    )
+    event.full_clean()
+    event.save()
+    return event

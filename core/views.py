@@ -1,9 +1,17 @@
-"""Probes for load balancers."""
+"""Probes for load balancers, the Prometheus endpoint and the audit trail page."""
 
+import ipaddress
+import os
 import time
 
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from core import selectors
+from core.decorators import staff_permission_required
+from core.filters import AuditEventFilterSet
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -39,3 +47,43 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
     ready = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+@staff_permission_required("core.view_auditevent")
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The audit trail for the CIO, newest first, filtered by action and user; two queries whatever its size."""
+    filterset = AuditEventFilterSet(request.GET or None, queryset=selectors.audit_event_list())
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    return render(request, "core/audit_list.html", context, status=400 if filterset.errors else 200)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for a scraper on this host or a signed-in staff member only; others get a 404.
+
+    With PROMETHEUS_MULTIPROC_DIR set (several gunicorn workers), the request metrics of every worker
+    are summed from that directory and Demand Desk's own gauges are read once, here.
+    """
+    import prometheus_client
+    from prometheus_client import multiprocess
+
+    from core.metrics import DemandDeskCollector
+
+    if not (_is_loopback(request.META.get("REMOTE_ADDR", "")) or request.user.is_staff):
+        raise Http404
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = prometheus_client.CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(DemandDeskCollector())
+    else:
+        registry = prometheus_client.REGISTRY
+    return HttpResponse(prometheus_client.generate_latest(registry), content_type=prometheus_client.CONTENT_TYPE_LATEST)
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
+from core.services import audit_record
 from intake.choices import OPEN_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import ChangeRequest, Customer, SimilarDemand, StatusEvent
 from intake.services import InvalidTransition, change_request_transition, status_event_record
@@ -186,6 +187,7 @@ def cost_estimate_create(
         note=f"Cost estimated: {effort_days} person-days at {day_rate}/day, {yearly_run_cost}/year to run.",
         visibility=EventVisibility.INTERNAL,
     )
+    audit_record(action="estimate", actor=estimated_by, obj=estimate, reference=change_request.reference)
     enqueue_on_commit(SCORE_TASK, change_request.pk)
     return estimate
 
@@ -298,6 +300,7 @@ def decision_record(
             note=f"Rationale: {rationale}",
             visibility=EventVisibility.INTERNAL,
         )
+        audit_record(action="decision", actor=decided_by, obj=decision, reference=change_request.reference)
     return decision
 
 
@@ -338,6 +341,7 @@ def scoring_model_create_version(*, changes: dict, note: str, created_by: Abstra
     model.full_clean()
     model.save()
     rescore_job_start(scoring_model=model, started_by=created_by)
+    audit_record(action="scoring_model", actor=created_by, obj=model, reference=f"v{model.version}", details=changes)
     return model
 
 

@@ -1,0 +1,84 @@
+"""Request plumbing: a request id for every log line, and an audit row for every refusal."""
+
+import ipaddress
+import logging
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from core.enqueue import publish_scope
+from core.requestlog import client_ip_var, request_id_from, request_id_var
+
+logger = logging.getLogger("core.request")
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    """Take the caller's `X-Request-ID` (if sane) or make one; echo it and log one line per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        id_token = request_id_var.set(request_id)
+        ip_token = client_ip_var.set(_valid_ip(request.META.get("REMOTE_ADDR", "")))
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            logger.info(
+                "%s %s %s %.1fms",
+                request.method,
+                request.path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+                extra={"status": response.status_code, "method": request.method, "path": request.path},
+            )
+            return response
+        finally:
+            request_id_var.reset(id_token)
+            client_ip_var.reset(ip_token)
+
+
+def _valid_ip(address: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+class PublishScopeMiddleware:
+    """A request stops publishing Celery tasks after its first broker failure (see `core.enqueue.publish_scope`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with publish_scope():
+            return self.get_response(request)
+
+
+class PermissionDeniedAuditMiddleware:
+    """Record every 403 (a page, the API, a CSRF failure) in the audit trail; never fails the response."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 403:
+            from core.services import audit_record
+
+            user = getattr(request, "user", None)
+            try:
+                audit_record(
+                    action="permission_denied",
+                    actor=user if user is not None and user.is_authenticated else None,
+                    details={"method": request.method, "path": request.path[:500]},
+                )
+            except Exception:  # the database may be the reason; the refusal still goes out
+                logger.warning("could not record a permission refusal in the audit trail", exc_info=True)
+        return response

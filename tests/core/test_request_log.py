@@ -1,0 +1,67 @@
+"""Every log line of a request carries its request id; the response echoes it; Celery task logs carry the task id."""
+
+import io
+import json
+import logging
+
+import pytest
+from django.test import Client
+
+from config.celery import app
+
+pytestmark = pytest.mark.embedded
+
+
+def console_handler() -> logging.Handler:
+    """The console handler LOGGING configures (JSON lines in production settings)."""
+    [handler] = [handler for handler in logging.getLogger().handlers if handler.get_name() == "console"]
+    return handler
+
+
+@pytest.mark.django_db
+def test_a_request_echoes_a_sane_request_id_and_every_line_it_logs_carries_it(client: Client, analyst):
+    handler = console_handler()
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        # A failed sign-in: django-axes logs about it inside the request, then the access line.
+        response = client.post(
+            "/accounts/login/", {"username": "analyst", "password": "wrong-1"}, HTTP_X_REQUEST_ID="lb-4f2a9c1e-0001"
+        )
+        logging.getLogger("test").info("outside any request")
+    finally:
+        handler.setStream(previous)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert response["X-Request-ID"] == "lb-4f2a9c1e-0001"
+    assert {"axes.handlers.database", "core.request"} <= {line["logger"] for line in lines}
+    [access] = [line for line in lines if line["logger"] == "core.request"]
+    assert access["message"].startswith("POST /accounts/login/ 200") and access["status"] == 200
+    assert {line["request_id"] for line in lines if line["message"] != "outside any request"} == {"lb-4f2a9c1e-0001"}
+    assert [line["request_id"] for line in lines if line["message"] == "outside any request"] == ["-"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offered", [None, "short", "evil\r\nSet-Cookie: x=1", "x" * 300])
+def test_a_missing_or_insane_request_id_is_replaced_by_a_fresh_one(client: Client, offered):
+    headers = {} if offered is None else {"HTTP_X_REQUEST_ID": offered}
+    first = client.get("/healthz", **headers)["X-Request-ID"]
+    second = client.get("/healthz", **headers)["X-Request-ID"]
+    assert first != offered and len(first) == 32 and first != second
+
+
+def test_a_celery_task_logs_with_its_task_id():
+    handler = console_handler()
+
+    @app.task(name="tests.log_something")
+    def log_something() -> None:
+        logging.getLogger("tests.task").info("inside the task")
+
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        result = log_something.apply(task_id="task-id-0123456789")
+    finally:
+        handler.setStream(previous)
+    assert result.successful()
+    [line] = [json.loads(line) for line in stream.getvalue().splitlines() if "inside the task" in line]
+    assert line["task_id"] == "task-id-0123456789" and line["request_id"] == "-"

@@ -1,0 +1,71 @@
+"""A private PostgreSQL cluster for fault tests: started, stopped and restarted without touching the shared one.
+
+Needs the PostgreSQL 15 server binaries (Debian `postgresql-15`: initdb, pg_ctl, postgres). The server
+refuses to run as root, so as root the cluster belongs to the `postgres` OS user and every command
+runs through `runuser`.
+"""
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tests.processes import free_port
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def postgres_available() -> bool:
+    return (PG_BIN / "pg_ctl").exists() and (os.geteuid() != 0 or _has_user("postgres"))
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+class PostgresServer:
+    """initdb in a temporary directory, then start/stop/restart on a free port (trust auth, 127.0.0.1 only)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="private-pg-"))
+        self.data = self.directory / "data"
+        self.log = self.directory / "server.log"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *command: str) -> subprocess.CompletedProcess:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True, timeout=60)
+
+    def init(self) -> "PostgresServer":
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        return self
+
+    def start(self) -> None:
+        # fsync off: a test cluster; a stop and start (not a machine crash) loses nothing committed.
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast` disconnects every client and shuts down cleanly, as a restart by an operator does."""
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def running(self) -> bool:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        status = subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status"], capture_output=True)
+        return status.returncode == 0
+
+    def destroy(self) -> None:
+        if self.data.exists() and self.running():
+            self.stop("immediate")
+        shutil.rmtree(self.directory, ignore_errors=True)

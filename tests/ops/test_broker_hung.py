@@ -1,0 +1,71 @@
+"""A hung broker (accepting connections, answering nothing) never holds up the public form.
+
+A private redis-server is paused with CLIENT PAUSE; the shared Redis is never touched. Demands filed
+meanwhile are saved at once and scored by the sweep once the broker answers again.
+"""
+
+import time
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from core.enqueue import enqueue_now
+from intake.models import ChangeRequest
+from tests.factories import ProductFactory, form_data
+from tests.processes import CeleryWorker, RedisServer, app_broker, wait_for
+from triage.models import Assessment
+
+pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+SUBMISSIONS = 4
+PAUSE_SECONDS = 30
+
+
+@pytest.fixture
+def private_redis():  # type: ignore[no-untyped-def]
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+def test_form_answers_within_5_s_while_the_broker_hangs_and_demands_are_scored_after(private_redis):
+    product = ProductFactory()
+    private_redis.start()
+    worker = CeleryWorker(private_redis.url).start()
+    try:
+        with app_broker(private_redis.url):
+            browser = Client()
+            assert browser.get("/healthz").status_code == 200
+            private_redis.pause_clients(PAUSE_SECONDS * 1000)
+            paused_at = time.monotonic()
+            timings = []
+            for index in range(SUBMISSIONS):
+                started = time.monotonic()
+                response = browser.post(
+                    "/requests/new/",
+                    form_data(product, title=f"Filed while the broker hangs {index}"),
+                    REMOTE_ADDR=f"198.51.100.{index + 1}",
+                )
+                timings.append(round(time.monotonic() - started, 2))
+                assert response.status_code == 302, response.content[:500]
+            print("submission timings while paused (s):", timings)
+            assert max(timings) < 5, timings
+            assert time.monotonic() - paused_at < PAUSE_SECONDS, "the pause ended before the submissions did"
+            demands = list(ChangeRequest.objects.order_by("pk"))
+            assert len(demands) == SUBMISSIONS
+
+            wait_for(private_redis.answers, timeout=PAUSE_SECONDS + 10)
+            resumed_at = time.monotonic()
+            ChangeRequest.objects.filter(status="submitted").update(
+                updated_at=timezone.now() - timezone.timedelta(minutes=2)  # as the sweep sees them a while later
+            )
+            assert enqueue_now("triage.sweep_unscored")
+            wait_for(lambda: Assessment.objects.count() >= SUBMISSIONS, timeout=45)
+            print("scored by the sweep in (s):", round(time.monotonic() - resumed_at, 2))
+            time.sleep(2)  # a late duplicate delivery would show up here
+    finally:
+        worker.stop()
+    for demand in demands:
+        assert Assessment.objects.filter(change_request=demand).count() == 1
+    assert set(ChangeRequest.objects.values_list("status", flat=True)) == {"scored"}

@@ -1,0 +1,205 @@
+"""PostgreSQL restarts in the middle of a run of public submissions: nothing accepted is lost, nothing hangs.
+
+A private PostgreSQL cluster (never the shared one) serves a gunicorn web process with the production
+settings (persistent connections with CONN_HEALTH_CHECKS, a 3 s connect timeout, eager Celery as
+without a broker). Three customer threads post the public form in a loop; the cluster is stopped for a
+few seconds and started again. A customer whose post failed posts the same filled-in form again
+(same form token), as a person would.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+import requests
+from django.core import signing
+
+from intake.forms import FORM_TOKEN_SALT
+from tests.ops.postgres import PostgresServer, postgres_available
+from tests.processes import ROOT, free_port, wait_for
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not postgres_available(), reason="needs the PostgreSQL 15 server binaries"),
+]
+
+SECRET_KEY = "database-restart-test-secret-key-0123456789abcdefghij"
+THREADS = 3
+LOAD_BEFORE_SECONDS = 4
+DOWN_SECONDS = 5
+LOAD_AFTER_SECONDS = 14
+RECOVERY_LIMIT_SECONDS = 10
+REQUEST_TIMEOUT_SECONDS = 20
+
+
+@dataclass
+class Attempt:
+    title: str
+    started: float
+    elapsed: float
+    status: int | None  # None: no HTTP answer at all (connection error or client timeout)
+
+
+@pytest.fixture
+def private_postgres():  # type: ignore[no-untyped-def]
+    server = PostgresServer().init()
+    server.start()
+    yield server
+    server.destroy()
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "DJANGO_"))}
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "tests.ops.settings_live",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET_KEY,
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CONN_MAX_AGE": "60",
+        "EMAIL_URL": "dummymail://",
+        "ATTACHMENT_ROOT": tempfile.mkdtemp(prefix="attachments-"),
+        "INTAKE_FORM_RATE_PER_IP": "100000/hour",
+        "INTAKE_FORM_RATE_PER_DOMAIN": "100000/hour",
+        "LOG_LEVEL": "WARNING",
+        "DB_STATEMENT_TIMEOUT_MS": "30000",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def customer(base_url: str, product_id: str, index: int, stop: threading.Event, attempts: list[Attempt]) -> None:
+    session = requests.Session()
+    session.get(f"{base_url}/requests/new/", timeout=REQUEST_TIMEOUT_SECONDS).raise_for_status()
+    csrf = session.cookies["csrftoken"]
+    number = 0
+    retry_form: dict | None = None
+    while not stop.is_set():
+        if retry_form is None:
+            number += 1
+            retry_form = {
+                "csrfmiddlewaretoken": csrf,
+                "form_token": signing.dumps(f"restart-{index}-{number}", key=SECRET_KEY, salt=FORM_TOKEN_SALT),
+                "contact_name": "Load Tester",
+                "contact_email": f"load{index}@restart-test.example",
+                "organization_name": "Restart Test",
+                "product": product_id,
+                "kind": "integration",
+                "title": f"Restart load customer {index} number {number}",
+                "description": "A demand filed while the database restarts under the web process.",
+                "business_justification": "Testing.",
+                "revenue_at_stake": "10000",
+                "currency": "EUR",
+                "desired_date": "",
+                "agenda": "bt",
+            }
+        started = time.monotonic()
+        try:
+            response = session.post(
+                f"{base_url}/requests/new/", retry_form, allow_redirects=False, timeout=REQUEST_TIMEOUT_SECONDS
+            )
+            status: int | None = response.status_code
+        except requests.RequestException:
+            status = None
+        attempts.append(Attempt(retry_form["title"], started, time.monotonic() - started, status))
+        if status == 302:
+            retry_form = None  # accepted: next demand
+        else:
+            time.sleep(0.2)  # the customer tries the same form again
+
+
+def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_itself(private_postgres):
+    database_url = private_postgres.url("demanddesk")
+    admin = psycopg2.connect(private_postgres.url())
+    admin.autocommit = True
+    admin.cursor().execute("CREATE DATABASE demanddesk")
+    admin.close()
+    env = server_env(database_url)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    product_id = manage(
+        env, "shell", "-c", "from tests.factories import ProductFactory; print(ProductFactory(name='Restart').pk)"
+    ).split()[-1]
+
+    port = free_port()
+    log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+    with log.open("wb") as log_file:
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "2",
+             "--threads", "4", "--timeout", "60"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    attempts: list[Attempt] = []
+    stop = threading.Event()
+    try:
+        wait_for(lambda: _answers(f"{base_url}/healthz"), timeout=30)
+        threads = [
+            threading.Thread(target=customer, args=(base_url, product_id, index, stop, attempts), daemon=True)
+            for index in range(THREADS)
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(LOAD_BEFORE_SECONDS)
+        down_at = time.monotonic()
+        private_postgres.stop("fast")
+        time.sleep(DOWN_SECONDS)
+        private_postgres.start()
+        up_at = time.monotonic()
+        time.sleep(LOAD_AFTER_SECONDS)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=REQUEST_TIMEOUT_SECONDS + 5)
+    finally:
+        stop.set()
+        web.terminate()
+        web.wait(timeout=20)
+
+    accepted = [attempt for attempt in attempts if attempt.status == 302]
+    failed = [attempt for attempt in attempts if attempt.status != 302]
+    after_recovery = [attempt for attempt in attempts if attempt.started > up_at + RECOVERY_LIMIT_SECONDS]
+    first_success_after_up = min(attempt.started + attempt.elapsed for attempt in accepted if attempt.started > up_at)
+    print(
+        f"\n{len(attempts)} posts: {len(accepted)} accepted, {len(failed)} failed "
+        f"(statuses {sorted({attempt.status for attempt in failed}, key=str)}); "
+        f"slowest failure {max((attempt.elapsed for attempt in failed), default=0):.2f} s; "
+        f"slowest post {max(attempt.elapsed for attempt in attempts):.2f} s; "
+        f"first success {first_success_after_up - up_at:.2f} s after PostgreSQL was back"
+    )
+
+    # The fault was real: posts failed while the database was down, and succeeded before and after.
+    assert failed and all(down_at - 1 <= attempt.started + attempt.elapsed for attempt in failed)
+    assert any(attempt.started < down_at for attempt in accepted)
+    # Failures were fast errors, never hangs.
+    assert max(attempt.elapsed for attempt in failed) < 10
+    # Back by itself within 10 s: every post started after that was accepted.
+    assert first_success_after_up - up_at < RECOVERY_LIMIT_SECONDS
+    assert after_recovery and all(attempt.status == 302 for attempt in after_recovery)
+
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT title FROM intake_changerequest WHERE title LIKE 'Restart load customer %'")
+        stored = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    assert len(stored) == len(set(stored)), "a form posted again made a second demand"
+    assert {attempt.title for attempt in accepted} <= set(stored), "an accepted demand is missing"
+    assert set(stored) <= {attempt.title for attempt in attempts}
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
