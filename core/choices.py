@@ -14,3 +14,4 @@ class AuditAction(models.TextChoices):
     DECISION = "decision", "Decision recorded"
     ESTIMATE = "estimate", "Cost estimate entered"
     SCORING_MODEL = "scoring_model", "Scoring model changed"
+    DECISION_TARGETS = "decision_targets", "Decision-time targets changed"

@@ -424,4 +424,4 @@ def decision_targets_set(*, targets: dict[str, int | None], set_by: AbstractBase
             DecisionTarget.objects.update_or_create(scope=scope, defaults={"days": days})
         else:
             DecisionTarget.objects.filter(scope=scope).delete()
-    logger.info("decision targets set by %s: %s", set_by, targets)
+    audit_record(action="decision_targets", actor=set_by, details=targets)

@@ -77,3 +77,7 @@ def test_only_the_cio_sets_targets(client: Client, cio, analyst):
     assert response.status_code == 400  # 400 days is above the 365-day maximum
     client.post("/triage/decision-times/", {"agenda:bt": "12", "agenda:it": ""})
     assert dict(DecisionTarget.objects.values_list("scope", "days")) == {"agenda:bt": 12}
+    from core.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="decision_targets")
+    assert event.actor == cio and event.details["agenda:bt"] == 12
