@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.csvexport import csv_response
 from core.decorators import staff_permission_required
@@ -123,6 +123,7 @@ def update_progress(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("portfolio:detail", code=code)
 
 
+@require_GET
 @staff_permission_required(VIEW_PERM)
 def customer_list(request: HttpRequest) -> HttpResponse:
     """Every customer account with its demands and open revenue: the account managers' index."""
@@ -130,6 +131,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portfolio/customer_list.html", {"page": page})
 
 
+@require_GET
 @staff_permission_required(VIEW_PERM)
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     """One customer's demands, scores, decisions and delivered value, to walk into a meeting prepared."""
@@ -139,6 +141,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     return render(request, "portfolio/customer_detail.html", account)
 
 
+@require_GET
 @staff_permission_required(VIEW_PERM)
 def customer_export(request: HttpRequest, customer_id: int) -> HttpResponse:
     account = selectors.customer_account(customer_id=customer_id)

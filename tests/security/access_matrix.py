@@ -1,0 +1,127 @@
+"""The committed allow-list: for every route, method and role, the one answer it must get.
+
+Keys are the resolver's route strings, so a URL added without an entry here fails
+`test_every_url_pattern_has_an_entry_in_the_access_matrix`. The whole Django admin is the one entry `admin/`.
+
+Answers: an HTTP status, `LOGIN` (302 to the staff login page) or `ADMIN_LOGIN` (302 to the admin's login page).
+POSTs carry an empty body: a role that may act gets past the permission check and is told its input is
+incomplete (400, or 302 back to the page with a message); a role that may not is refused before that.
+"""
+
+ROLES = (
+    "anonymous",
+    "tracking_holder",  # a customer holding the private tracking link of one demand, nothing else
+    "analyst",
+    "cio",
+    "portfolio_manager",
+    "api_reader",  # a non-staff user with a read-only API token and no web role, also logged in on the web
+    "api_writer",  # a non-staff integration user with a read-write API token and no web role
+    "superuser",
+)
+LOGIN = "login"
+ADMIN_LOGIN = "admin-login"
+ADMIN = "admin/"
+WEB_STAFF = ("analyst", "cio", "portfolio_manager", "superuser")
+
+
+def answers(default: int | str, **by_role: int | str) -> dict[str, int | str]:
+    """`default` for every role, except those named."""
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, unknown
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+def staff_page(*allowed: str, code: int | str = 200) -> dict[str, int | str]:
+    """Anonymous users (and link holders) go to login, the `allowed` roles get `code`, other users 403."""
+    return answers(403, anonymous=LOGIN, tracking_holder=LOGIN, **dict.fromkeys(allowed, code))
+
+
+def api(reader: int, writer: int) -> dict[str, int | str]:
+    """Only a token opens the API: a web session alone is a 401."""
+    return answers(401, api_reader=reader, api_writer=writer)
+
+
+EVERYONE_405 = answers(405)
+TRIAGE_VIEWERS = ("analyst", "cio", "portfolio_manager", "superuser")
+ESTIMATORS = ("analyst", "cio", "superuser")
+DECIDERS = ("cio", "superuser")
+PROJECT_MANAGERS = ("portfolio_manager", "superuser")
+LOGGED_IN = ("analyst", "cio", "portfolio_manager", "api_reader", "api_writer", "superuser")
+ONLY_THE_LINK = answers(404, tracking_holder=200)
+
+MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
+    # Public pages.
+    "": {"GET": answers(200), "POST": answers(200)},
+    "requests/new/": {"GET": answers(200), "POST": answers(400)},
+    "healthz": {"GET": answers(200), "POST": answers(200)},
+    # The test client asks from 127.0.0.1, where the Prometheus scraper runs; from elsewhere only staff get in
+    # (tests/core/test_metrics.py asks from other addresses).
+    "metrics": {"GET": answers(200), "POST": answers(200)},
+    # The audit trail is the CIO's.
+    "audit/": {"GET": staff_page("cio", "superuser"), "POST": staff_page("cio", "superuser")},
+    "readyz": {"GET": answers(200), "POST": answers(200)},
+    # The tracking link: its holder only; a wrong link is the same 404 for everyone, staff included.
+    "track/<str:token>/": {"GET": ONLY_THE_LINK, "POST": answers(404, tracking_holder=400)},
+    "track/<str:token>/submitted/": {"GET": ONLY_THE_LINK, "POST": ONLY_THE_LINK},
+    "track/<str:token>/attachments/<int:attachment_id>/": {"GET": ONLY_THE_LINK, "POST": EVERYONE_405},
+    "attachments/<int:attachment_id>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    # Triage: reading is for the three roles; each action needs its own permission.
+    "triage/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
+    "triage/export.csv": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
+    "triage/scoring-model/": {
+        "GET": staff_page("analyst", "cio", "superuser"),
+        # An empty POST is an unbound form: the page again, nothing saved.
+        "POST": staff_page("cio", "superuser"),
+    },
+    "triage/decision-times/": {
+        "GET": staff_page(*TRIAGE_VIEWERS),
+        # Only the CIO sets targets; an empty POST is an unbound form: the page again, nothing saved.
+        "POST": staff_page("cio", "superuser"),
+    },
+    "triage/<str:reference>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
+    "triage/<str:reference>/estimate/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    "triage/<str:reference>/decide/<str:outcome>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},
+    "triage/<str:reference>/ask/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    "triage/<str:reference>/rescore/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    "triage/<str:reference>/customer/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    "triage/<str:reference>/similar/<int:pk>/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    # Portfolio: every staff role reads; the CIO approves; portfolio managers update projects.
+    "portfolio/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
+    "portfolio/approve/<str:reference>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},
+    # Account managers' view of customers: read-only pages for every staff role.
+    "portfolio/customers/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    "portfolio/customers/<int:customer_id>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    "portfolio/customers/<int:customer_id>/export.csv": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    "portfolio/<str:code>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
+    "portfolio/<str:code>/updates/": {"GET": EVERYONE_405, "POST": staff_page(*PROJECT_MANAGERS, code=302)},
+    "portfolio/<str:code>/milestones/": {"GET": EVERYONE_405, "POST": staff_page(*PROJECT_MANAGERS, code=302)},
+    "portfolio/<str:code>/milestones/<int:pk>/": {
+        "GET": EVERYONE_405,
+        "POST": staff_page(*PROJECT_MANAGERS, code=302),
+    },
+    "portfolio/<str:code>/progress/": {"GET": EVERYONE_405, "POST": staff_page(*PROJECT_MANAGERS, code=302)},
+    # Sign in and out.
+    "accounts/login/": {
+        "GET": answers(200, **dict.fromkeys(LOGGED_IN, 302)),
+        "POST": answers(200, **dict.fromkeys(LOGGED_IN, 302)),
+    },
+    "accounts/logout/": {"GET": EVERYONE_405, "POST": answers(302)},
+    # The admin is for superusers only: staff roles change data through the pages, which record every change.
+    ADMIN: {"GET": answers(ADMIN_LOGIN, superuser=200)},
+    # The API: tokens only; read-only tokens never write; demands are for staff tokens.
+    "api/v1/requests/": {"GET": api(405, 405), "POST": api(403, 400)},
+    "api/v1/^requests/(?P<reference>[A-Za-z0-9-]{1,20})/$": {"GET": api(403, 403), "POST": api(403, 403)},
+    "api/v1/portfolio/summary/": {"GET": api(200, 200), "POST": api(403, 405)},
+    "api/v1/^projects/$": {"GET": api(200, 200), "POST": api(403, 405)},
+    "api/v1/^projects\\.(?P<format>[a-z0-9]+)/?$": {"GET": api(200, 200), "POST": api(403, 405)},
+    "api/v1/^projects/(?P<code>[A-Za-z0-9-]{1,12})/$": {"GET": api(200, 200), "POST": api(403, 405)},
+    "api/v1/^projects/(?P<code>[A-Za-z0-9-]{1,12})\\.(?P<format>[a-z0-9]+)/?$": {
+        "GET": api(200, 200),
+        "POST": api(403, 405),
+    },
+    "api/v1/^.*$": {"GET": answers(404), "POST": answers(404)},
+    # The schema and its docs are public: they describe the API, they open nothing.
+    "api/schema/": {"GET": answers(200), "POST": answers(405)},
+    "api/docs/": {"GET": answers(200), "POST": answers(405)},
+    "api/redoc/": {"GET": answers(200), "POST": answers(405)},
+}
