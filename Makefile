@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=true
 
-.PHONY: install run test lint format bench bench-smoke clean
+.PHONY: install run test lint format bench bench-smoke soak clean
 
 $(STAMP): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: install
 # What CI runs so the benchmarks never rot: tiny sizes, a few seconds of load, every scenario.
 bench-smoke: install
 	SMOKE=1 $(BIN)/python bench/run.py
+	$(BIN)/python bench/soak.py --seconds 10
+
+# Five minutes of customers submitting, staff reading and API clients polling; then the books are checked.
+soak: install
+	$(BIN)/python bench/soak.py --seconds 300
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -243,9 +243,9 @@ def seed_projects(count: int, *, customer_ids: list[int]) -> None:
                    (ARRAY['planned','active','active','active','on_hold','delivered','cancelled'])[1 + g %% 7],
                    (ARRAY['green','green','green','amber','red'])[1 + g %% 5],
                    10000 + (g * 7919) %% 900000, ((10000 + (g * 7919) %% 900000) * (g %% 120)) / 100.0,
-                   current_date - (g %% 400), current_date + (g %% 300), 50000 + (g * 104729) %% 2000000, 0,
+                   current_date - (g %% 400)::int, current_date + (g %% 300)::int, 50000 + (g * 104729) %% 2000000, 0,
                    g %% 101
-            FROM generate_series(1, %s) AS g
+            FROM generate_series(1::bigint, %s::bigint) AS g
             """,
             [count],
         )

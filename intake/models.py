@@ -152,6 +152,9 @@ class ChangeRequest(BaseModel):
             models.Index(fields=["status", "-score"], name="cr_status_score_idx"),
             models.Index(fields=["-created_at"], name="cr_created_idx"),
             models.Index(fields=["product", "-created_at"], name="cr_product_created_idx"),
+            models.Index(fields=["-value_total"], name="cr_value_idx"),
+            models.Index(fields=["-revenue_at_stake"], name="cr_revenue_idx"),
+            models.Index(fields=["-it_cost"], name="cr_it_cost_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(revenue_at_stake__gte=0), name="cr_revenue_non_negative"),

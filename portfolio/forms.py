@@ -7,8 +7,13 @@ from portfolio.selectors import project_open_choices
 class ApproveForm(forms.Form):
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000)
     customer_message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000, required=False)
+    # A code typed in, not a select: a portfolio holds tens of thousands of open projects.
     project = forms.ModelChoiceField(
-        queryset=project_open_choices(), required=False, to_field_name="code", empty_label="A new project"
+        queryset=project_open_choices(),
+        required=False,
+        to_field_name="code",
+        widget=forms.TextInput,
+        error_messages={"invalid_choice": "No open project has this code."},
     )
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core.cache import cached
 from core.csvexport import csv_response
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
@@ -16,6 +17,7 @@ from portfolio.forms import ApproveForm, MilestoneForm, ProjectProgressForm, Sta
 from portfolio.models import Milestone
 
 VIEW_PERM = "portfolio.view_project"
+CHARTS_SECONDS = 30  # totals may lag the table by this much
 MANAGE_PERM = "portfolio.change_project"
 
 
@@ -25,7 +27,13 @@ def project_list(request: HttpRequest) -> HttpResponse:
     filterset = ProjectFilterSet(request.GET, queryset=selectors.project_list())
     projects = filterset.qs
     page = Paginator(projects, 50).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "summary": selectors.portfolio_summary(projects=projects)}
+    summary = cached(
+        "portfolio-summary",
+        request.GET.urlencode(),
+        CHARTS_SECONDS,
+        lambda: selectors.portfolio_summary(projects=projects),
+    )
+    context = {"filter": filterset, "page": page, "summary": summary}
     return render(request, "portfolio/project_list.html", context)
 
 
@@ -56,7 +64,8 @@ def approve(request: HttpRequest, reference: str) -> HttpResponse:
     demand = get_object_or_404(ChangeRequest.objects.select_related("customer"), reference=reference)
     form = ApproveForm(request.POST, prefix="approve")
     if not form.is_valid():
-        messages.error(request, "Nothing was decided: write the rationale for the approval.")
+        problems = "; ".join(" ".join(errors) for errors in form.errors.values())
+        messages.error(request, f"Nothing was decided: {problems}")
         return redirect("triage:detail", reference=reference)
     try:
         project = services.change_request_approve(

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.cache import cached
 from core.csvexport import csv_response
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
@@ -29,6 +30,7 @@ from triage.forms import (
 
 VIEW_PERM = "triage.view_assessment"
 DECIDE_PERM = "triage.decide_changerequest"
+CHARTS_SECONDS = 30
 
 
 @staff_permission_required(VIEW_PERM)
@@ -43,7 +45,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "charts": selectors.queue_charts(queryset=demands),
+        # Aggregates over the whole filtered queue, reused for a few seconds; the table itself is live.
+        "charts": cached(
+            "queue-charts", query.urlencode(), CHARTS_SECONDS, lambda: selectors.queue_charts(queryset=demands)
+        ),
         "scoring_failures": selectors.scoring_failure_list(limit=5),
         "clocks": selectors.decision_clocks(demands=list(page.object_list)),
         "sort": request.GET.get("sort", ""),

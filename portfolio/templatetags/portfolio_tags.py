@@ -3,18 +3,11 @@
 from decimal import Decimal
 
 from django import template
-from django.db.models import QuerySet
 from django.utils.html import format_html
 
 from portfolio.models import Project
-from portfolio.selectors import project_open_choices
 
 register = template.Library()
-
-
-@register.simple_tag
-def open_projects() -> QuerySet[Project]:
-    return project_open_choices()
 
 
 @register.simple_tag

@@ -107,3 +107,22 @@ def test_staff_login_locks_after_five_failures_with_the_same_answer_for_unknown_
     wrong = client.post("/accounts/login/", {"username": "cio", "password": "x"}, REMOTE_ADDR="10.0.0.7")
     assert unknown.status_code == wrong.status_code == 200
     assert unknown.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()
+
+
+@pytest.mark.django_db
+def test_approval_can_add_the_demand_to_an_existing_project_by_its_code(client: Client, cio):
+    first, second = file_demand(), file_demand(title="Second demand for it")
+    project = change_request_approve(change_request=first, decided_by=cio, rationale="yes")
+    client.force_login(cio)
+    wrong = client.post(
+        f"/portfolio/approve/{second.reference}/",
+        {"approve-rationale": "Same need.", "approve-project": "BT-9999"},
+        follow=True,
+    )
+    assert "No open project has this code." in wrong.content.decode()
+    second.refresh_from_db()
+    assert second.status != "approved"
+    client.post(
+        f"/portfolio/approve/{second.reference}/", {"approve-rationale": "Same need.", "approve-project": project.code}
+    )
+    assert set(project.demands.all()) == {first, second}
