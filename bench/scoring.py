@@ -10,7 +10,7 @@ from bench.common import BENCH_BROKER_URL, BENCH_DATABASE_URL, Result, peak_rss_
 from tests.processes import CeleryWorker, wait_for
 
 
-def start_worker() -> CeleryWorker:
+def start_worker(concurrency: int = 1) -> CeleryWorker:
     # The production visibility timeout: these tasks are short, nothing should be redelivered.
     return CeleryWorker(
         BENCH_BROKER_URL,
@@ -18,6 +18,7 @@ def start_worker() -> CeleryWorker:
         visibility_timeout=45,
         name="bench",
         extra_env={"LOG_LEVEL": "WARNING"},
+        concurrency=concurrency,
     ).start()
 
 

@@ -68,7 +68,9 @@ def main() -> int:
     references = list(ChangeRequest.objects.order_by("?").values_list("reference", flat=True)[:50])
     before = ChangeRequest.objects.count()
 
-    server, worker = Gunicorn().start(), scoring.start_worker()
+    # One worker pool process per core, as a 2-core production machine would run: each filing brings
+    # three tasks (scoring, similarity, e-mail).
+    server, worker = Gunicorn().start(), scoring.start_worker(concurrency=2)
     try:
         started = time.time()
         drivers = {

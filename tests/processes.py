@@ -96,11 +96,13 @@ class CeleryWorker:
         visibility_timeout: int = 6,
         name: str = "fault",
         extra_env: dict[str, str] | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.broker_url = broker_url
         self.database_url = database_url
         self.visibility_timeout = visibility_timeout
         self.extra_env = extra_env or {}
+        self.concurrency = concurrency
         self.name = f"{name}-{free_port()}"
         self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
@@ -130,7 +132,7 @@ class CeleryWorker:
                     "--pool",
                     "prefork",
                     "--concurrency",
-                    "1",
+                    str(self.concurrency),
                     "--loglevel",
                     "INFO",
                     "--without-heartbeat",

@@ -208,6 +208,6 @@ def test_list_pages_by_50_and_the_page_links_keep_filters_and_sort(analyst):
     page = browser(analyst)
     html = page.get("/portfolio/", {"health": "amber", "ordering": "-code"}).content.decode()
     assert len(rows_in_order(html)) == 50 and rows_in_order(html)[0] == "BT-0052"
-    assert '<a href="?health=amber&amp;ordering=-code&amp;page=2">Next</a>' in html
+    assert '<a href="?health=amber&amp;ordering=-code&amp;page=2" rel="next">Next</a>' in html
     second = page.get("/portfolio/", {"health": "amber", "ordering": "-code", "page": 2}).content.decode()
     assert rows_in_order(second) == ["BT-0002", "BT-0001"]
