@@ -10,11 +10,13 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     """The queue's filters, in the URL so a view can be bookmarked; shared by the page, CSV and API."""
 
     q = django_filters.CharFilter(method="search", label="Search")
+    # distinct=False: django-filter's default DISTINCT sorts every matching row (no join here can
+    # duplicate one); at 100,000 demands that was most of a filtered page's time.
     status = django_filters.MultipleChoiceFilter(
-        choices=ChangeRequestStatus.choices, widget=forms.CheckboxSelectMultiple
+        choices=ChangeRequestStatus.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     band = django_filters.MultipleChoiceFilter(
-        field_name="score_band", choices=ScoreBand.choices, widget=forms.CheckboxSelectMultiple
+        field_name="score_band", choices=ScoreBand.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     product = django_filters.ModelChoiceFilter(queryset=Product.objects.order_by("name"))
     # By id for links and the API (hidden on the page); people search by name: a select of every

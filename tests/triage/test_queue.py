@@ -170,3 +170,9 @@ def test_the_csv_export_follows_the_filters_and_neutralizes_formulas(
 def test_the_csv_export_is_staff_only(client: Client):
     response = client.get("/triage/export.csv")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_status_and_band_filters_do_not_sort_the_whole_queue_for_distinct_rows(cio_client: Client):
+    with CaptureQueriesContext(connection) as queries:
+        assert cio_client.get("/triage/?status=scored&status=submitted&band=review&sort=-revenue").status_code == 200
+    assert not any("DISTINCT" in query["sql"] for query in queries.captured_queries)
