@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.choices import TokenScope
@@ -21,7 +22,15 @@ from core.models import ApiToken
 from core.services import api_token_create
 from intake import services as intake_services
 from intake.choices import Agenda, ChangeRequestKind, CustomerTier
-from intake.models import ChangeRequest, Customer, CustomerDomain, Product, ProductKindDefault, SimilarDemand
+from intake.models import (
+    ChangeRequest,
+    Customer,
+    CustomerDomain,
+    Product,
+    ProductKindDefault,
+    SimilarDemand,
+    StatusEvent,
+)
 from intake.services import Submission, tracking_token_new, tracking_url
 from portfolio import services as portfolio_services
 from portfolio.choices import Health, ProjectStatus
@@ -206,9 +215,10 @@ class Command(BaseCommand):
             )
             demand, _, _ = intake_services.change_request_submit(submission=submission, idempotency_key=f"demo:{index}")
             demands.append(demand)
-            ChangeRequest.objects.filter(pk=demand.pk).update(
-                created_at=timezone.now() - timedelta(days=len(DEMANDS) - index, hours=rng.randint(0, 12))
-            )
+            # As if filed days ago: the demand and the events so far move back together.
+            shift = timedelta(days=len(DEMANDS) - index, hours=rng.randint(0, 12))
+            ChangeRequest.objects.filter(pk=demand.pk).update(created_at=F("created_at") - shift)
+            StatusEvent.objects.filter(change_request=demand).update(created_at=F("created_at") - shift)
         for demand in demands:
             intake_services.similar_demands_record(change_request_id=demand.pk)
         self._triage(demands, users)
