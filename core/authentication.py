@@ -12,7 +12,11 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key: str):  # type: ignore[override]
-        token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+        try:
+            # get(), not first(): key_hash is unique, and first() would add an ORDER BY to every request.
+            token = ApiToken.objects.select_related("user").get(key_hash=token_hash(key))
+        except ApiToken.DoesNotExist:
+            token = None
         if token is None or not token.is_usable or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid, revoked or expired token.")
         now = timezone.now()
