@@ -155,11 +155,6 @@ def assessment_history(*, change_request: ChangeRequest) -> QuerySet[Assessment]
     )
 
 
-def assessment_current(*, change_request: ChangeRequest) -> Assessment | None:
-    """The assessment matching the demand's current score (the latest computed)."""
-    return assessment_history(change_request=change_request).first()
-
-
 def decision_latest(*, change_request: ChangeRequest) -> Decision | None:
     return (
         Decision.objects.filter(change_request=change_request)
@@ -296,10 +291,6 @@ def change_request_export_rows(*, queryset: QuerySet[ChangeRequest]):  # type: i
 
 def scoring_failure_list(*, limit: int = 20) -> list[ScoringFailure]:
     return list(ScoringFailure.objects.select_related("change_request").order_by("-failed_at")[:limit])
-
-
-def scoring_failure_count() -> int:
-    return ScoringFailure.objects.count()
 
 
 def assessment_comparison(*, change_request: ChangeRequest, before_id: int | None, after_id: int | None) -> dict | None:
