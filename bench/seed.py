@@ -62,6 +62,7 @@ DEMAND_COLUMNS = (
     "value_total",
     "customers_asking",
     "scored_at",
+    "scoring_requested_at",
 )
 COPY_BATCH = 100_000
 
@@ -174,6 +175,7 @@ def seed_demands(
                 hashlib.sha256(f"bench-{number}".encode()).hexdigest(),
                 True,
                 *scores(status, revenue),
+                created.isoformat() if status == "submitted" else "",  # not scored yet: its score is due
             )
 
     _copy(

@@ -178,6 +178,9 @@ EMAIL_TIMEOUT = 10
 # recorded as failed and shown on the triage dashboard.
 SCORING_MAX_RETRIES = env.int("SCORING_MAX_RETRIES", default=6)
 SCORING_RETRY_BACKOFF = env.int("SCORING_RETRY_BACKOFF", default=2)
+# A scoring task scores its own demand plus up to this many minus one others waiting (triage.services.
+# assessments_compute_requested): a backlog is worked off in set-based batches instead of one by one.
+SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=200)
 CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": 30.0},
     "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 60.0},

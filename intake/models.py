@@ -144,10 +144,18 @@ class ChangeRequest(BaseModel):
     )
     customers_asking = models.PositiveIntegerField(default=1, editable=False)
     scored_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the demand's scoring inputs change (filed, answered, estimated, linked...), cleared by the
+    # scoring service in the same transaction as the new score: the work list a scoring worker batches from.
+    scoring_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            models.Index(
+                fields=["scoring_requested_at"],
+                condition=Q(scoring_requested_at__isnull=False),
+                name="cr_scoring_requested_idx",
+            ),
             models.Index(fields=["-score", "-created_at"], name="cr_score_idx"),
             models.Index(fields=["status", "-score"], name="cr_status_score_idx"),
             models.Index(fields=["-created_at"], name="cr_created_idx"),

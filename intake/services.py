@@ -14,6 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -175,6 +177,7 @@ def _change_request_create(
         customer=customer_for_email(submission.contact_email),
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
+        scoring_requested_at=timezone.now(),
     )
     # Field validators run here, in Python. Relations come checked from the form or serializer and
     # from our own lookup; uniqueness and CHECK constraints are the database's, which answers with
@@ -206,6 +209,20 @@ def _change_request_create(
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
     return demand
+
+
+def change_request_scoring_request(*, change_request_id: int) -> None:
+    """Mark a demand's score as due (its inputs changed) and enqueue its scoring once this commits.
+
+    Call it in the transaction that changes the inputs: the mark and the change commit together, and the
+    mark's row lock orders it after any scoring run that read the old inputs, so no change goes unscored.
+    The update matches the row whatever its mark (a filter on the mark would skip a row a scoring run is
+    about to clear); Coalesce keeps the earliest mark, so the demand waiting longest is scored first.
+    """
+    ChangeRequest.objects.filter(pk=change_request_id).update(
+        scoring_requested_at=Coalesce(F("scoring_requested_at"), Value(timezone.now()))
+    )
+    enqueue_on_commit(SCORE_TASK, change_request_id)
 
 
 def attachment_display_name(name: str) -> str:
@@ -313,7 +330,7 @@ def change_request_answer(*, change_request: ChangeRequest, answer: str) -> Chan
             actor_label=change_request.contact_name,
             note=answer,
         )
-        enqueue_on_commit(SCORE_TASK, change_request.pk)
+        change_request_scoring_request(change_request_id=change_request.pk)
     return change_request
 
 

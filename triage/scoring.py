@@ -64,9 +64,17 @@ class ScoringInputs:
         # were a quarter of the time of a bulk rescore.
         return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in vars(self).items()}
 
-    def digest(self, as_json: dict | None = None) -> str:
+    def canonical_json(self) -> str:
+        """The inputs as JSON text with sorted keys: what is stored, and what the digest is taken of."""
+        return json.dumps(self.as_json(), sort_keys=True)
+
+    def digest(self) -> str:
         """A stable hash of the inputs: same inputs and model version means the same assessment."""
-        return hashlib.sha256(json.dumps(as_json or self.as_json(), sort_keys=True).encode()).hexdigest()
+        return inputs_digest(self.canonical_json())
+
+
+def inputs_digest(canonical_json: str) -> str:
+    return hashlib.sha256(canonical_json.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

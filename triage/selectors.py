@@ -187,13 +187,11 @@ def similar_demand_list(*, change_request: ChangeRequest) -> QuerySet[SimilarDem
 
 
 def change_request_ids_unscored(*, older_than_seconds: int = 60, limit: int = 1000) -> list[int]:
-    """Demands still waiting for a score after a while (the broker was down when they were filed, say)."""
+    """Demands whose score has been due for a while (the broker was down when they were filed, say)."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
-        ChangeRequest.objects.filter(
-            status=ChangeRequestStatus.SUBMITTED, updated_at__lt=cutoff, scoring_failure__isnull=True
-        )
-        .order_by("updated_at")
+        ChangeRequest.objects.filter(scoring_requested_at__lt=cutoff, scoring_failure__isnull=True)
+        .order_by("scoring_requested_at")
         .values_list("pk", flat=True)[:limit]
     )
 

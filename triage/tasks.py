@@ -27,10 +27,12 @@ class ScoringTask(Task):
     retry_jitter=True,
     max_retries=settings.SCORING_MAX_RETRIES,
 )
-def score_change_request(change_request_id: int) -> str | None:
-    """Score one demand with the active model (idempotent: the same inputs store one assessment)."""
-    assessment = services.assessment_compute(change_request_id=change_request_id)
-    return None if assessment is None else str(assessment.total)
+def score_change_request(change_request_id: int) -> int:
+    """Score a demand with the active model, with any others waiting in the same batch; returns how many."""
+    scored = services.assessments_compute_requested(
+        change_request_id=change_request_id, batch_size=settings.SCORING_BATCH_SIZE
+    )
+    return len(scored)
 
 
 @shared_task(name="triage.sweep_unscored", acks_late=True)

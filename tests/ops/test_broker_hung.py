@@ -58,7 +58,7 @@ def test_form_answers_within_5_s_while_the_broker_hangs_and_demands_are_scored_a
             wait_for(private_redis.answers, timeout=PAUSE_SECONDS + 10)
             resumed_at = time.monotonic()
             ChangeRequest.objects.filter(status="submitted").update(
-                updated_at=timezone.now() - timezone.timedelta(minutes=2)  # as the sweep sees them a while later
+                scoring_requested_at=timezone.now() - timezone.timedelta(minutes=2)  # as the sweep sees them later
             )
             assert enqueue_now("triage.sweep_unscored")
             wait_for(lambda: Assessment.objects.count() >= SUBMISSIONS, timeout=45)

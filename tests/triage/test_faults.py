@@ -87,7 +87,8 @@ def test_demands_filed_while_redis_is_down_are_saved_at_once_and_scored_by_the_s
 
         private_redis.start()
         workers(private_redis.url)
-        ChangeRequest.objects.update(updated_at=timezone.now() - timezone.timedelta(minutes=2))  # a minute later
+        a_while_ago = timezone.now() - timezone.timedelta(minutes=2)
+        ChangeRequest.objects.update(scoring_requested_at=a_while_ago)  # as the sweep sees them a while later
         assert enqueue_now("triage.sweep_unscored")
         wait_for(lambda: Assessment.objects.count() == SUBMISSIONS_WHILE_DOWN, timeout=60)
     assert all(assessments_of(demand) == 1 for demand in demands)
@@ -141,7 +142,8 @@ def test_a_scoring_task_that_keeps_failing_backs_off_then_is_recorded_and_skippe
         failure = ScoringFailure.objects.get(change_request=demand)
         assert failure.attempts == 3 and "disk quota exceeded" in failure.error
         assert worker.output().count("Retry in") == 2  # two retries, each scheduled with a backoff delay
-        ChangeRequest.objects.filter(pk=demand.pk).update(updated_at=timezone.now() - timezone.timedelta(hours=1))
+        an_hour_ago = timezone.now() - timezone.timedelta(hours=1)
+        ChangeRequest.objects.filter(pk=demand.pk).update(scoring_requested_at=an_hour_ago)
         assert demand.pk not in change_request_ids_unscored()  # never retried forever by the sweep
     finally:
         worker.stop()

@@ -183,5 +183,5 @@ def test_a_rolled_back_filing_enqueues_nothing_and_a_committed_one_enqueues_once
 def test_the_sweep_finds_demands_left_unscored_for_over_a_minute():
     demand = file_demand()  # on_commit never ran: as if the broker was down
     assert change_request_ids_unscored() == []
-    ChangeRequest.objects.filter(pk=demand.pk).update(updated_at=timezone.now() - timedelta(minutes=2))
+    ChangeRequest.objects.filter(pk=demand.pk).update(scoring_requested_at=timezone.now() - timedelta(minutes=2))
     assert change_request_ids_unscored() == [demand.pk]
