@@ -1,15 +1,19 @@
 """Conditional GET for polling clients: an ETag from a cheap aggregate, checked before any serialization.
 
 The tag is a digest of what the answer depends on: the path, the query string (filters, ordering, page),
-the negotiated media type, the user, and a fingerprint of the rows (how many, and the newest `updated_at`).
-A poll whose `If-None-Match` still matches costs the token lookup and one aggregate query, then a 304.
-Writers keep this true by bumping `updated_at` of the row a client reads whenever something it shows changes.
+the negotiated media type, the user, and a fingerprint of the rows. For a detail, the fingerprint is the
+row's `updated_at` (and its related rows' newest); writers bump `updated_at` of the row a client reads
+whenever something it shows changes. For a large list, counting the rows a filter selects would cost a
+scan of the table on every poll, so the fingerprint is the list's `core.DataVersion`, a counter that
+database triggers move on every write to the tables the list shows: a poll whose `If-None-Match` still
+matches costs the token lookup and one primary-key read, then a 304, without even parsing the filters.
 """
 
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Max, QuerySet
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
@@ -26,6 +30,18 @@ def queryset_fingerprint(queryset: QuerySet, **aggregates: Any) -> dict[str, Any
     # Extra aggregates over related rows join them in, so rows are then counted distinctly.
     rows = Count("pk", distinct=bool(aggregates))
     return queryset.order_by().aggregate(rows=rows, latest=Max("updated_at"), **aggregates)
+
+
+def data_version(name: str) -> int:
+    """The current version of a data set (0 until the first write since the counter was created).
+
+    Plain SQL: on a 304 this is half the work, and the ORM's compilation of even this query cost more
+    than PostgreSQL took to answer it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM core_dataversion WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def etag_for(request: Request, fingerprint: dict[str, Any]) -> str:
@@ -75,12 +91,20 @@ class ETagMixin:
     """
 
     retrieve_etag_aggregates: dict[str, Any] = {}
+    # The `core.DataVersion` whose triggers cover every table the list shows; without one, the list's tag
+    # comes from counting the filtered rows.
+    list_data_version: str | None = None
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        return conditional_response(
-            request, queryset_fingerprint(queryset), lambda: super(ETagMixin, self).list(request, *args, **kwargs)
-        )
+        respond = lambda: super(ETagMixin, self).list(request, *args, **kwargs)  # noqa: E731
+        if self.list_data_version is None:
+            queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+            return conditional_response(request, queryset_fingerprint(queryset), respond)
+        fingerprint = {"version": data_version(self.list_data_version)}
+        if request.headers.get("If-None-Match", "").strip() == "*":
+            # "Any representation": only for a query that has one, so the filters are checked first.
+            self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        return conditional_response(request, fingerprint, respond)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field  # type: ignore[attr-defined]

@@ -127,3 +127,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise AuditRefused("Audit events are append-only; this one cannot be deleted.")
+
+
+class DataVersion(models.Model):
+    """A counter per data set, bumped by database triggers on every statement that writes one of its tables.
+
+    A conditional GET over a large list compares this one row instead of counting the list: any write
+    (through a service, the admin, a shell or raw SQL) moves it, so a stale answer is never confirmed.
+    The triggers are in the migrations of the app that owns the tables (e.g. portfolio's for projects).
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
