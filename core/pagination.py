@@ -1,5 +1,7 @@
+from functools import cached_property
 from typing import Any
 
+from django.core.paginator import Paginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -38,3 +40,29 @@ class StandardPagination(PageNumberPagination):
         for parameter in parameters:
             parameter["schema"].update(limits.get(parameter["name"], {}))
         return parameters
+
+
+class BoundedPaginator(Paginator):
+    """A page paginator that counts at most `bound` rows: a page of a million-row list costs no full count.
+
+    `count` is exact up to `bound`; beyond it, `bounded` is true, the count stops at `bound` and pages
+    run out there (sorting and filters reach any row). Pages show "more than {bound}" then.
+    """
+
+    def __init__(self, object_list: Any, per_page: int, *, bound: int = 10_000, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.bound = bound
+
+    @cached_property
+    def _bounded_count(self) -> int:
+        # The ordering does not change how many rows there are, and dropping it keeps the count a scan
+        # of at most bound + 1 index entries rather than a sort of every matching row.
+        return self.object_list.order_by()[: self.bound + 1].count()
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        return min(self._bounded_count, self.bound)
+
+    @property
+    def bounded(self) -> bool:
+        return self._bounded_count > self.bound

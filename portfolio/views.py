@@ -10,6 +10,7 @@ from core.cache import cached
 from core.csvexport import csv_response
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
+from core.pagination import BoundedPaginator
 from intake.models import ChangeRequest
 from portfolio import selectors, services
 from portfolio.filters import ProjectFilterSet
@@ -26,7 +27,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     """Projects with health, burn and dates; totals and the budget chart follow the same filters."""
     filterset = ProjectFilterSet(request.GET, queryset=selectors.project_list())
     projects = filterset.qs
-    page = Paginator(projects, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(projects, 50).get_page(request.GET.get("page"))
     summary = cached(
         "portfolio-summary",
         request.GET.urlencode(),

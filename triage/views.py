@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from core.cache import cached
 from core.csvexport import csv_response
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
+from core.pagination import BoundedPaginator
 from intake.models import SimilarDemand
 from intake.selectors import status_event_timeline
 from triage import selectors, services
@@ -38,7 +38,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The ranked queue with its charts; every filter and the sort live in the URL."""
     filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
     demands = filterset.qs
-    page = Paginator(demands, 25).get_page(request.GET.get("page"))
+    page = BoundedPaginator(demands, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
