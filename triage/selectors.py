@@ -681,7 +681,7 @@ def _whatif_rows(weights: scoring.ScoringWeights) -> list[tuple[int, int | None,
 
 def whatif_scores(*, weights: scoring.ScoringWeights) -> dict[int, Decimal]:
     """Each open demand's score under `weights`, exactly as the preview computes it."""
-    return {pk: Decimal(new) / 100 for pk, _, _, new in _whatif_rows(weights)}
+    return {pk: Decimal(new).scaleb(-2) for pk, _, _, new in _whatif_rows(weights)}
 
 
 def scoring_whatif(*, weights: scoring.ScoringWeights, top: int = WHATIF_TOP) -> ScoringWhatIf:
@@ -728,7 +728,7 @@ def scoring_whatif(*, weights: scoring.ScoringWeights, top: int = WHATIF_TOP) ->
     def move(pk: int) -> ScoreMove:
         old, old_band, new, new_band = found[pk]
         reference, title = labels[pk]
-        return ScoreMove(reference, title, Decimal(old) / 100, old_band, Decimal(new) / 100, new_band)
+        return ScoreMove(reference, title, Decimal(old).scaleb(-2), old_band, Decimal(new).scaleb(-2), new_band)
 
     from_bands = [(band.value, band.label) for band in BAND_ORDER] + [("", "Not yet scored")]
     band_matrix = []
