@@ -4,9 +4,9 @@
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/dd_whatif_bench .venv/bin/python bench/whatif.py --seed 100000
 
 `--seed N` drops and recreates the database named by BENCH_DATABASE_URL (never the development or test
-one) and fills it like `make bench` does: N demands in the realistic status mix, a third with an analyst's
-estimate, and 2 % of them linked to another demand as the same need. Without it, the script times whatever
-the database holds and says so when it holds no open demand.
+one) and fills it with bench/seed.py as `make bench` does: N open demands and N/4 decided ones, a third
+with an analyst's estimate, and 2 % of them linked to another demand as the same need. Without it, the
+script times whatever the database holds and says so when it holds no open demand.
 """
 
 import argparse
@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BENCH_DATABASE_URL, recreate_database, setup_django
 
 RUNS = 5
+OPEN_MIX = [("submitted", 10), ("scored", 75), ("needs_info", 15)]
+DECIDED_MIX = [("approved", 8), ("rejected", 10), ("deferred", 4), ("withdrawn", 3)]
 
 
 def seed(count: int) -> None:
@@ -30,7 +32,16 @@ def seed(count: int) -> None:
 
     recreate_database()
     customer_ids, product_ids = bench_seed.seed_catalogue()
-    bench_seed.seed_demands(count, customer_ids=customer_ids, product_ids=product_ids)
+    # `count` open demands (the preview's work), plus a quarter as many decided ones around them.
+    bench_seed.seed_demands(count, customer_ids=customer_ids, product_ids=product_ids, statuses=OPEN_MIX)
+    bench_seed.seed_demands(
+        count // 4,
+        customer_ids=customer_ids,
+        product_ids=product_ids,
+        statuses=DECIDED_MIX,
+        seed=12,
+        start_number=count,
+    )
     bench_seed.seed_estimates()
     with connection.cursor() as cursor:
         # Linked pairs, in both directions of the table and across open and decided demands.

@@ -501,37 +501,34 @@ _SQL_POINTS_CENTS = (
     "ELSE (round({weight}::numeric * {x}::text::numeric, 2) * 100)::bigint END"
 )
 WHATIF_SQL = f"""
-WITH rate (currency, rate) AS (
+WITH rate (currency, rate) AS MATERIALIZED (
     SELECT * FROM unnest(%(currencies)s::varchar[], %(rates)s::numeric[])
-), open_demand AS MATERIALIZED (
-    SELECT cr.id, cr.product_id, cr.kind, cr.customer_id, cr.desired_date, cr.risk_shares_ip, cr.risk_exclusive,
-           cr.risk_security, cr.score, cr.score_band, {_SQL_AMOUNT} AS amount,
-           coalesce(cr.customer_id::text, 'unmatched-' || cr.id) AS asker
-    FROM intake_changerequest AS cr LEFT JOIN rate ON rate.currency = cr.currency
-    WHERE cr.status IN %(open_statuses)s
 ), link AS MATERIALIZED (
     SELECT change_request_id AS id, similar_to_id AS other FROM intake_similardemand WHERE is_linked
     UNION
     SELECT similar_to_id, change_request_id FROM intake_similardemand WHERE is_linked
-), linked_group AS (
+), party AS MATERIALIZED (
+    -- Every linked demand (open or not) with its amount in the base currency and who asks.
+    SELECT cr.id, {_SQL_AMOUNT} AS amount, coalesce(cr.customer_id::text, 'unmatched-' || cr.id) AS asker
+    FROM intake_changerequest AS cr LEFT JOIN rate ON rate.currency = cr.currency
+    WHERE cr.id IN (SELECT id FROM link)
+), linked_group AS MATERIALIZED (
     -- Only demands with links need a group: the others are worth their own amount and have one asker.
     SELECT member.id, sum(member.amount) AS value, count(DISTINCT member.asker) AS asking
     FROM (
-        SELECT d.id, d.amount, d.asker FROM open_demand AS d WHERE d.id IN (SELECT id FROM link)
+        SELECT id, amount, asker FROM party
         UNION ALL
-        SELECT link.id, {_SQL_AMOUNT}, coalesce(cr.customer_id::text, 'unmatched-' || cr.id)
-        FROM link
-        JOIN intake_changerequest AS own ON own.id = link.id AND own.status IN %(open_statuses)s
-        JOIN intake_changerequest AS cr ON cr.id = link.other
-        LEFT JOIN rate ON rate.currency = cr.currency
+        SELECT link.id, party.amount, party.asker FROM link JOIN party ON party.id = link.other
     ) AS member
     GROUP BY member.id
-), estimate AS (
+), estimate AS MATERIALIZED (
     -- The latest estimate of every demand (open or not: cheaper than narrowing them down first).
-    SELECT DISTINCT ON (change_request_id) change_request_id AS id,
-           {_SQL_IT_COST.format(effort="effort_days", day_rate="day_rate", run_cost="yearly_run_cost")} AS it_cost
-    FROM triage_costestimate
-    ORDER BY change_request_id, created_at DESC, id DESC
+    SELECT id, {_SQL_IT_COST.format(effort="effort_days", day_rate="day_rate", run_cost="yearly_run_cost")} AS it_cost
+    FROM (
+        SELECT DISTINCT ON (change_request_id) change_request_id AS id, effort_days, day_rate, yearly_run_cost
+        FROM triage_costestimate
+        ORDER BY change_request_id, created_at DESC, id DESC
+    ) AS latest
 ), default_cost AS MATERIALIZED (
     -- What each product assumes for each kind of demand, before an analyst estimates.
     SELECT product.id AS product_id, kind.kind, {
@@ -562,8 +559,8 @@ FROM (
     SELECT *, roi * %(weight_roi_cents)s::float8 AS roi_y, revenue * %(weight_revenue_cents)s::float8 AS revenue_y,
            breadth * %(weight_breadth_cents)s::float8 AS breadth_y
     FROM (
-        SELECT d.id, d.score, d.score_band, d.desired_date - %(today)s::date AS days, customer.tier,
-               d.risk_shares_ip, d.risk_exclusive, d.risk_security, inputs.asking,
+        SELECT cr.id, cr.score, cr.score_band, cr.desired_date - %(today)s::date AS days, customer.tier,
+               cr.risk_shares_ip, cr.risk_exclusive, cr.risk_security, inputs.asking,
                CASE WHEN inputs.it_cost <= 0 THEN 1::float8 ELSE 1::float8 / (1::float8 + exp(greatest(-700::float8,
                    least(700::float8, -(%(roi_steepness)s::float8) * ((((inputs.value - inputs.it_cost)
                    + %(forty_places)s::numeric) / inputs.it_cost)::float8 - %(roi_midpoint)s::float8))))) END AS roi,
@@ -571,15 +568,17 @@ FROM (
                    (log(inputs.value::float8) - %(revenue_low)s::float8)
                    / (%(revenue_high)s::float8 - %(revenue_low)s::float8))) END AS revenue,
                1::float8 - 1::float8 / greatest(1, inputs.asking)::float8 AS breadth
-        FROM open_demand AS d
-        LEFT JOIN linked_group ON linked_group.id = d.id
-        JOIN default_cost ON default_cost.product_id = d.product_id AND default_cost.kind = d.kind
-        LEFT JOIN estimate ON estimate.id = d.id
-        LEFT JOIN intake_customer AS customer ON customer.id = d.customer_id
+        FROM intake_changerequest AS cr
+        LEFT JOIN rate ON rate.currency = cr.currency
+        LEFT JOIN linked_group ON linked_group.id = cr.id
+        JOIN default_cost ON default_cost.product_id = cr.product_id AND default_cost.kind = cr.kind
+        LEFT JOIN estimate ON estimate.id = cr.id
+        LEFT JOIN intake_customer AS customer ON customer.id = cr.customer_id
         CROSS JOIN LATERAL (
-            SELECT coalesce(linked_group.value, d.amount) AS value, coalesce(linked_group.asking, 1) AS asking,
+            SELECT coalesce(linked_group.value, {_SQL_AMOUNT}) AS value, coalesce(linked_group.asking, 1) AS asking,
                    coalesce(estimate.it_cost, default_cost.it_cost) AS it_cost
         ) AS inputs
+        WHERE cr.status IN %(open_statuses)s
         OFFSET 0
     ) AS normalized
     OFFSET 0
@@ -650,8 +649,12 @@ def _whatif_rows_postgresql(weights: scoring.ScoringWeights) -> list[tuple[int, 
     with transaction.atomic(), connection.cursor() as cursor:
         # The floats' text must be their shortest exact decimal, as Python's repr prints: 1 is PostgreSQL's
         # default since version 12, set here so that a server configured otherwise cannot change a score.
-        # JIT compilation costs more than it saves on this one statement.
-        cursor.execute("SET LOCAL extra_float_digits = 1; SET LOCAL jit = off")
+        # JIT compilation costs more than it saves on this one statement; the row estimates of the small
+        # CTEs are poor, and a merge join on them sorts the whole queue (on disk at the default work_mem).
+        cursor.execute(
+            "SET LOCAL extra_float_digits = 1; SET LOCAL jit = off; SET LOCAL enable_mergejoin = off; "
+            "SET LOCAL work_mem = '64MB'"
+        )
         cursor.execute(WHATIF_SQL, params)
         return cursor.fetchall()
 

@@ -37,6 +37,7 @@ def test_quarters_are_named_by_their_first_day():
     assert quarter_label(date(2027, 4, 1)) == "2027 Q2"
 
 
+@pytest.mark.embedded
 def test_approved_person_days_count_in_the_quarter_of_the_approval_decision(cio):
     now, previous = this_quarter(), quarter_after(this_quarter(), -1)
     product = ProductFactory(default_effort_days=Decimal("20"))
@@ -101,6 +102,7 @@ def test_the_queue_shows_the_capacity_panel_with_an_over_capacity_quarter_flagge
     assert page.count("over capacity") == 1  # this quarter only, not the next one (50 left)
 
 
+@pytest.mark.embedded
 def test_the_cio_sets_capacities_on_the_plan_page(client: Client, cio):
     client.force_login(cio)
     field = f"quarter_{this_quarter():%Y_%m_%d}"
@@ -142,6 +144,7 @@ def scored_open_demand(score: str, effort_days: str) -> ChangeRequest:
     return demand
 
 
+@pytest.mark.embedded
 def test_approving_over_capacity_lists_the_lower_scored_approvals_it_would_displace(cio):
     low = approved_demand(decided_by=cio, effort_days="10", score="40", title="Low scorer")
     approved_demand(decided_by=cio, effort_days="15", score="60", title="High scorer")

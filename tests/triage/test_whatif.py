@@ -128,6 +128,7 @@ def pure_scores(weights: scoring.ScoringWeights, ids: list[int]) -> dict[int, De
     return {pk: scoring.score(inputs[pk], weights).total for pk in ids}
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("name", list(WEIGHT_SETS))
 def test_the_dry_run_gives_every_open_demand_exactly_the_score_of_the_pure_function(name):
     weights = WEIGHT_SETS[name]
@@ -141,6 +142,7 @@ def test_the_dry_run_gives_every_open_demand_exactly_the_score_of_the_pure_funct
     assert {pk: Decimal(new) / 100 for pk, _, _, new in python_rows} == expected
 
 
+@pytest.mark.embedded
 def test_the_dry_run_counts_demands_never_scored_apart_and_matches_bands_and_moves():
     demands = varied_open_demands()
     weights = WEIGHT_SETS["odd weights"]
@@ -190,6 +192,7 @@ def row_counts() -> dict[str, int]:
     return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
 
+@pytest.mark.embedded
 def test_preview_writes_nothing_anywhere_and_shows_the_form_as_typed(
     client: Client, cio, django_capture_on_commit_callbacks
 ):
