@@ -26,6 +26,7 @@ CIO = [
     "triage.activate_scoringmodel",
     "triage.add_rescorejob",
     "triage.view_rescorejob",
+    "triage.add_quartercapacity",
     "core.view_auditevent",
 ]
 PORTFOLIO_MANAGER = [

@@ -131,3 +131,48 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     def sponsors(self, create: bool, extracted: list | None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         if create and extracted:
             self.sponsors.add(*extracted)
+
+
+# --- What-if scoring and capacity (triage) ---
+
+
+def link_demands(change_request: ChangeRequest, similar_to: ChangeRequest):  # type: ignore[no-untyped-def]
+    """Two demands linked by triage as the same need (the row the similarity task and an analyst make)."""
+    from intake.models import SimilarDemand
+
+    return SimilarDemand.objects.create(
+        change_request=change_request, similar_to=similar_to, similarity=0.8, is_linked=True
+    )
+
+
+def estimate(change_request: ChangeRequest, *, effort_days: str, day_rate: str = "900", run_cost: str = "1000"):  # type: ignore[no-untyped-def]
+    """An analyst's estimate through the service (it also records the timeline event and the audit row)."""
+    from triage.services import cost_estimate_create
+
+    return cost_estimate_create(
+        change_request=change_request,
+        effort_days=Decimal(effort_days),
+        day_rate=Decimal(day_rate),
+        yearly_run_cost=Decimal(run_cost),
+        confidence="medium",
+        estimated_by=UserFactory(username="estimating-analyst", role="Analyst"),
+    )
+
+
+def approved_demand(
+    *, decided_by, effort_days: str | None = None, score: str | None = None, decided_at=None, **overrides
+):  # type: ignore[no-untyped-def]
+    """A demand approved through triage's decision service, optionally estimated, scored and backdated."""
+    from triage.models import Decision
+    from triage.services import decision_record
+
+    demand = file_demand(**overrides)
+    if effort_days is not None:
+        estimate(demand, effort_days=effort_days)
+    if score is not None:
+        ChangeRequest.objects.filter(pk=demand.pk).update(score=Decimal(score), score_band="review")
+    decision = decision_record(change_request=demand, outcome="approved", rationale="Worth it.", decided_by=decided_by)
+    if decided_at is not None:
+        Decision.objects.filter(pk=decision.pk).update(created_at=decided_at)
+    demand.refresh_from_db()
+    return demand

@@ -1,7 +1,13 @@
+from datetime import date
+from decimal import Decimal
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from intake.models import Customer
+from triage import scoring
 from triage.models import CostEstimate, DecisionTarget, ScoringModel
+from triage.quarters import quarter_label
 
 
 class CostEstimateForm(forms.ModelForm):
@@ -57,6 +63,10 @@ class ScoringModelForm(forms.ModelForm):
         fields = [*ScoringModel.WEIGHT_FIELDS, "note"]
         widgets = {"note": forms.TextInput(attrs={"placeholder": "What changed and why"})}
 
+    def weights(self) -> scoring.ScoringWeights:
+        """The proposed weights, once the form is valid: what Preview scores the open queue with."""
+        return scoring.ScoringWeights(**{name: self.cleaned_data[name] for name in ScoringModel.WEIGHT_FIELDS})
+
 
 class DecisionTargetsForm(forms.Form):
     """Days to decision per agenda and customer tier; empty means no target for that scope."""
@@ -68,3 +78,26 @@ class DecisionTargetsForm(forms.Form):
 
     def targets(self) -> dict[str, int | None]:
         return dict(self.cleaned_data)
+
+
+class QuarterCapacityForm(forms.Form):
+    """Person-days per quarter for the coming quarters; empty removes a quarter's capacity."""
+
+    def __init__(self, *args, quarters: list[date], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.quarters = {f"quarter_{quarter:%Y_%m_%d}": quarter for quarter in quarters}
+        for name, quarter in self.quarters.items():
+            self.fields[name] = forms.DecimalField(
+                label=_("%(quarter)s (person-days)") % {"quarter": quarter_label(quarter)},
+                required=False,
+                min_value=Decimal("0"),
+                max_digits=8,
+                decimal_places=1,
+            )
+
+    @classmethod
+    def initial_for(cls, capacities: dict[date, Decimal | None]) -> dict[str, Decimal | None]:
+        return {f"quarter_{quarter:%Y_%m_%d}": person_days for quarter, person_days in capacities.items()}
+
+    def capacities(self) -> dict[date, Decimal | None]:
+        return {quarter: self.cleaned_data[name] for name, quarter in self.quarters.items()}

@@ -1,16 +1,20 @@
 """Triage: what IT thinks a demand costs, how it is scored, and what the CIO decided."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
 from intake.models import ChangeRequest
 from triage import scoring
 from triage.choices import Confidence, DecisionOutcome, RescoreJobStatus, ScoreBand
+from triage.quarters import is_quarter_start, quarter_label
 
 _money = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 _weight = {
@@ -222,3 +226,46 @@ class DecisionTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()}: {self.days} days"
+
+
+def validate_quarter_start(day: date) -> None:
+    if not is_quarter_start(day):
+        raise ValidationError(_("A quarter starts on 1 January, 1 April, 1 July or 1 October."))
+
+
+class QuarterCapacity(models.Model):
+    """Person-days of new work the CIO may approve in a quarter; a change appends a row and the latest one counts.
+
+    Rows are never edited, so the table is its own history of who set which capacity when. An empty
+    `person_days` removes the quarter's capacity.
+    """
+
+    quarter_start = models.DateField(_("quarter"), validators=[validate_quarter_start])
+    person_days = models.DecimalField(
+        _("capacity (person-days)"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quarter capacity")
+        verbose_name_plural = _("quarter capacities")
+        ordering = ["quarter_start", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["quarter_start", "-created_at"], name="capacity_quarter_latest_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person_days__isnull=True) | Q(person_days__gte=0), name="capacity_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.person_days if self.person_days is not None else '-'}"
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.quarter_start)

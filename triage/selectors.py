@@ -1,19 +1,34 @@
 """Triage reads: the active model, a demand's scoring inputs, the queue and a demand's page."""
 
-from datetime import timedelta
+import heapq
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Floor, Least
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Floor, Least, TruncQuarter
 from django.utils import timezone
 
-from intake.choices import OPEN_STATUSES, ChangeRequestStatus
+from intake.choices import OPEN_STATUSES, ChangeRequestKind, ChangeRequestStatus
 from intake.models import ChangeRequest, Product, ProductKindDefault, SimilarDemand, StatusEvent
 from triage import scoring
-from triage.choices import RescoreJobStatus
+from triage.choices import DecisionOutcome, RescoreJobStatus, ScoreBand
 from triage.clock import decision_clock, percentile
-from triage.models import Assessment, CostEstimate, Decision, DecisionTarget, RescoreJob, ScoringFailure, ScoringModel
+from triage.models import (
+    Assessment,
+    CostEstimate,
+    Decision,
+    DecisionTarget,
+    QuarterCapacity,
+    RescoreJob,
+    ScoringFailure,
+    ScoringModel,
+)
+from triage.quarters import quarter_after, quarter_label, quarter_start
+from triage.scoring import BAND_DECLINE, BAND_FAST_TRACK, BAND_REVIEW
 
 
 def scoring_model_active() -> ScoringModel:
@@ -44,26 +59,50 @@ SCORING_DEMAND_FIELDS = (
 )
 
 
-def _linked_groups(ids: list[int]) -> dict[int, set[int]]:
-    """For each demand, the demands triage linked to it as the same need (in either direction)."""
-    groups: dict[int, set[int]] = {pk: set() for pk in ids}
+def _linked_parties(demand_ids: list[int] | QuerySet) -> tuple[dict[int, set[int]], dict[int, dict]]:
+    """The demands triage linked as the same need (either direction), and what each party brings.
+
+    One query whatever the links: both sides' revenue, currency and customer come with the pair, so a
+    linked demand outside `demand_ids` (decided, say) needs no second read.
+    """
+    groups: dict[int, set[int]] = {}
+    parties: dict[int, dict] = {}
     pairs = (
         SimilarDemand.objects.filter(is_linked=True)
-        .filter(Q(change_request_id__in=ids) | Q(similar_to_id__in=ids))
-        .values_list("change_request_id", "similar_to_id")
+        .filter(Q(change_request_id__in=demand_ids) | Q(similar_to_id__in=demand_ids))
+        .values_list(
+            "change_request_id",
+            "change_request__revenue_at_stake",
+            "change_request__currency",
+            "change_request__customer_id",
+            "similar_to_id",
+            "similar_to__revenue_at_stake",
+            "similar_to__currency",
+            "similar_to__customer_id",
+        )
     )
-    for left, right in pairs:
-        if left in groups:
-            groups[left].add(right)
-        if right in groups:
-            groups[right].add(left)
-    return groups
+    for left, left_revenue, left_currency, left_customer, right, right_revenue, right_currency, right_customer in pairs:
+        groups.setdefault(left, set()).add(right)
+        groups.setdefault(right, set()).add(left)
+        parties[left] = {
+            "pk": left,
+            "revenue_at_stake": left_revenue,
+            "currency": left_currency,
+            "customer_id": left_customer,
+        }
+        parties[right] = {
+            "pk": right,
+            "revenue_at_stake": right_revenue,
+            "currency": right_currency,
+            "customer_id": right_customer,
+        }
+    return groups, parties
 
 
-def _latest_estimates(ids: list[int]) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+def _latest_estimates(demand_ids: list[int] | QuerySet) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
     latest: dict[int, tuple[Decimal, Decimal, Decimal]] = {}
     rows = (
-        CostEstimate.objects.filter(change_request_id__in=ids)
+        CostEstimate.objects.filter(change_request_id__in=demand_ids)
         .order_by("change_request_id", "-created_at", "-pk")
         .values_list("change_request_id", "effort_days", "day_rate", "yearly_run_cost")
     )
@@ -89,42 +128,29 @@ def _product_defaults() -> tuple[dict[int, tuple[Decimal, Decimal, Decimal]], di
     return products, kind_defaults
 
 
-def scoring_inputs_for_ids(ids: list[int]) -> dict[int, scoring.ScoringInputs]:
-    """The scoring inputs of many demands in a fixed number of queries, whatever their number.
+def _scoring_inputs(demands: dict[int, dict], demand_ids: list[int] | QuerySet) -> dict[int, scoring.ScoringInputs]:
+    """Each demand's scoring inputs from its row (SCORING_DEMAND_FIELDS), in four more queries.
 
-    Value and breadth include linked similar demands; cost is the latest analyst estimate, else the
-    product's default for the demand's kind (then the inputs are marked provisional).
+    `demand_ids` selects the same demands as `demands` (a list of ids, or a subquery when there are
+    too many ids to send). Value and breadth include linked similar demands; cost is the latest analyst
+    estimate, else the product's default for the demand's kind (then the inputs are marked provisional).
     """
-    if not ids:
-        return {}
-    demands = {row["pk"]: row for row in ChangeRequest.objects.filter(pk__in=ids).values(*SCORING_DEMAND_FIELDS)}
-    groups = _linked_groups(list(demands))
-    outside = {pk for linked in groups.values() for pk in linked} - demands.keys()
-    linked_rows = (
-        {
-            row["pk"]: row
-            for row in ChangeRequest.objects.filter(pk__in=outside).values(
-                "pk", "revenue_at_stake", "currency", "customer_id"
-            )
-        }
-        if outside
-        else {}
-    )
-    estimates = _latest_estimates(list(demands))
+    groups, parties = _linked_parties(demand_ids)
+    estimates = _latest_estimates(demand_ids)
     products, kind_defaults = _product_defaults()
     today = timezone.localdate()
+    rates = {currency: Decimal(rate) for currency, rate in settings.CURRENCY_RATES_TO_BASE.items()}
+    cent = Decimal("0.01")
+    no_links: set[int] = set()
 
     inputs = {}
     for pk, demand in demands.items():
-        group = [
-            demand,
-            *(
-                demands.get(other) or linked_rows[other]
-                for other in groups[pk]
-                if other in demands or other in linked_rows
-            ),
-        ]
-        value = sum((to_base_currency(row["revenue_at_stake"], row["currency"]) for row in group), Decimal("0"))
+        group = [demand, *(parties[other] for other in groups.get(pk, no_links))]
+        # Each amount converted and rounded to the cent on its own, as to_base_currency does.
+        value = sum(
+            ((row["revenue_at_stake"] * rates.get(row["currency"], 1)).quantize(cent) for row in group),
+            Decimal("0"),
+        )
         askers = {row["customer_id"] or f"unmatched-{row['pk']}" for row in group}
         if pk in estimates:
             effort, day_rate, run_cost = estimates[pk]
@@ -145,6 +171,14 @@ def scoring_inputs_for_ids(ids: list[int]) -> dict[int, scoring.ScoringInputs]:
             provisional=pk not in estimates,
         )
     return inputs
+
+
+def scoring_inputs_for_ids(ids: list[int]) -> dict[int, scoring.ScoringInputs]:
+    """The scoring inputs of many demands in a fixed number of queries, whatever their number."""
+    if not ids:
+        return {}
+    demands = {row["pk"]: row for row in ChangeRequest.objects.filter(pk__in=ids).values(*SCORING_DEMAND_FIELDS)}
+    return _scoring_inputs(demands, list(demands))
 
 
 def assessment_history(*, change_request: ChangeRequest) -> QuerySet[Assessment]:
@@ -396,3 +430,483 @@ def decision_time_by_month(*, months: int = 12, limit: int = 20_000) -> list[dic
         }
         for month, days in sorted(by_month.items())
     ]
+
+
+WHATIF_TOP = 10
+BAND_ORDER = (ScoreBand.FAST_TRACK, ScoreBand.REVIEW, ScoreBand.DECLINE)
+
+
+@dataclass(frozen=True)
+class ScoreMove:
+    """One open demand whose score a proposed model would change."""
+
+    reference: str
+    title: str
+    old_score: Decimal
+    old_band: str
+    new_score: Decimal
+    new_band: str
+
+    @property
+    def delta(self) -> Decimal:
+        return self.new_score - self.old_score
+
+    @property
+    def old_band_label(self) -> str:
+        return ScoreBand(self.old_band).label if self.old_band else "—"
+
+    @property
+    def new_band_label(self) -> str:
+        return ScoreBand(self.new_band).label
+
+
+@dataclass(frozen=True)
+class ScoringWhatIf:
+    """How the open queue would change under proposed weights: nothing here is written anywhere."""
+
+    open_demands: int
+    scored: int
+    not_yet_scored: int
+    moved: int  # scored demands whose band would change
+    # (from band, its label, [(to band, its label, count)], row total); the last row is the unscored demands.
+    band_matrix: list[tuple[str, str, list[tuple[str, str, int]], int]]
+    band_totals_new: list[tuple[str, str, int]]
+    risers: list[ScoreMove]
+    fallers: list[ScoreMove]
+    histogram_current: list[int]  # 10-point buckets of the scored demands' current scores
+    histogram_new: list[int]  # the same demands under the proposed weights
+
+
+# Half-to-even rounding to the cent of a non-negative numeric `x`, as Decimal.quantize does by default.
+_SQL_CENT_HALF_EVEN = (
+    "((CASE WHEN {x} * 100 - floor({x} * 100) = 0.5 THEN floor({x} * 100) + mod(floor({x} * 100), 2) "
+    "ELSE round({x} * 100) END) / 100)"
+)
+# Amounts have two decimal places: in the base currency (rate 1) they need no rounding.
+_SQL_AMOUNT = (
+    "CASE WHEN rate.rate IS NULL OR rate.rate = 1 THEN cr.revenue_at_stake ELSE "
+    + _SQL_CENT_HALF_EVEN.format(x="(cr.revenue_at_stake * rate.rate)")
+    + " END"
+)
+_SQL_IT_COST = _SQL_CENT_HALF_EVEN.format(x="({effort} * {day_rate} + {run_cost} * %(horizon_years)s::numeric)")
+# `scoring._points` in cents: round half up of (weight × the float's shortest decimal, what Python's repr
+# prints and float8's text is with extra_float_digits = 1). `{y}` is that product in float8, weight in
+# cents (an integer, so exact) times the float: within 3e-12 of the exact product, so unless it lies
+# within 1e-9 of a half cent its float rounding is the exact one; near a half cent the exact decimal
+# arithmetic decides.
+_SQL_POINTS_CENTS = (
+    "CASE WHEN abs({y} - floor({y}) - 0.5) > 1e-9 THEN floor({y} + 0.5)::bigint "
+    "ELSE (round({weight}::numeric * {x}::text::numeric, 2) * 100)::bigint END"
+)
+WHATIF_SQL = f"""
+WITH rate (currency, rate) AS MATERIALIZED (
+    SELECT * FROM unnest(%(currencies)s::varchar[], %(rates)s::numeric[])
+), link AS MATERIALIZED (
+    SELECT change_request_id AS id, similar_to_id AS other FROM intake_similardemand WHERE is_linked
+    UNION
+    SELECT similar_to_id, change_request_id FROM intake_similardemand WHERE is_linked
+), party AS MATERIALIZED (
+    -- Every linked demand (open or not) with its amount in the base currency and who asks.
+    SELECT cr.id, {_SQL_AMOUNT} AS amount, coalesce(cr.customer_id::text, 'unmatched-' || cr.id) AS asker
+    FROM intake_changerequest AS cr LEFT JOIN rate ON rate.currency = cr.currency
+    WHERE cr.id IN (SELECT id FROM link)
+), linked_group AS MATERIALIZED (
+    -- Only demands with links need a group: the others are worth their own amount and have one asker.
+    SELECT member.id, sum(member.amount) AS value, count(DISTINCT member.asker) AS asking
+    FROM (
+        SELECT id, amount, asker FROM party
+        UNION ALL
+        SELECT link.id, party.amount, party.asker FROM link JOIN party ON party.id = link.other
+    ) AS member
+    GROUP BY member.id
+), estimate AS MATERIALIZED (
+    -- The latest estimate of every demand (open or not: cheaper than narrowing them down first).
+    SELECT id, {_SQL_IT_COST.format(effort="effort_days", day_rate="day_rate", run_cost="yearly_run_cost")} AS it_cost
+    FROM (
+        SELECT DISTINCT ON (change_request_id) change_request_id AS id, effort_days, day_rate, yearly_run_cost
+        FROM triage_costestimate
+        ORDER BY change_request_id, created_at DESC, id DESC
+    ) AS latest
+), default_cost AS MATERIALIZED (
+    -- What each product assumes for each kind of demand, before an analyst estimates.
+    SELECT product.id AS product_id, kind.kind, {
+    _SQL_IT_COST.format(
+        effort="coalesce(kind_default.effort_days, product.default_effort_days)",
+        day_rate="product.default_day_rate",
+        run_cost="coalesce(kind_default.yearly_run_cost, product.default_yearly_run_cost)",
+    )
+} AS it_cost
+    FROM intake_product AS product
+    CROSS JOIN unnest(%(kinds)s::varchar[]) AS kind (kind)
+    LEFT JOIN intake_productkinddefault AS kind_default
+           ON kind_default.product_id = product.id AND kind_default.kind = kind.kind
+)
+SELECT id, (score * 100)::integer, score_band, least(10000, greatest(0,
+       {_SQL_POINTS_CENTS.format(y="roi_y", weight="%(weight_roi)s", x="roi")}
+     + {_SQL_POINTS_CENTS.format(y="revenue_y", weight="%(weight_revenue)s", x="revenue")}
+     + CASE WHEN asking <= %(breadth_size)s THEN (%(breadth_cents)s::bigint[])[asking] ELSE
+       {_SQL_POINTS_CENTS.format(y="breadth_y", weight="%(weight_breadth)s", x="breadth")} END
+     + CASE WHEN days IS NULL OR days >= %(urgency_zero)s THEN 0 WHEN days <= %(urgency_full)s
+            THEN %(urgency_full_cents)s ELSE (%(urgency_cents)s::bigint[])[days - %(urgency_full)s] END
+     + CASE tier WHEN 'strategic' THEN %(strategic_cents)s WHEN 'key' THEN %(key_cents)s
+                 WHEN 'standard' THEN %(standard_cents)s ELSE 0 END
+     - CASE WHEN risk_shares_ip THEN %(penalty_shares_ip_cents)s ELSE 0 END
+     - CASE WHEN risk_exclusive THEN %(penalty_exclusive_cents)s ELSE 0 END
+     - CASE WHEN risk_security THEN %(penalty_security_cents)s ELSE 0 END))
+FROM (
+    SELECT *, roi * %(weight_roi_cents)s::float8 AS roi_y, revenue * %(weight_revenue_cents)s::float8 AS revenue_y,
+           breadth * %(weight_breadth_cents)s::float8 AS breadth_y
+    FROM (
+        SELECT cr.id, cr.score, cr.score_band, cr.desired_date - %(today)s::date AS days, customer.tier,
+               cr.risk_shares_ip, cr.risk_exclusive, cr.risk_security, inputs.asking,
+               CASE WHEN inputs.it_cost <= 0 THEN 1::float8 ELSE 1::float8 / (1::float8 + exp(greatest(-700::float8,
+                   least(700::float8, -(%(roi_steepness)s::float8) * ((((inputs.value - inputs.it_cost)
+                   + %(forty_places)s::numeric) / inputs.it_cost)::float8 - %(roi_midpoint)s::float8))))) END AS roi,
+               CASE WHEN inputs.value <= 0 THEN 0::float8 ELSE least(1::float8, greatest(0::float8,
+                   (log(inputs.value::float8) - %(revenue_low)s::float8)
+                   / (%(revenue_high)s::float8 - %(revenue_low)s::float8))) END AS revenue,
+               1::float8 - 1::float8 / greatest(1, inputs.asking)::float8 AS breadth
+        FROM intake_changerequest AS cr
+        LEFT JOIN rate ON rate.currency = cr.currency
+        LEFT JOIN linked_group ON linked_group.id = cr.id
+        JOIN default_cost ON default_cost.product_id = cr.product_id AND default_cost.kind = cr.kind
+        LEFT JOIN estimate ON estimate.id = cr.id
+        LEFT JOIN intake_customer AS customer ON customer.id = cr.customer_id
+        CROSS JOIN LATERAL (
+            SELECT coalesce(linked_group.value, {_SQL_AMOUNT}) AS value, coalesce(linked_group.asking, 1) AS asking,
+                   coalesce(estimate.it_cost, default_cost.it_cost) AS it_cost
+        ) AS inputs
+        WHERE cr.status IN %(open_statuses)s
+        OFFSET 0
+    ) AS normalized
+    OFFSET 0
+) AS scaled
+"""  # noqa: S608 (only the module's own constant fragments are formatted in; every value is a parameter)
+# Breadth, urgency and strategic fit take few distinct values: their points come from tables filled by
+# `scoring` itself; a count of customers beyond the table goes through the float path like ROI.
+BREADTH_TABLE_SIZE = 100
+
+
+def _cents(points: Decimal) -> int:
+    return int(points * 100)
+
+
+def _whatif_rows_postgresql(weights: scoring.ScoringWeights) -> list[tuple[int, int | None, str, int]]:
+    """Each open demand's (pk, current score in cents, current band, proposed score in cents), in one statement.
+
+    `scoring.score` step by step: amounts converted and rounded half-to-even to the cent, the IT cost
+    likewise, ROI divided to 40 decimal places before it becomes a float (Python divides to 28
+    significant digits; both round to the same double), the logistic and log10 in float8 (IEEE
+    arithmetic and the C library's exp and log10, which CPython's math module calls too), then each
+    component's points in integer cents as `scoring._points` rounds them. A test compares the result
+    with `scoring.score` demand by demand.
+    """
+    full, zero = weights.urgency_full_days, weights.urgency_zero_days
+    params = {
+        "open_statuses": tuple(str(status) for status in OPEN_STATUSES),
+        "currencies": list(settings.CURRENCY_RATES_TO_BASE),
+        "rates": [Decimal(rate) for rate in settings.CURRENCY_RATES_TO_BASE.values()],
+        "kinds": [str(kind) for kind in ChangeRequestKind],
+        "today": timezone.localdate(),
+        "horizon_years": weights.horizon_years,
+        "forty_places": Decimal("0E-40"),
+        "roi_steepness": float(weights.roi_steepness),
+        "roi_midpoint": float(weights.roi_midpoint),
+        "revenue_low": math.log10(weights.revenue_floor),
+        "revenue_high": math.log10(weights.revenue_ceiling),
+        "breadth_size": BREADTH_TABLE_SIZE,
+        "breadth_cents": [
+            _cents(scoring._points(weights.weight_breadth, scoring.breadth_normalized(asking)))
+            for asking in range(1, BREADTH_TABLE_SIZE + 1)
+        ],
+        "urgency_full": full,
+        "urgency_zero": zero,
+        "urgency_full_cents": _cents(scoring._points(weights.weight_urgency, 1.0)),
+        # Index 1 is the day after `full`; the last entry is the day before `zero`.
+        "urgency_cents": [
+            _cents(scoring._points(weights.weight_urgency, scoring.urgency_normalized(days, weights)))
+            for days in range(full + 1, zero)
+        ]
+        or [0],
+        **{
+            f"{tier}_cents": _cents(
+                scoring._points(weights.weight_strategic, scoring.strategic_normalized(tier, weights))
+            )
+            for tier in ("strategic", "key", "standard")
+        },
+        **{
+            f"{name}_cents": _cents(getattr(weights, name).quantize(scoring.CENT))
+            for name in ("penalty_shares_ip", "penalty_exclusive", "penalty_security")
+        },
+        **{name: getattr(weights, name) for name in ("weight_roi", "weight_revenue", "weight_breadth")},
+        **{
+            f"{name}_cents": float(_cents(getattr(weights, name)))
+            for name in ("weight_roi", "weight_revenue", "weight_breadth")
+        },
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The floats' text must be their shortest exact decimal, as Python's repr prints: 1 is PostgreSQL's
+        # default since version 12, set here so that a server configured otherwise cannot change a score.
+        # JIT compilation costs more than it saves on this one statement; the row estimates of the small
+        # CTEs are poor, and a merge join on them sorts the whole queue (on disk at the default work_mem).
+        cursor.execute(
+            "SET LOCAL extra_float_digits = 1; SET LOCAL jit = off; SET LOCAL enable_mergejoin = off; "
+            "SET LOCAL work_mem = '64MB'"
+        )
+        cursor.execute(WHATIF_SQL, params)
+        return cursor.fetchall()
+
+
+def _whatif_rows_python(weights: scoring.ScoringWeights) -> list[tuple[int, int | None, str, int]]:
+    """The rows of `_whatif_rows_postgresql`, scored by `scoring.TotalScorer` (SQLite, the embedded default)."""
+    open_demands = ChangeRequest.objects.filter(status__in=OPEN_STATUSES)
+    demands = {row["pk"]: row for row in open_demands.values(*SCORING_DEMAND_FIELDS, "score", "score_band")}
+    inputs = _scoring_inputs(demands, open_demands.values("pk"))
+    scorer = scoring.TotalScorer(weights)
+    return [
+        (
+            pk,
+            None if demand["score"] is None else int(demand["score"] * 100),
+            demand["score_band"],
+            int(scorer.total(inputs[pk]) * 100),
+        )
+        for pk, demand in demands.items()
+    ]
+
+
+def _whatif_rows(weights: scoring.ScoringWeights) -> list[tuple[int, int | None, str, int]]:
+    if connection.vendor == "postgresql":
+        return _whatif_rows_postgresql(weights)
+    return _whatif_rows_python(weights)
+
+
+def whatif_scores(*, weights: scoring.ScoringWeights) -> dict[int, Decimal]:
+    """Each open demand's score under `weights`, exactly as the preview computes it."""
+    return {pk: Decimal(new).scaleb(-2) for pk, _, _, new in _whatif_rows(weights)}
+
+
+def scoring_whatif(*, weights: scoring.ScoringWeights, top: int = WHATIF_TOP) -> ScoringWhatIf:
+    """Score every open demand under `weights` without writing anything, and compare with its current score.
+
+    Set-based: on PostgreSQL one statement scores the whole open queue (see `_whatif_rows_postgresql`);
+    elsewhere the inputs come in five reads and `scoring.TotalScorer` scores them. One more read fetches
+    the titles of the biggest risers and fallers. The proposed scores use today's inputs, as the rescore
+    after saving would; a demand never scored yet (still `submitted`) is counted apart, since it has no
+    current score to move from.
+    """
+    rows = _whatif_rows(weights)
+    fast_track, review = int(weights.fast_track_threshold * 100), int(weights.review_threshold * 100)
+    matrix: dict[tuple[str, str], int] = {}
+    histogram_current, histogram_new = [0] * 10, [0] * 10
+    rises: list[tuple[int, int]] = []
+    falls: list[tuple[int, int]] = []
+    found: dict[int, tuple[int | None, str, int, str]] = {}
+    for pk, old, old_band, new in rows:
+        # scoring.band_for on cents: thresholds have two decimal places at most.
+        new_band = BAND_FAST_TRACK if new >= fast_track else (BAND_REVIEW if new >= review else BAND_DECLINE)
+        found[pk] = (old, old_band, new, new_band)
+        if old is None:
+            matrix[("", new_band)] = matrix.get(("", new_band), 0) + 1
+            continue
+        matrix[(old_band, new_band)] = matrix.get((old_band, new_band), 0) + 1
+        histogram_current[min(old // 1000, 9)] += 1
+        histogram_new[min(new // 1000, 9)] += 1
+        if new > old:
+            rises.append((new - old, -pk))
+        elif new < old:
+            falls.append((old - new, -pk))
+
+    # Biggest moves first; among equal moves the oldest demand (lowest id) first.
+    risers = [-negative_pk for _, negative_pk in heapq.nlargest(top, rises)]
+    fallers = [-negative_pk for _, negative_pk in heapq.nlargest(top, falls)]
+    labels = {
+        pk: (reference, title)
+        for pk, reference, title in ChangeRequest.objects.filter(pk__in=[*risers, *fallers]).values_list(
+            "pk", "reference", "title"
+        )
+    }
+
+    def move(pk: int) -> ScoreMove:
+        old, old_band, new, new_band = found[pk]
+        reference, title = labels[pk]
+        return ScoreMove(reference, title, Decimal(old).scaleb(-2), old_band, Decimal(new).scaleb(-2), new_band)
+
+    from_bands = [(band.value, band.label) for band in BAND_ORDER] + [("", "Not yet scored")]
+    band_matrix = []
+    for from_band, from_label in from_bands:
+        cells = [(band.value, band.label, matrix.get((from_band, band.value), 0)) for band in BAND_ORDER]
+        band_matrix.append((from_band, from_label, cells, sum(count for _, _, count in cells)))
+    not_yet_scored = band_matrix[-1][3]
+    return ScoringWhatIf(
+        open_demands=len(found),
+        scored=len(found) - not_yet_scored,
+        not_yet_scored=not_yet_scored,
+        moved=sum(count for (old, new), count in matrix.items() if old and old != new),
+        band_matrix=band_matrix,
+        band_totals_new=[
+            (band.value, band.label, sum(row[2][index][2] for row in band_matrix))
+            for index, band in enumerate(BAND_ORDER)
+        ],
+        risers=[move(pk) for pk in risers],
+        fallers=[move(pk) for pk in fallers],
+        histogram_current=histogram_current,
+        histogram_new=histogram_new,
+    )
+
+
+CAPACITY_QUARTERS = 4  # the current quarter and the next three
+DISPLACED_LIMIT = 50
+
+
+def _person_days() -> Coalesce:
+    """A demand's IT effort in person-days: its latest estimate, else its product's default for its kind.
+
+    The same effort its score's IT cost uses; evaluated in SQL on a queryset of demands.
+    """
+    latest_estimate = CostEstimate.objects.filter(change_request=OuterRef("pk")).order_by("-created_at", "-pk")
+    kind_default = ProductKindDefault.objects.filter(product=OuterRef("product_id"), kind=OuterRef("kind"))
+    return Coalesce(
+        Subquery(latest_estimate.values("effort_days")[:1]),
+        Subquery(kind_default.values("effort_days")[:1]),
+        F("product__default_effort_days"),
+    )
+
+
+def _approved_in(first: date, last: date) -> QuerySet[ChangeRequest]:
+    """Approved demands whose approval was decided in the quarters from `first` up to before `last`.
+
+    A demand's effort counts in the quarter of its approval decision: capacity here is how much new work
+    the CIO commits to per quarter, and the decision date is the one fact triage owns that never moves
+    (desired dates and project dates drift, and the project lives in the portfolio, downstream).
+    """
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = timezone.make_aware(datetime.combine(last, time.min))
+    decided = Decision.objects.filter(
+        change_request=OuterRef("pk"), outcome=DecisionOutcome.APPROVED, created_at__gte=start, created_at__lt=end
+    ).order_by("-created_at", "-pk")
+    return (
+        ChangeRequest.objects.filter(status=ChangeRequestStatus.APPROVED)
+        .annotate(approved_at=Subquery(decided.values("created_at")[:1]))
+        .filter(approved_at__isnull=False)
+    )
+
+
+@dataclass(frozen=True)
+class QuarterLoad:
+    """One quarter of the capacity plan: what the CIO set, and what approvals took of it."""
+
+    quarter_start: date
+    capacity: Decimal | None
+    approved_days: Decimal
+    approved_count: int
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.quarter_start)
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.capacity is None else self.capacity - self.approved_days
+
+    @property
+    def is_over(self) -> bool:
+        return self.remaining is not None and self.remaining < 0
+
+
+def capacity_latest(*, quarters: list[date]) -> dict[date, Decimal | None]:
+    """Each quarter's capacity as last set (None: never set, or removed), in one query."""
+    latest: dict[date, Decimal | None] = {}
+    for quarter, person_days in (
+        QuarterCapacity.objects.filter(quarter_start__in=quarters)
+        .order_by("quarter_start", "-created_at", "-pk")
+        .values_list("quarter_start", "person_days")
+    ):
+        latest.setdefault(quarter, person_days)
+    return {quarter: latest.get(quarter) for quarter in quarters}
+
+
+def capacity_by_quarter(*, first: date | None = None, count: int = CAPACITY_QUARTERS) -> list[QuarterLoad]:
+    """Capacity, approved person-days and approvals for `count` quarters from `first`, in two queries."""
+    first = quarter_start(first or timezone.localdate())
+    quarters = [quarter_after(first, index) for index in range(count)]
+    capacities = capacity_latest(quarters=quarters)
+    approved = {
+        timezone.localtime(row["quarter"]).date() if isinstance(row["quarter"], datetime) else row["quarter"]: row
+        for row in _approved_in(first, quarter_after(first, count))
+        .annotate(quarter=TruncQuarter("approved_at"), person_days=_person_days())
+        .order_by()
+        .values("quarter")
+        .annotate(days=Sum("person_days"), demands=Count("pk"))
+    }
+    return [
+        QuarterLoad(
+            quarter_start=quarter,
+            capacity=capacities[quarter],
+            approved_days=approved.get(quarter, {}).get("days") or Decimal("0"),
+            approved_count=approved.get(quarter, {}).get("demands", 0),
+        )
+        for quarter in quarters
+    ]
+
+
+@dataclass(frozen=True)
+class ApprovalImpact:
+    """What approving one demand now would do to the current quarter's capacity."""
+
+    quarter: QuarterLoad
+    person_days: Decimal
+    displaced: list[dict]  # reference, title, score, person_days: this quarter's lower-scored approvals, lowest first
+    displaced_days: Decimal
+
+    @property
+    def remaining_after(self) -> Decimal | None:
+        return None if self.quarter.remaining is None else self.quarter.remaining - self.person_days
+
+    @property
+    def over_by(self) -> Decimal:
+        remaining = self.remaining_after
+        return Decimal("0") if remaining is None or remaining >= 0 else -remaining
+
+    @property
+    def room_can_be_made(self) -> bool:
+        """Whether giving back the listed approvals would make room for this demand."""
+        return self.displaced_days >= self.over_by
+
+
+def approval_capacity_impact(*, change_request: ChangeRequest) -> ApprovalImpact:
+    """This demand's person-days against the current quarter's remaining capacity, and what it would displace.
+
+    Rule: approving adds the demand's person-days to this quarter's approvals. When that exceeds the
+    capacity, the approvals of this quarter with a lower score than this demand, lowest score first, are
+    listed until their person-days cover the excess. Four queries at most, whatever the data.
+    """
+    quarter = capacity_by_quarter(count=1)[0]
+    person_days = (
+        ChangeRequest.objects.filter(pk=change_request.pk)
+        .annotate(person_days=_person_days())
+        .values_list("person_days", flat=True)
+        .first()
+    ) or Decimal("0")
+    displaced: list[dict] = []
+    displaced_days = Decimal("0")
+    remaining = quarter.remaining
+    if remaining is not None and remaining - person_days < 0 and change_request.score is not None:
+        over_by = person_days - remaining
+        candidates = (
+            _approved_in(quarter.quarter_start, quarter_after(quarter.quarter_start))
+            .filter(score__lt=change_request.score)
+            .annotate(person_days=_person_days())
+            .order_by("score", "pk")
+            .values("reference", "title", "score", "person_days")[:DISPLACED_LIMIT]
+        )
+        for candidate in candidates:
+            if displaced_days >= over_by:
+                break
+            displaced.append(candidate)
+            displaced_days += candidate["person_days"] or Decimal("0")
+    return ApprovalImpact(quarter=quarter, person_days=person_days, displaced=displaced, displaced_days=displaced_days)
+
+
+def capacity_history(*, limit: int = 20) -> list[QuarterCapacity]:
+    """The latest changes to the capacity plan, who made them and when."""
+    return list(QuarterCapacity.objects.select_related("set_by").order_by("-created_at", "-pk")[:limit])

@@ -30,11 +30,12 @@ from triage.models import (
     CostEstimate,
     Decision,
     DecisionTarget,
+    QuarterCapacity,
     RescoreJob,
     ScoringFailure,
     ScoringModel,
 )
-from triage.selectors import decision_latest, scoring_inputs_for_ids, scoring_model_active
+from triage.selectors import capacity_latest, decision_latest, scoring_inputs_for_ids, scoring_model_active
 
 logger = logging.getLogger(__name__)
 SCORE_TASK = "triage.score_change_request"
@@ -555,3 +556,25 @@ def decision_targets_set(*, targets: dict[str, int | None], set_by: AbstractBase
         else:
             DecisionTarget.objects.filter(scope=scope).delete()
     audit_record(action="decision_targets", actor=set_by, details=targets)
+
+
+@transaction.atomic
+def quarter_capacities_set(
+    *, capacities: dict[date, Decimal | None], set_by: AbstractBaseUser
+) -> list[QuarterCapacity]:
+    """Set the capacity of some quarters (None removes it); only the quarters whose value changes get a row.
+
+    Rows are appended, never edited: the table keeps who set which capacity when. The quarters' rows are
+    locked first, so two people saving at once append in turn and each compares with the latest value.
+    """
+    list(QuarterCapacity.objects.select_for_update().filter(quarter_start__in=list(capacities)))
+    current = capacity_latest(quarters=list(capacities))
+    changed = []
+    for quarter, person_days in capacities.items():
+        if person_days == current[quarter]:
+            continue
+        row = QuarterCapacity(quarter_start=quarter, person_days=person_days, set_by=set_by)
+        row.full_clean()
+        row.save()
+        changed.append(row)
+    return changed

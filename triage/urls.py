@@ -9,6 +9,7 @@ urlpatterns = [
     path("scoring-model/", views.scoring_model, name="scoring_model"),
     path("export.csv", views.queue_export, name="export"),
     path("decision-times/", views.decision_times, name="decision_times"),
+    path("capacity/", views.capacity, name="capacity"),
     path("<str:reference>/", views.detail, name="detail"),
     path("<str:reference>/estimate/", views.estimate, name="estimate"),
     path("<str:reference>/decide/<str:outcome>/", views.decide, name="decide"),

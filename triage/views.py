@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.cache import cached
@@ -24,6 +25,7 @@ from triage.forms import (
     DecisionForm,
     DecisionTargetsForm,
     DeferForm,
+    QuarterCapacityForm,
     RejectForm,
     ScoringModelForm,
 )
@@ -51,6 +53,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         ),
         "scoring_failures": selectors.scoring_failure_list(limit=5),
         "clocks": selectors.decision_clocks(demands=list(page.object_list)),
+        "capacity": selectors.capacity_by_quarter(),
         "sort": request.GET.get("sort", ""),
     }
     return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
@@ -90,6 +93,11 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
         "ask_form": AskInformationForm(),
         "assign_form": AssignCustomerForm(),
         "can_decide": request.user.has_perm(DECIDE_PERM),
+        "capacity_impact": (
+            selectors.approval_capacity_impact(change_request=demand)
+            if request.user.has_perm(DECIDE_PERM) and demand.status in services.DECIDABLE_STATUSES
+            else None
+        ),
         "scoring_failure": getattr(demand, "scoring_failure", None),
         "comparison": selectors.assessment_comparison(
             change_request=demand,
@@ -209,13 +217,20 @@ def link_similar(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
 
 @staff_permission_required("triage.view_scoringmodel")
 def scoring_model(request: HttpRequest) -> HttpResponse:
-    """The active model's weights, its history, and the CIO's form to save a new version."""
+    """The active model's weights, its history, and the CIO's form to preview or save a new version.
+
+    Preview (a submit button named `preview`) scores the open queue under the proposed weights and shows
+    the page again with the form as typed; it writes nothing.
+    """
     active = selectors.scoring_model_active()
     form = ScoringModelForm(request.POST or None, instance=active if request.method != "POST" else None)
+    preview = None
     if request.method == "POST":
         if not request.user.has_perm("triage.add_scoringmodel"):
             raise PermissionDenied
-        if form.is_valid():
+        if form.is_valid() and "preview" in request.POST:
+            preview = selectors.scoring_whatif(weights=form.weights())
+        elif form.is_valid():
             changes = {name: form.cleaned_data[name] for name in ScoringModelForm.Meta.fields if name != "note"}
             try:
                 model = services.scoring_model_create_version(
@@ -234,6 +249,7 @@ def scoring_model(request: HttpRequest) -> HttpResponse:
         "jobs": jobs,
         "refresh": any(job.is_running for job in jobs),
         "can_edit": request.user.has_perm("triage.add_scoringmodel"),
+        "preview": preview,
     }
     return render(request, "triage/scoring_model.html", context, status=400 if form.errors else 200)
 
@@ -255,3 +271,32 @@ def decision_times(request: HttpRequest) -> HttpResponse:
         "can_edit": request.user.has_perm("triage.add_scoringmodel"),
     }
     return render(request, "triage/decision_times.html", context, status=400 if form.errors else 200)
+
+
+CAPACITY_PERM = "triage.add_quartercapacity"
+
+
+@staff_permission_required(VIEW_PERM)
+def capacity(request: HttpRequest) -> HttpResponse:
+    """The capacity plan: person-days per quarter against what approvals took; the CIO sets the capacities."""
+    loads = selectors.capacity_by_quarter()
+    quarters = [load.quarter_start for load in loads]
+    form = QuarterCapacityForm(
+        request.POST or None,
+        quarters=quarters,
+        initial=QuarterCapacityForm.initial_for({load.quarter_start: load.capacity for load in loads}),
+    )
+    if request.method == "POST":
+        if not request.user.has_perm(CAPACITY_PERM):
+            raise PermissionDenied
+        if form.is_valid():
+            services.quarter_capacities_set(capacities=form.capacities(), set_by=request.user)
+            messages.success(request, _("Capacities saved."))
+            return redirect("triage:capacity")
+    context = {
+        "loads": loads,
+        "form": form,
+        "history": selectors.capacity_history(),
+        "can_edit": request.user.has_perm(CAPACITY_PERM),
+    }
+    return render(request, "triage/capacity.html", context, status=400 if form.errors else 200)

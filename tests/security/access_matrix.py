@@ -78,6 +78,11 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         # Only the CIO sets targets; an empty POST is an unbound form: the page again, nothing saved.
         "POST": staff_page("cio", "superuser"),
     },
+    "triage/capacity/": {
+        "GET": staff_page(*TRIAGE_VIEWERS),
+        # Only the CIO sets capacities; an empty POST is an unbound form: the page again, nothing saved.
+        "POST": staff_page("cio", "superuser"),
+    },
     "triage/<str:reference>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
     "triage/<str:reference>/estimate/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     "triage/<str:reference>/decide/<str:outcome>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},

@@ -54,7 +54,7 @@ def test_the_queue_costs_the_same_number_of_queries_at_10_and_at_200_demands(
         scored(django_capture_on_commit_callbacks, product=product, title=f"Another demand {index} to rank")
     large = [queries_for(cio_client, url) for url in urls]
     assert small == large, (small, large)
-    assert max(large) <= 14
+    assert max(large) <= 16  # 14, plus the capacity panel's two (capacities, approvals per quarter)
 
 
 def test_every_filter_narrows_the_queue(cio_client: Client, django_capture_on_commit_callbacks):

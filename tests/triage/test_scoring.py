@@ -218,3 +218,13 @@ def test_a_difference_across_model_versions_names_the_weight_that_moved():
     roi = next(line for line in lines if line.key == "roi")
     assert roi.reasons == ("model weight roi 40 → 20",)
     assert abs(roi.after - roi.before / 2) <= Decimal("0.01")  # half the weight, half the points (to the cent)
+
+
+@given(st.lists(any_inputs, min_size=1, max_size=20))
+def test_the_total_scorer_of_the_what_if_gives_every_demand_the_total_and_band_of_score(cases):
+    odd = replace(V1, weight_roi=Decimal("33.33"), roi_midpoint=Decimal("0.5"), urgency_full_days=10)
+    for weights in (V1, odd):
+        scorer = scoring.TotalScorer(weights)  # one scorer for the whole list: its per-value caches are shared
+        for case in cases:
+            expected = scoring.score(case, weights)
+            assert (scorer.total(case), scorer.band(scorer.total(case))) == (expected.total, expected.band)

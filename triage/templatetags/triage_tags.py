@@ -115,6 +115,34 @@ def histogram_chart(counts: list[int]) -> dict:
 
 
 @register.simple_tag
+def whatif_histogram(current: list[int], proposed: list[int]) -> dict:
+    """Two bars per 10-point bucket: the scored open demands now, and under the proposed weights."""
+    width, height, bottom, left = 520, 190, 28, 4
+    highest = max([*current, *proposed]) or 1
+    group_w = (width - left) / len(current)
+    bar_w = (group_w - 6) / 2
+    groups = []
+    for index, (now, then) in enumerate(zip(current, proposed, strict=True)):
+        x = left + index * group_w + 3
+        bars = []
+        for offset, count, kind in ((0, now, "current"), (bar_w, then, "proposed")):
+            bar_h = (height - bottom - 16) * count / highest
+            bars.append(
+                {
+                    "x": round(x + offset, 1),
+                    "y": round(height - bottom - bar_h, 1),
+                    "w": round(bar_w, 1),
+                    "h": round(bar_h, 1),
+                    "count": count,
+                    "kind": kind,
+                    "label_x": round(x + offset + bar_w / 2, 1),
+                }
+            )
+        groups.append({"label": index * 10, "bars": bars, "label_x": round(x + bar_w, 1)})
+    return {"width": width, "height": height, "groups": groups, "axis_y": height - bottom}
+
+
+@register.simple_tag
 def funnel_chart(funnel: list[tuple[str, str, int]]) -> dict:
     width, row = 300, 22
     highest = max((count for _, _, count in funnel), default=0) or 1

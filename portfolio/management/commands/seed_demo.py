@@ -36,6 +36,8 @@ from portfolio import services as portfolio_services
 from portfolio.choices import Health, ProjectStatus
 from triage import services as triage_services
 from triage.choices import DecisionOutcome
+from triage.models import QuarterCapacity
+from triage.quarters import quarter_after, quarter_start
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (local demo logins only; refused outside DEBUG)
 USERS = [
@@ -128,6 +130,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
             self.stdout.write("Demo data already present; nothing added.")
+        self._capacity(users["cio"])
         ApiToken.objects.filter(name="demo").delete()
         _, api_key = api_token_create(user=users["cio"], name="demo", scope=TokenScope.READ)
         demo_link = tracking_url(tracking_token_new(idempotency_key="demo:0"))
@@ -142,6 +145,15 @@ class Command(BaseCommand):
             f"  A customer's private tracking link: {demo_link}\n\n"
             f"  Demo API token (read-only; a new one each run): {api_key}\n"
             f"    curl -H 'Authorization: Token {api_key}' http://127.0.0.1:8000/api/v1/projects/\n"
+        )
+
+    def _capacity(self, cio) -> None:  # type: ignore[no-untyped-def]
+        """A capacity for this quarter and the next, once: the queue's panel and the approve action use it."""
+        this_quarter = quarter_start(timezone.localdate())
+        if QuarterCapacity.objects.filter(quarter_start=this_quarter).exists():
+            return
+        triage_services.quarter_capacities_set(
+            capacities={this_quarter: Decimal("120"), quarter_after(this_quarter): Decimal("150")}, set_by=cio
         )
 
     def _users(self) -> dict:
