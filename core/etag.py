@@ -94,6 +94,7 @@ class ETagMixin:
     # The `core.DataVersion` whose triggers cover every table the list shows; without one, the list's tag
     # comes from counting the filtered rows.
     list_data_version: str | None = None
+    data_version_seen: tuple[str, int] | None = None
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         respond = lambda: super(ETagMixin, self).list(request, *args, **kwargs)  # noqa: E731
@@ -101,6 +102,7 @@ class ETagMixin:
             queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
             return conditional_response(request, queryset_fingerprint(queryset), respond)
         fingerprint = {"version": data_version(self.list_data_version)}
+        self.data_version_seen = (self.list_data_version, fingerprint["version"])  # core.pagination reuses it
         if request.headers.get("If-None-Match", "").strip() == "*":
             # "Any representation": only for a query that has one, so the filters are checked first.
             self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]

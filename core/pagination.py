@@ -1,10 +1,12 @@
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from django.core.paginator import Paginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+
+from core.cache import cached
 
 
 class StandardPagination(PageNumberPagination):
@@ -17,6 +19,22 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list | None:
+        # A list whose ETag comes from a data version (core.etag.ETagMixin) reuses its count while the
+        # version stands: the count is then exact without counting the table on every request.
+        seen = getattr(view, "data_version_seen", None)
+        count_key = None
+        if seen is not None:
+            filters = sorted(
+                (key, value)
+                for key, values in request.query_params.lists()
+                if key not in (self.page_query_param, self.page_size_query_param)
+                for value in values
+            )
+            count_key = repr((*seen, request.user.pk, filters))
+        self.django_paginator_class = partial(VersionedCountPaginator, count_key=count_key)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -66,3 +84,19 @@ class BoundedPaginator(Paginator):
     @property
     def bounded(self) -> bool:
         return self._bounded_count > self.bound
+
+
+class VersionedCountPaginator(Paginator):
+    """Counts once per `count_key`, which names the list's data version: any write moves the version, so
+    a reused count is never stale (it lives in each process's memory, see core.cache)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count_key: str | None = None, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        compute = partial(Paginator.count.func, self)  # type: ignore[attr-defined]
+        if self.count_key is None:
+            return compute()
+        return cached("versioned-list-count", self.count_key, 600, compute)
