@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import random
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -119,6 +120,34 @@ def _copy(table: str, columns: tuple[str, ...], rows, *, empty_strings: tuple[st
     flush()
 
 
+@contextmanager
+def secondary_indexes_rebuilt_after(table: str, *, when: bool = True):  # type: ignore[no-untyped-def]
+    """Drop `table`'s plain indexes for a bulk load and build them again after it.
+
+    Building an index once over a million rows is several times faster than updating it a row at a time
+    (the trigram GIN indexes most of all). Unique indexes stay: they are the load's own checks.
+    """
+    if not when:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+            "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = %s AND NOT x.indisunique",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            for _, definition in indexes:
+                cursor.execute(definition)
+
+
 def seed_demands(
     count: int,
     *,
@@ -178,12 +207,13 @@ def seed_demands(
                 created.isoformat() if status == "submitted" else "",  # not scored yet: its score is due
             )
 
-    _copy(
-        "intake_changerequest",
-        DEMAND_COLUMNS,
-        rows(),
-        empty_strings=("organization_name", "business_justification", "score_band"),
-    )
+    with secondary_indexes_rebuilt_after("intake_changerequest", when=count >= 50_000):
+        _copy(
+            "intake_changerequest",
+            DEMAND_COLUMNS,
+            rows(),
+            empty_strings=("organization_name", "business_justification", "score_band"),
+        )
     ReferenceCounter.objects.update_or_create(year=year, defaults={"last_number": start_number + count})
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE intake_changerequest")

@@ -157,6 +157,8 @@ class Decision(models.Model):
             ("decide_changerequest", "Can approve, reject or defer demands"),
             ("request_information", "Can ask a customer for more information"),
         ]
+        # The capacity plan reads a quarter's approvals; decision-time statistics read months of decisions.
+        indexes = [models.Index(fields=["outcome", "created_at"], name="decision_outcome_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} {self.change_request_id}"

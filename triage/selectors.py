@@ -781,11 +781,11 @@ def _approved_in(first: date, last: date) -> QuerySet[ChangeRequest]:
     """
     start = timezone.make_aware(datetime.combine(first, time.min))
     end = timezone.make_aware(datetime.combine(last, time.min))
-    decided = Decision.objects.filter(
-        change_request=OuterRef("pk"), outcome=DecisionOutcome.APPROVED, created_at__gte=start, created_at__lt=end
-    ).order_by("-created_at", "-pk")
+    in_window = Decision.objects.filter(outcome=DecisionOutcome.APPROVED, created_at__gte=start, created_at__lt=end)
+    decided = in_window.filter(change_request=OuterRef("pk")).order_by("-created_at", "-pk")
     return (
-        ChangeRequest.objects.filter(status=ChangeRequestStatus.APPROVED)
+        # Driven by the window's decisions (an index range), not by every approved demand ever.
+        ChangeRequest.objects.filter(status=ChangeRequestStatus.APPROVED, pk__in=in_window.values("change_request_id"))
         .annotate(approved_at=Subquery(decided.values("created_at")[:1]))
         .filter(approved_at__isnull=False)
     )
