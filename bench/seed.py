@@ -237,6 +237,9 @@ def seed_assessments() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM triage_scoringmodel WHERE is_active")
         model_id = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) >= 50000 FROM intake_changerequest")
+        large = cursor.fetchone()[0]
+    with secondary_indexes_rebuilt_after("triage_assessment", when=large), connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO triage_assessment (change_request_id, scoring_model_id, total, band, is_provisional, it_cost,
