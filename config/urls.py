@@ -27,4 +27,6 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("audit/", core_views.audit_list, name="audit"),
+    # The language switcher posts to Django's set_language view (i18n/setlang/).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -81,7 +81,7 @@ DEMAND_HELP_TEXTS = {
 DEMAND_WIDGETS = {
     "description": forms.Textarea(attrs={"rows": 6}),
     "business_justification": forms.Textarea(attrs={"rows": 3}),
-    "desired_date": forms.DateInput(attrs={"type": "date"}),
+    "desired_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     "agenda": forms.RadioSelect,
 }
 
