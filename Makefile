@@ -5,14 +5,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=true
 
-.PHONY: install run test lint format bench bench-smoke soak clean
+.PHONY: install messages run test lint format bench bench-smoke soak clean
 
 $(STAMP): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
 
-install: $(STAMP)
+install: $(STAMP) messages
+
+# French translations: the .mo is built from locale/*/LC_MESSAGES/django.po, never committed. Without GNU
+# gettext (msgfmt) the site still runs, in English only.
+messages: $(STAMP)
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(DEV_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var --verbosity=0; \
+	else \
+		echo "warning: msgfmt (GNU gettext) not found; pages stay in English. apt-get install gettext to add French."; \
+	fi
 
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from core import views as core_views
@@ -27,4 +29,11 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("audit/", core_views.audit_list, name="audit"),
+    # The language switcher posts to Django's set_language view, with the CSRF check of the tracking page's own
+    # forms: that page sends no Referer, so browsers post from it with `Origin: null`; the token must still match.
+    path(
+        "i18n/setlang/",
+        csrf_exempt(intake_views.no_referrer_page_csrf_protect(set_language)),
+        name="set_language",
+    ),
 ]

@@ -1,17 +1,18 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "Read-only"
-    READ_WRITE = "read_write", "Read-write"
+    READ = "read", _("Read-only")
+    READ_WRITE = "read_write", _("Read-write")
 
 
 class AuditAction(models.TextChoices):
-    LOGIN = "login", "Signed in"
-    LOGIN_FAILED = "login_failed", "Sign-in failed"
-    LOCKED_OUT = "locked_out", "Locked out"
-    PERMISSION_DENIED = "permission_denied", "Permission refused"
-    DECISION = "decision", "Decision recorded"
-    ESTIMATE = "estimate", "Cost estimate entered"
-    SCORING_MODEL = "scoring_model", "Scoring model changed"
-    DECISION_TARGETS = "decision_targets", "Decision-time targets changed"
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    PERMISSION_DENIED = "permission_denied", _("Permission refused")
+    DECISION = "decision", _("Decision recorded")
+    ESTIMATE = "estimate", _("Cost estimate entered")
+    SCORING_MODEL = "scoring_model", _("Scoring model changed")
+    DECISION_TARGETS = "decision_targets", _("Decision-time targets changed")

@@ -1,23 +1,24 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomerTier(models.TextChoices):
-    STRATEGIC = "strategic", "Strategic"
-    KEY = "key", "Key"
-    STANDARD = "standard", "Standard"
+    STRATEGIC = "strategic", _("Strategic")
+    KEY = "key", _("Key")
+    STANDARD = "standard", _("Standard")
 
 
 class ChangeRequestKind(models.TextChoices):
-    CUSTOMIZATION = "customization", "Customization of an existing feature"
-    NEW_CAPABILITY = "new_capability", "New capability"
-    INTEGRATION = "integration", "Integration with another system"
-    COMPLIANCE = "compliance", "Compliance or regulatory"
-    OTHER = "other", "Other"
+    CUSTOMIZATION = "customization", _("Customization of an existing feature")
+    NEW_CAPABILITY = "new_capability", _("New capability")
+    INTEGRATION = "integration", _("Integration with another system")
+    COMPLIANCE = "compliance", _("Compliance or regulatory")
+    OTHER = "other", _("Other")
 
 
 class Agenda(models.TextChoices):
-    BT = "bt", "BT (customer-facing)"
-    IT = "it", "IT (internal)"
+    BT = "bt", _("BT (customer-facing)")
+    IT = "it", _("IT (internal)")
 
 
 class Currency(models.TextChoices):
@@ -28,13 +29,13 @@ class Currency(models.TextChoices):
 
 
 class ChangeRequestStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    SCORED = "scored", "Scored"
-    NEEDS_INFO = "needs_info", "Needs information"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    DEFERRED = "deferred", "Deferred"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUBMITTED = "submitted", _("Submitted")
+    SCORED = "scored", _("Scored")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    DEFERRED = "deferred", _("Deferred")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_STATUSES = (ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.SCORED, ChangeRequestStatus.NEEDS_INFO)
@@ -48,23 +49,23 @@ WITHDRAWABLE_STATUSES = (*OPEN_STATUSES, ChangeRequestStatus.DEFERRED)
 
 
 class ScoreBand(models.TextChoices):
-    FAST_TRACK = "fast_track", "Fast-track"
-    REVIEW = "review", "Review"
-    DECLINE = "decline", "Decline suggested"
+    FAST_TRACK = "fast_track", _("Fast-track")
+    REVIEW = "review", _("Review")
+    DECLINE = "decline", _("Decline suggested")
 
 
 class EventVisibility(models.TextChoices):
-    CUSTOMER = "customer", "Shown to the customer"
-    INTERNAL = "internal", "Staff only"
+    CUSTOMER = "customer", _("Shown to the customer")
+    INTERNAL = "internal", _("Staff only")
 
 
 # What the customer reads about each internal status: set here, and only here.
 CUSTOMER_STATUS_LABELS = {
-    ChangeRequestStatus.SUBMITTED: "Under review",
-    ChangeRequestStatus.SCORED: "Under review",
-    ChangeRequestStatus.NEEDS_INFO: "We need information",
-    ChangeRequestStatus.APPROVED: "Planned",
-    ChangeRequestStatus.REJECTED: "Declined",
-    ChangeRequestStatus.DEFERRED: "Deferred",
-    ChangeRequestStatus.WITHDRAWN: "Withdrawn",
+    ChangeRequestStatus.SUBMITTED: _("Under review"),
+    ChangeRequestStatus.SCORED: _("Under review"),
+    ChangeRequestStatus.NEEDS_INFO: _("We need information"),
+    ChangeRequestStatus.APPROVED: _("Planned"),
+    ChangeRequestStatus.REJECTED: _("Declined"),
+    ChangeRequestStatus.DEFERRED: _("Deferred"),
+    ChangeRequestStatus.WITHDRAWN: _("Withdrawn"),
 }

@@ -6,6 +6,9 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
 
 from intake.models import ChangeRequest
 from intake.selectors import product_list_active
@@ -57,31 +60,34 @@ DEMAND_FIELDS = [
     "risk_security",
 ]
 DEMAND_LABELS = {
-    "contact_name": "Your name",
-    "contact_email": "Your work e-mail",
-    "organization_name": "Your organization",
-    "kind": "What kind of change is it?",
-    "title": "Title",
-    "description": "What do you need?",
-    "business_justification": "Why does it matter to your business?",
-    "revenue_at_stake": "Revenue at stake",
-    "desired_date": "When do you need it?",
-    "agenda": "Who will use it?",
-    "risk_shares_ip": "Will this need our source code or IP shared with a third party?",
-    "risk_exclusive": "Should it be available only to your organization?",
-    "risk_security": "Does it touch security or personal data?",
+    "contact_name": _("Your name"),
+    "contact_email": _("Your work e-mail"),
+    "organization_name": _("Your organization"),
+    "kind": _("What kind of change is it?"),
+    "title": _("Title"),
+    "description": _("What do you need?"),
+    "business_justification": _("Why does it matter to your business?"),
+    "revenue_at_stake": _("Revenue at stake"),
+    "desired_date": _("When do you need it?"),
+    "agenda": _("Who will use it?"),
+    "risk_shares_ip": _("Will this need our source code or IP shared with a third party?"),
+    "risk_exclusive": _("Should it be available only to your organization?"),
+    "risk_security": _("Does it touch security or personal data?"),
+    # The model's own names, given here so that they are translated too.
+    "product": _("Product"),
+    "currency": _("Currency"),
 }
 DEMAND_HELP_TEXTS = {
-    "contact_email": "We send the reference and a private tracking link here.",
-    "title": "One line, e.g. “Export invoices to SAP every night”.",
-    "description": "Describe the change as you would to a colleague: what, for whom, and how you would use it.",
-    "revenue_at_stake": "The deal or renewal that depends on this change, if any.",
-    "desired_date": "Leave empty if there is no deadline.",
+    "contact_email": _("We send the reference and a private tracking link here."),
+    "title": _("One line, e.g. “Export invoices to SAP every night”."),
+    "description": _("Describe the change as you would to a colleague: what, for whom, and how you would use it."),
+    "revenue_at_stake": _("The deal or renewal that depends on this change, if any."),
+    "desired_date": _("Leave empty if there is no deadline."),
 }
 DEMAND_WIDGETS = {
     "description": forms.Textarea(attrs={"rows": 6}),
     "business_justification": forms.Textarea(attrs={"rows": 3}),
-    "desired_date": forms.DateInput(attrs={"type": "date"}),
+    "desired_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     "agenda": forms.RadioSelect,
 }
 
@@ -111,12 +117,15 @@ class ChangeRequestForm(DemandFields):
 
     form_token = forms.CharField(widget=forms.HiddenInput)
     # Humans never see this field (hidden with CSS and aria-hidden); bots fill it in.
-    website = forms.CharField(required=False, label="Leave this field empty", max_length=200)
+    website = forms.CharField(required=False, label=_("Leave this field empty"), max_length=200)
     attachments = MultipleFileField(
         required=False,
-        label="Attachments",
-        help_text=(
-            f"Up to {settings.INTAKE_ATTACHMENTS_MAX_FILES} files, {max_size_label()} each: {ALLOWED_DESCRIPTION}."
+        label=_("Attachments"),
+        help_text=format_lazy(
+            _("Up to {count} files, {size} each: {types}."),
+            count=settings.INTAKE_ATTACHMENTS_MAX_FILES,
+            size=max_size_label(),
+            types=ALLOWED_DESCRIPTION,
         ),
     )
 
@@ -125,10 +134,10 @@ class ChangeRequestForm(DemandFields):
         self.upload_errors = upload_errors or []
         self.fields["attachments"].widget.attrs["accept"] = ACCEPTED_EXTENSIONS
         self.fields["product"].queryset = product_list_active()
-        self.fields["product"].empty_label = "Choose a product"
+        self.fields["product"].empty_label = _("Choose a product")
         self.fields["agenda"].choices = [
-            ("bt", "Our customers (a customer-facing change)"),
-            ("it", "Our own staff (an internal change)"),
+            ("bt", _("Our customers (a customer-facing change)")),
+            ("it", _("Our own staff (an internal change)")),
         ]
         for name in ("contact_name", "contact_email", "title", "description", "product"):
             self.fields[name].widget.attrs["required"] = True
@@ -144,34 +153,36 @@ class ChangeRequestForm(DemandFields):
         try:
             signing.loads(token, salt=FORM_TOKEN_SALT, max_age=60 * 60 * 24)
         except signing.BadSignature:
-            raise forms.ValidationError("This form has expired. Please submit it again.") from None
+            raise forms.ValidationError(_("This form has expired. Please submit it again.")) from None
         return token
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
         if len(title) < 5:
-            raise forms.ValidationError("Please give a title of at least 5 characters.")
+            raise forms.ValidationError(_("Please give a title of at least 5 characters."))
         return title
 
     def clean_description(self) -> str:
         description = self.cleaned_data["description"].strip()
         if len(description) < 20:
-            raise forms.ValidationError("Please describe the change in at least 20 characters.")
+            raise forms.ValidationError(_("Please describe the change in at least 20 characters."))
         return description
 
     def clean_attachments(self) -> list[UploadedFile]:
         files = self.cleaned_data.get("attachments") or []
         errors = list(self.upload_errors)
         errors += [
-            f"“{file.name}” could not be checked; please attach it again."
+            gettext_now("“{name}” could not be checked; please attach it again.").format(name=file.name)
             for file in files
             if not isinstance(file, CheckedUpload)
         ]
         if len(files) > settings.INTAKE_ATTACHMENTS_MAX_FILES:
-            errors.append(f"Please attach at most {settings.INTAKE_ATTACHMENTS_MAX_FILES} files.")
+            errors.append(
+                gettext_now("Please attach at most {count} files.").format(count=settings.INTAKE_ATTACHMENTS_MAX_FILES)
+            )
         if errors:
             # The browser cannot keep chosen files across a round trip; say so with the reason.
-            errors.append("Please choose the files you want to send again.")
+            errors.append(gettext_now("Please choose the files you want to send again."))
             raise forms.ValidationError(errors)
         return files
 
@@ -186,9 +197,9 @@ class ChangeRequestForm(DemandFields):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(
-        label="Your answer", widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000, strip=True
+        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000, strip=True
     )
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="Why are you withdrawing it? (optional)", required=False, max_length=2_000)
+    reason = forms.CharField(label=_("Why are you withdrawing it? (optional)"), required=False, max_length=2_000)

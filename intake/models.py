@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
 from intake.choices import (
@@ -118,9 +119,9 @@ class ChangeRequest(BaseModel):
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
     desired_date = models.DateField(null=True, blank=True)
     agenda = models.CharField(max_length=2, choices=Agenda.choices, default=Agenda.BT)
-    risk_shares_ip = models.BooleanField("needs our source code or IP shared with a third party", default=False)
-    risk_exclusive = models.BooleanField("exclusive to this customer", default=False)
-    risk_security = models.BooleanField("touches security or personal data", default=False)
+    risk_shares_ip = models.BooleanField(_("needs our source code or IP shared with a third party"), default=False)
+    risk_exclusive = models.BooleanField(_("exclusive to this customer"), default=False)
+    risk_security = models.BooleanField(_("touches security or personal data"), default=False)
     status = models.CharField(
         max_length=20, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.SUBMITTED, db_index=True
     )

@@ -18,6 +18,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
@@ -243,7 +244,7 @@ def attachment_store(*, change_request: ChangeRequest, upload: UploadedFile) -> 
 
     if not isinstance(upload, CheckedUpload):
         # Only the streaming handler establishes type, size and digest; nothing else is trusted.
-        raise ApplicationError(f"“{upload.name}” was not checked and cannot be attached.")
+        raise ApplicationError(gettext("“{name}” was not checked and cannot be attached.").format(name=upload.name))
     # The name on disk is ours alone: 128 random bits, no extension, no part of the customer's name.
     stored_name = default_storage.save(secrets.token_hex(16), upload)
     attachment = Attachment(
@@ -289,8 +290,11 @@ def change_request_transition(
         )
         if not moved:
             raise InvalidTransition(
-                f"{change_request.reference} is {ChangeRequestStatus(previous).label.lower()}; "
-                f"it cannot become {ChangeRequestStatus(to_status).label.lower()} now."
+                gettext("{reference} is {status}; it cannot become {new_status} now.").format(
+                    reference=change_request.reference,
+                    status=ChangeRequestStatus(previous).label.lower(),
+                    new_status=ChangeRequestStatus(to_status).label.lower(),
+                )
             )
         change_request.status = to_status
         status_event_record(
@@ -321,7 +325,7 @@ def change_request_answer(*, change_request: ChangeRequest, answer: str) -> Chan
     """The customer answers our question: back to `submitted`, and rescored."""
     answer = answer.strip()
     if not answer:
-        raise ApplicationError("Please write an answer.")
+        raise ApplicationError(gettext("Please write an answer."))
     with transaction.atomic():
         change_request_transition(
             change_request=change_request,

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 ATTACHMENT_FIELD = "attachments"
 # Types recognised by their content (the `filetype` package's signatures); anything else binary is refused.
@@ -23,7 +26,7 @@ ALLOWED_BINARY_TYPES = frozenset(
         "application/vnd.ms-excel",
     }
 )
-ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, plain text, CSV, Word, Excel or PowerPoint"
+ALLOWED_DESCRIPTION = _("PDF, PNG, JPEG, plain text, CSV, Word, Excel or PowerPoint")
 # `filetype` needs the first 8 KiB to tell Office documents apart.
 SNIFF_BYTES = 8192
 # Text that a browser or a shell would run rather than show: refused even though it is valid UTF-8.
@@ -44,7 +47,8 @@ ACTIVE_CONTENT_SIGNS = (
 
 
 def max_size_label() -> str:
-    return f"{settings.INTAKE_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB"
+    """The size limit in words, in the language active when it is shown ("10 MB", "10 Mo")."""
+    return format_lazy(_("{megabytes} MB"), megabytes=settings.INTAKE_ATTACHMENT_MAX_BYTES // (1024 * 1024))
 
 
 class CheckedUpload(TemporaryUploadedFile):
@@ -110,7 +114,11 @@ class AttachmentUploadHandler(FileUploadHandler):
             raise SkipFile(f"unexpected file field {field_name!r}")
         max_files = settings.INTAKE_ATTACHMENTS_MAX_FILES
         if self.accepted_files >= max_files:
-            self._refuse(f"“{file_name}” was not attached: at most {max_files} files can be sent.")
+            self._refuse(
+                gettext("“{name}” was not attached: at most {count} files can be sent.").format(
+                    name=file_name, count=max_files
+                )
+            )
         if content_length is not None and content_length > settings.INTAKE_ATTACHMENT_MAX_BYTES:
             self._refuse(self._too_large_message())
         self.file = CheckedUpload(file_name, "application/octet-stream", 0, None, content_type_extra)
@@ -122,10 +130,14 @@ class AttachmentUploadHandler(FileUploadHandler):
         self.valid_utf8 = True
 
     def _too_large_message(self) -> str:
-        return f"“{self.file_name}” is larger than {max_size_label()}; please send a smaller file."
+        return gettext("“{name}” is larger than {size}; please send a smaller file.").format(
+            name=self.file_name, size=max_size_label()
+        )
 
     def _not_allowed_message(self) -> str:
-        return f"“{self.file_name}” is not a file type we accept ({ALLOWED_DESCRIPTION})."
+        return gettext("“{name}” is not a file type we accept ({types}).").format(
+            name=self.file_name, types=ALLOWED_DESCRIPTION
+        )
 
     def _decide_type(self) -> None:
         self.detected_type = sniff_content_type(bytes(self.head), file_name=self.file_name, valid_utf8=self.valid_utf8)
@@ -156,7 +168,7 @@ class AttachmentUploadHandler(FileUploadHandler):
             return None
         try:
             if file_size == 0:
-                self._refuse(f"“{self.file_name}” is empty.")
+                self._refuse(gettext("“{name}” is empty.").format(name=self.file_name))
             if self.detected_type is None:
                 self._decide_type()
             if self.detected_type is not None and self.detected_type.startswith("text/"):

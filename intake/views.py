@@ -11,6 +11,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import decorator_from_middleware
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -134,11 +135,13 @@ def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpRespon
         try:
             if request.POST.get("action") == "answer" and answer_form.is_valid():
                 services.change_request_answer(change_request=demand, answer=answer_form.cleaned_data["answer"])
-                messages.success(request, "Thank you, your answer was sent. We will look at your demand again.")
+                messages.success(
+                    request, gettext("Thank you, your answer was sent. We will look at your demand again.")
+                )
                 return redirect("intake:track", token=token)
             if request.POST.get("action") == "withdraw" and withdraw_form.is_valid():
                 services.change_request_withdraw(change_request=demand, reason=withdraw_form.cleaned_data["reason"])
-                messages.success(request, "Your demand is withdrawn.")
+                messages.success(request, gettext("Your demand is withdrawn."))
                 return redirect("intake:track", token=token)
         except ApplicationError as error:
             messages.error(request, error.message)

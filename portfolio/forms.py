@@ -32,7 +32,7 @@ class MilestoneForm(forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["name", "due_date"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"due_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
 
 class ProjectProgressForm(forms.ModelForm):
@@ -40,6 +40,6 @@ class ProjectProgressForm(forms.ModelForm):
         model = Project
         fields = ["status", "progress", "actual_spend", "realized_revenue", "start_date", "target_date"]
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "start_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "target_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }

@@ -19,6 +19,23 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
             item.add_marker(pytest.mark.skip(reason="needs Redis (set CELERY_BROKER_URL)"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _french_catalog() -> None:
+    """Compile the .po files whose .mo is missing or older, as `make messages` does (the .mo is not committed)."""
+    import shutil
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    for po in Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        stale = not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime
+        if stale and shutil.which("msgfmt"):
+            call_command(
+                "compilemessages", locale=[po.parent.parent.name], ignore_patterns=[".venv", "var"], verbosity=0
+            )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():  # type: ignore[no-untyped-def]
     """Per-process caches (the API read throttle) start empty in every test."""

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from intake.choices import ScoreBand
 
@@ -6,20 +7,20 @@ __all__ = ["Confidence", "DecisionOutcome", "RescoreJobStatus", "ScoreBand"]
 
 
 class Confidence(models.TextChoices):
-    LOW = "low", "Low (±50 %)"
-    MEDIUM = "medium", "Medium (±25 %)"
-    HIGH = "high", "High (±10 %)"
+    LOW = "low", _("Low (±50 %)")
+    MEDIUM = "medium", _("Medium (±25 %)")
+    HIGH = "high", _("High (±10 %)")
 
 
 class DecisionOutcome(models.TextChoices):
-    APPROVED = "approved", "Approve"
-    REJECTED = "rejected", "Reject"
-    DEFERRED = "deferred", "Defer"
+    APPROVED = "approved", _("Approve")
+    REJECTED = "rejected", _("Reject")
+    DEFERRED = "deferred", _("Defer")
 
 
 class RescoreJobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    SUPERSEDED = "superseded", "Superseded by a newer model"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    SUPERSEDED = "superseded", _("Superseded by a newer model")
+    FAILED = "failed", _("Failed")

@@ -31,13 +31,13 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         field_name="created_at",
         lookup_expr="date__gte",
         label="Filed from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     filed_before = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
         label="Filed until",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     sort = django_filters.OrderingFilter(
         fields=(

@@ -42,7 +42,9 @@ class RejectForm(DecisionForm):
 
 
 class DeferForm(DecisionForm):
-    defer_until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Look at it again on")
+    defer_until = forms.DateField(
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label="Look at it again on"
+    )
 
 
 class AskInformationForm(forms.Form):

@@ -105,6 +105,9 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": staff_page(*PROJECT_MANAGERS, code=302),
     },
     "portfolio/<str:code>/progress/": {"GET": EVERYONE_405, "POST": staff_page(*PROJECT_MANAGERS, code=302)},
+    # The language switcher (Django's set_language): anyone may choose a language; GET changes nothing and
+    # only redirects (tests/security/test_get_changes_nothing.py), POST sets the cookie and redirects back.
+    "i18n/setlang/": {"GET": answers(302), "POST": answers(302)},
     # Sign in and out.
     "accounts/login/": {
         "GET": answers(200, **dict.fromkeys(LOGGED_IN, 302)),
