@@ -15,3 +15,4 @@ class AuditAction(models.TextChoices):
     ESTIMATE = "estimate", "Cost estimate entered"
     SCORING_MODEL = "scoring_model", "Scoring model changed"
     DECISION_TARGETS = "decision_targets", "Decision-time targets changed"
+    WEBHOOK = "webhook", "Webhook endpoint changed"

@@ -15,6 +15,7 @@ from core.exceptions import ApplicationError
 from core.services import audit_record
 from intake.choices import OPEN_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import ChangeRequest, Customer, SimilarDemand, StatusEvent
+from intake.selectors import change_request_webhook_payload
 from intake.services import InvalidTransition, change_request_transition, status_event_record
 from triage import scoring
 from triage.choices import DecisionOutcome, RescoreJobStatus
@@ -28,6 +29,8 @@ from triage.models import (
     ScoringModel,
 )
 from triage.selectors import decision_latest, scoring_inputs_for_ids, scoring_model_active
+from webhooks.choices import EventType
+from webhooks.services import webhook_event_publish
 
 logger = logging.getLogger(__name__)
 SCORE_TASK = "triage.score_change_request"
@@ -53,8 +56,8 @@ def assessment_compute(*, change_request_id: int) -> Assessment | None:
     workers cannot interleave their writes of the current score.
     """
     with transaction.atomic():
-        locked = ChangeRequest.objects.select_for_update().filter(pk=change_request_id).values_list("pk", "status")
-        row = locked.first()
+        locked = ChangeRequest.objects.select_for_update().filter(pk=change_request_id)
+        row = locked.values_list("reference", "status", "score", "score_band").first()
         if row is None:
             return None
         model = scoring_model_active()
@@ -75,7 +78,26 @@ def assessment_compute(*, change_request_id: int) -> Assessment | None:
                 note=f"Scored {assessment.total} with model v{model.version}.",
                 visibility=EventVisibility.INTERNAL,
             )
+        if (row[2], row[3]) != (assessment.total, assessment.band):  # only a changed score or band is news
+            webhook_event_publish(
+                event_type=EventType.DEMAND_SCORED, payload=_scored_payload(row, assessment, model, moved)
+            )
     return assessment
+
+
+def _scored_payload(row: tuple, assessment: Assessment, model: ScoringModel, moved: int) -> dict:
+    reference, status, previous_score, previous_band = row
+    return {
+        "reference": reference,
+        "status": ChangeRequestStatus.SCORED if moved else status,
+        "score": assessment.total,
+        "band": assessment.band,
+        "previous_score": previous_score,
+        "previous_band": previous_band or None,
+        "provisional": assessment.is_provisional,
+        "scoring_model_version": model.version,
+        "scored_at": assessment.created_at,
+    }
 
 
 def assessments_compute_bulk(*, change_request_ids: list[int], scoring_model: ScoringModel) -> dict[int, str]:
@@ -301,6 +323,10 @@ def decision_record(
             visibility=EventVisibility.INTERNAL,
         )
         audit_record(action="decision", actor=decided_by, obj=decision, reference=change_request.reference)
+        decided = {"outcome": outcome, "decided_at": decision.created_at, "defer_until": defer_until}
+        webhook_event_publish(
+            event_type=EventType.DEMAND_DECIDED, payload=change_request_webhook_payload(change_request) | decided
+        )
     return decision
 
 
@@ -369,6 +395,8 @@ def rescore_job_run(*, job_id: int, time_budget_seconds: float = 20.0) -> bool:
     scores and the new progress together: a task killed midway, delivered twice or run by two
     workers at once never skips or repeats a chunk. The caller re-enqueues while this returns False,
     so no single task outlives the broker's visibility timeout. A job whose model was replaced stops.
+    It publishes no `demand.scored` webhooks: a model change moves every open demand's score at once, and
+    one event per demand (100,000 of them) would flood receivers; they pull the API after a model change.
     """
     deadline = time.monotonic() + time_budget_seconds
     while time.monotonic() < deadline:
