@@ -131,3 +131,15 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     def sponsors(self, create: bool, extracted: list | None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         if create and extracted:
             self.sponsors.add(*extracted)
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+def webhook_endpoint(url: str, events: tuple[str, ...] = ("demand.submitted",), **fields):  # type: ignore[no-untyped-def]
+    """An endpoint registered through the service, as the page does; returns (endpoint, secret)."""
+    from webhooks.services import webhook_endpoint_create
+
+    return webhook_endpoint_create(
+        name=fields.pop("name", "CRM sync"), url=url, event_types=events, created_by=fields.pop("created_by", None)
+    )
