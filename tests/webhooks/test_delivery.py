@@ -35,6 +35,7 @@ def make_due(delivery: WebhookDelivery) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
 
 
+@pytest.mark.embedded
 def test_a_delivery_is_signed_and_its_receiver_verifies_it(django_capture_on_commit_callbacks, receiver):
     _endpoint, receiver.secret = webhook_endpoint(receiver.url)
     delivery = publish(django_capture_on_commit_callbacks, reference="CR-2026-00007", score="71.20")
@@ -70,6 +71,7 @@ def test_the_secret_never_reaches_the_audit_trail_or_the_logs(
     assert secret not in caplog.text
 
 
+@pytest.mark.embedded
 def test_failed_attempts_are_retried_with_exponential_backoff_until_one_succeeds(
     django_capture_on_commit_callbacks, start_receiver, settings
 ):
@@ -135,6 +137,7 @@ def test_a_delivery_still_failing_24_hours_after_its_first_attempt_is_marked_fai
     assert run_task("webhooks.sweep_due_deliveries") == 0
 
 
+@pytest.mark.embedded
 def test_n_failed_deliveries_in_a_row_pause_the_endpoint_which_holds_new_events_until_resumed(
     django_capture_on_commit_callbacks, start_receiver, settings, cio
 ):

@@ -48,6 +48,7 @@ def test_a_new_endpoint_is_seen_at_once_by_the_process_that_registered_it():
     assert len(webhook_event_publish(event_type="demand.scored", payload={})) == 1
 
 
+@pytest.mark.embedded
 def test_a_rolled_back_change_leaves_no_delivery_and_enqueues_nothing(django_capture_on_commit_callbacks):
     webhook_endpoint(URL)
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError), transaction.atomic():
@@ -58,6 +59,7 @@ def test_a_rolled_back_change_leaves_no_delivery_and_enqueues_nothing(django_cap
     assert callbacks == []
 
 
+@pytest.mark.embedded
 def test_a_committed_event_owes_one_delivery_to_each_receiving_endpoint(django_capture_on_commit_callbacks):
     submitted, _ = webhook_endpoint(URL, name="A", events=("demand.submitted",))
     both, _ = webhook_endpoint(URL, name="B", events=("demand.submitted", "demand.decided"))

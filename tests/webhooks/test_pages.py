@@ -132,6 +132,7 @@ def test_rotating_the_secret_shows_the_new_one_once_and_later_attempts_are_signe
     assert new_secret not in cio_client.get(f"/webhooks/{endpoint.pk}/").content.decode()
 
 
+@pytest.mark.embedded
 def test_the_redeliver_button_sends_a_fresh_attempt_of_a_delivered_event(
     cio, receiver, django_capture_on_commit_callbacks
 ):
