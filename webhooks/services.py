@@ -289,7 +289,9 @@ def _attempt_record(
     if result.succeeded:
         changes.update(status=DeliveryStatus.SUCCEEDED, next_attempt_at=None, completed_at=now)
     else:
-        next_attempt_at = now + retry_delay(failed_attempts=delivery.attempt_count + 1)
+        # Counted from the window's first attempt, so a redelivery starts again at the shortest delay.
+        failed_in_window = WebhookAttempt.objects.filter(delivery=delivery, attempted_at__gte=first_attempt_at).count()
+        next_attempt_at = now + retry_delay(failed_attempts=failed_in_window)
         window_ends = first_attempt_at + timedelta(seconds=settings.WEBHOOKS_RETRY_WINDOW_SECONDS)
         if next_attempt_at > window_ends:
             ends_failed = True

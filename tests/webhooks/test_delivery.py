@@ -13,7 +13,7 @@ from django.utils import timezone
 from config.celery import app
 from tests.factories import webhook_endpoint
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.services import webhook_endpoint_resume, webhook_event_publish
+from webhooks.services import webhook_delivery_redeliver, webhook_endpoint_resume, webhook_event_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_with_short_delays_the_sweep_alone_drives_retries_to_success(
 
 
 def test_a_delivery_still_failing_24_hours_after_its_first_attempt_is_marked_failed(
-    django_capture_on_commit_callbacks, start_receiver
+    django_capture_on_commit_callbacks, start_receiver, cio
 ):
     receiver = start_receiver(statuses=[500])
     endpoint, receiver.secret = webhook_endpoint(receiver.url)
@@ -135,6 +135,14 @@ def test_a_delivery_still_failing_24_hours_after_its_first_attempt_is_marked_fai
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 1 and endpoint.status == "active"
     assert run_task("webhooks.sweep_due_deliveries") == 0
+
+    # Redelivered by hand, it gets a fresh 24 hours that start again at the shortest delay.
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_delivery_redeliver(delivery=delivery, requested_by=cio)
+    delivery.refresh_from_db()
+    third = delivery.attempts.last()
+    assert (delivery.status, delivery.attempt_count, len(receiver.received)) == ("pending", 3, 3)
+    assert 30 <= (delivery.next_attempt_at - third.attempted_at).total_seconds() <= 36.5
 
 
 @pytest.mark.embedded
