@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "intake",
     "triage",
     "portfolio",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,7 @@ SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=200)
 CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": 30.0},
     "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 60.0},
+    "sweep-webhook-deliveries": {"task": "webhooks.sweep_due_deliveries", "schedule": 10.0},
 }
 
 # --- REST API ---------------------------------------------------------------------------------
@@ -324,3 +326,21 @@ API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
 API_TOKEN_READ_RATE = env.str("API_TOKEN_READ_RATE", default="1200/minute")
 INTAKE_ATTACHMENTS_MAX_FILES = 5
 INTAKE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+# --- Webhooks ---------------------------------------------------------------------------------
+# Endpoints must use HTTPS and a public address; hosts listed here may also use plain HTTP and
+# private or loopback addresses (e.g. a receiver on the same machine during development).
+WEBHOOKS_ALLOW_HTTP_HOSTS = env.list("WEBHOOKS_ALLOW_HTTP_HOSTS", default=[])
+# Connect and read timeout of one delivery attempt, in seconds: a slow receiver holds a worker this long at most.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+# A failed attempt is retried after base × 2^(failed attempts − 1) seconds (capped, plus up to 20 % jitter),
+# for this long after the first attempt; then the delivery is marked failed.
+WEBHOOKS_BACKOFF_BASE_SECONDS = env.float("WEBHOOKS_BACKOFF_BASE_SECONDS", default=30.0)
+WEBHOOKS_BACKOFF_MAX_SECONDS = env.float("WEBHOOKS_BACKOFF_MAX_SECONDS", default=3600.0)
+WEBHOOKS_RETRY_WINDOW_SECONDS = env.float("WEBHOOKS_RETRY_WINDOW_SECONDS", default=24 * 3600.0)
+# This many failed deliveries in a row pause the endpoint until staff resume it.
+WEBHOOKS_PAUSE_AFTER_FAILED_DELIVERIES = env.int("WEBHOOKS_PAUSE_AFTER_FAILED_DELIVERIES", default=10)
+# Which event types have endpoints is cached per process this long: filing a demand costs no query for
+# webhooks when nobody subscribes. A new endpoint is seen at once by the process that registered it and
+# within this many seconds by the others.
+WEBHOOKS_SUBSCRIPTION_CACHE_SECONDS = env.int("WEBHOOKS_SUBSCRIPTION_CACHE_SECONDS", default=10)

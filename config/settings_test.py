@@ -27,3 +27,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 TEST_BROKER_URL = CELERY_BROKER_URL if BROKER_CONFIGURED else ""
 # Worker threads and live servers open their own connections; close them after each request.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Webhook tests deliver to receivers on this machine over plain HTTP.
+WEBHOOKS_ALLOW_HTTP_HOSTS = ["127.0.0.1", "localhost"]

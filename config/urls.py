@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("intake.urls")),
     path("triage/", include("triage.urls")),
     path("portfolio/", include("portfolio.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -16,3 +16,4 @@ class AuditAction(models.TextChoices):
     ESTIMATE = "estimate", _("Cost estimate entered")
     SCORING_MODEL = "scoring_model", _("Scoring model changed")
     DECISION_TARGETS = "decision_targets", _("Decision-time targets changed")
+    WEBHOOK = "webhook", _("Webhook endpoint changed")

@@ -77,3 +77,23 @@ def status_event_decision_message(*, change_request: ChangeRequest) -> StatusEve
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def change_request_webhook_payload(demand: ChangeRequest) -> dict:
+    """What webhook receivers learn about a demand: no contact's personal data, no tracking link, no query."""
+    from django.urls import reverse
+
+    return {
+        "reference": demand.reference,
+        "title": demand.title,
+        "kind": demand.kind,
+        "status": demand.status,
+        "agenda": demand.agenda,
+        "product_id": demand.product_id,
+        "customer_id": demand.customer_id,
+        "revenue_at_stake": demand.revenue_at_stake,
+        "currency": demand.currency,
+        "desired_date": demand.desired_date,
+        "filed_at": demand.created_at,
+        "url": settings.SITE_URL + reverse("triage:detail", kwargs={"reference": demand.reference}),
+    }

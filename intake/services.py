@@ -32,7 +32,9 @@ from intake.choices import (
     EventVisibility,
 )
 from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent
-from intake.selectors import customer_for_email
+from intake.selectors import change_request_webhook_payload, customer_for_email
+from webhooks.choices import EventType
+from webhooks.services import webhook_event_publish
 
 SCORE_TASK = "triage.score_change_request"
 SIMILARITY_TASK = "intake.find_similar_demands"
@@ -209,6 +211,7 @@ def _change_request_create(
     )
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
+    webhook_event_publish(event_type=EventType.DEMAND_SUBMITTED, payload=change_request_webhook_payload(demand))
     return demand
 
 

@@ -28,6 +28,7 @@ CIO = [
     "triage.view_rescorejob",
     "triage.add_quartercapacity",
     "core.view_auditevent",
+    "webhooks.manage_webhookendpoint",
 ]
 PORTFOLIO_MANAGER = [
     "triage.view_assessment",
@@ -44,7 +45,7 @@ ROLES = {"Analyst": ANALYST, "CIO": CIO, "Portfolio manager": PORTFOLIO_MANAGER,
 def roles_ensure(apps: Apps = global_apps) -> None:
     """Create the role groups and give them exactly their permissions (idempotent)."""
     for app_config in apps.get_app_configs():
-        if app_config.label in ("core", "intake", "triage", "portfolio"):
+        if app_config.label in ("core", "intake", "triage", "portfolio", "webhooks"):
             app_config.models_module = getattr(app_config, "models_module", None) or True
             create_permissions(app_config, verbosity=0, apps=apps)
     Group = apps.get_model("auth", "Group")
@@ -57,8 +58,8 @@ def roles_ensure(apps: Apps = global_apps) -> None:
             try:
                 permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
             except Permission.DoesNotExist:
-                # An early migration runs before the model of a later permission exists; the migration
-                # that adds the model grants it (portfolio 0003). With the live registry, a typo fails here.
+                # An early migration runs before the model of a later permission exists; the migration that
+                # adds the model grants it (portfolio 0003, webhooks 0002). With the live registry, a typo fails here.
                 if apps is global_apps:
                     raise
         group.permissions.set(permissions)

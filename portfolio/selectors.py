@@ -128,3 +128,21 @@ def customer_account_export_rows(*, customer_id: int):  # type: ignore[no-untype
         .values_list(*(name for name, _ in ACCOUNT_EXPORT_COLUMNS))
         .iterator(chunk_size=2000)
     )
+
+
+def project_webhook_payload(project: Project) -> dict:
+    """What webhook receivers learn about a project; built from the loaded row, no query."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    return {
+        "code": project.code,
+        "name": project.name,
+        "status": project.status,
+        "health": project.health,
+        "agenda": project.agenda,
+        "progress": project.progress,
+        "start_date": project.start_date,
+        "target_date": project.target_date,
+        "url": settings.SITE_URL + reverse("portfolio:detail", kwargs={"code": project.code}),
+    }

@@ -12,9 +12,12 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from intake.models import ChangeRequest
 from portfolio.models import Milestone, Project, ProjectCounter, ProjectDemand, StatusUpdate
+from portfolio.selectors import project_webhook_payload
 from triage.choices import DecisionOutcome
 from triage.selectors import cost_estimate_latest, to_base_currency
 from triage.services import decision_record
+from webhooks.choices import EventType
+from webhooks.services import webhook_event_publish
 
 
 def project_code_next() -> str:
@@ -89,10 +92,17 @@ def change_request_approve(
 @transaction.atomic
 def status_update_post(*, project: Project, author: AbstractBaseUser, health: str, note: str) -> StatusUpdate:
     """A portfolio manager's dated note on a project; it sets the project's current health."""
+    previous_health = Project.objects.select_for_update().values_list("health", flat=True).get(pk=project.pk)
     update = StatusUpdate(project=project, author=author, health=health, note=note)
     update.full_clean()
     update.save()
     Project.objects.filter(pk=project.pk).update(health=health, updated_at=timezone.now())
+    project.health = health
+    if health != previous_health:
+        changed = {"previous_health": previous_health, "note": note}
+        webhook_event_publish(
+            event_type=EventType.PROJECT_HEALTH_CHANGED, payload=project_webhook_payload(project) | changed
+        )
     return update
 
 
@@ -115,8 +125,15 @@ def milestone_set_done(*, milestone: Milestone, done: bool) -> Milestone:
 
 @transaction.atomic
 def project_update(*, project: Project, **fields: object) -> Project:
+    # From the row, not the instance: a bound ModelForm has already written its values onto the instance.
+    previous_status = Project.objects.select_for_update().values_list("status", flat=True).get(pk=project.pk)
     for name, value in fields.items():
         setattr(project, name, value)
     project.full_clean()
     project.save()
+    if project.status != previous_status:
+        changed = {"previous_status": previous_status}
+        webhook_event_publish(
+            event_type=EventType.PROJECT_STATUS_CHANGED, payload=project_webhook_payload(project) | changed
+        )
     return project

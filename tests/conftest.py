@@ -1,5 +1,7 @@
 """Shared fixtures: role users, API clients, and a real Celery worker on the real broker."""
 
+import logging
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -116,6 +118,9 @@ def celery_worker(transactional_db):  # type: ignore[no-untyped-def]
 
     assert app.conf.broker_url == settings.TEST_BROKER_URL
     app.conf.task_always_eager = False
+    # Celery's test worker reconfigures the root logger at its own level (ERROR) from its second start on;
+    # later tests that read log lines need the level LOGGING set.
+    root_level = logging.getLogger().level
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)
     try:
@@ -123,4 +128,5 @@ def celery_worker(transactional_db):  # type: ignore[no-untyped-def]
             yield worker
     finally:
         app.conf.task_always_eager = True
+        logging.getLogger().setLevel(root_level)
         connection.close()

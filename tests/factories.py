@@ -176,3 +176,15 @@ def approved_demand(
         Decision.objects.filter(pk=decision.pk).update(created_at=decided_at)
     demand.refresh_from_db()
     return demand
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+def webhook_endpoint(url: str, events: tuple[str, ...] = ("demand.submitted",), **fields):  # type: ignore[no-untyped-def]
+    """An endpoint registered through the service, as the page does; returns (endpoint, secret)."""
+    from webhooks.services import webhook_endpoint_create
+
+    return webhook_endpoint_create(
+        name=fields.pop("name", "CRM sync"), url=url, event_types=events, created_by=fields.pop("created_by", None)
+    )

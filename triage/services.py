@@ -17,6 +17,7 @@ from core.exceptions import ApplicationError
 from core.services import audit_record
 from intake.choices import OPEN_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import ChangeRequest, Customer, SimilarDemand, StatusEvent
+from intake.selectors import change_request_webhook_payload
 from intake.services import (
     InvalidTransition,
     change_request_scoring_request,
@@ -36,6 +37,8 @@ from triage.models import (
     ScoringModel,
 )
 from triage.selectors import capacity_latest, decision_latest, scoring_inputs_for_ids, scoring_model_active
+from webhooks.choices import EventType
+from webhooks.services import webhook_event_publish
 
 logger = logging.getLogger(__name__)
 SCORE_TASK = "triage.score_change_request"
@@ -59,6 +62,7 @@ class ScoredDemand:
 
     total: Decimal
     band: str
+    provisional: bool
     inputs_hash: str
 
 
@@ -70,8 +74,8 @@ def assessment_compute(*, change_request_id: int) -> Assessment | None:
     workers cannot interleave their writes of the current score.
     """
     with transaction.atomic():
-        locked = ChangeRequest.objects.select_for_update().filter(pk=change_request_id).values_list("pk", "status")
-        row = locked.first()
+        locked = ChangeRequest.objects.select_for_update().filter(pk=change_request_id)
+        row = locked.values_list("reference", "status", "score", "score_band").first()
         if row is None:
             return None
         model = scoring_model_active()
@@ -106,7 +110,7 @@ def _compute_requested(*, change_request_id: int, batch_size: int) -> list[int]:
             ChangeRequest.objects.select_for_update()
             .filter(pk=change_request_id)
             .filter(Q(scoring_requested_at__isnull=False) | Q(status=ChangeRequestStatus.SUBMITTED))
-            .values_list("pk", "status")
+            .values_list(*_LOCKED_FIELDS)
         )
         if batch_size > len(rows):
             rows += (
@@ -115,21 +119,26 @@ def _compute_requested(*, change_request_id: int, batch_size: int) -> list[int]:
                 .exclude(Exists(ScoringFailure.objects.filter(change_request_id=OuterRef("pk"))))
                 .exclude(pk=change_request_id)
                 .order_by("scoring_requested_at")
-                .values_list("pk", "status")[: batch_size - len(rows)]
+                .values_list(*_LOCKED_FIELDS)[: batch_size - len(rows)]
             )
         if not rows:
             return []
         _score_locked_demands(rows=rows, scoring_model=scoring_model_active())
-        return [pk for pk, _ in rows]
+        return [row[0] for row in rows]
 
 
-def _score_locked_demands(*, rows: list[tuple[int, str]], scoring_model: ScoringModel) -> dict[int, ScoredDemand]:
+# What a scoring run reads of each demand it locks: its status moves, and the old score tells news apart.
+_LOCKED_FIELDS = ("pk", "status", "reference", "score", "score_band")
+
+
+def _score_locked_demands(*, rows: list[tuple], scoring_model: ScoringModel) -> dict[int, ScoredDemand]:
     """Score demands whose rows the caller holds locked: new assessments, current scores, the mark cleared,
-    `submitted` → `scored` with its event, and any recorded failure forgotten, in a fixed number of statements."""
-    ids = [pk for pk, _ in rows]
+    `submitted` → `scored` with its event, any recorded failure forgotten, and a `demand.scored` webhook
+    event for each demand whose score or band changed; a fixed number of statements when nobody subscribes."""
+    ids = [row[0] for row in rows]
     scored = assessments_compute_bulk(change_request_ids=ids, scoring_model=scoring_model, clear_scoring_request=True)
     ScoringFailure.objects.filter(change_request_id__in=ids).delete()
-    newly_scored = [pk for pk, status in rows if status == ChangeRequestStatus.SUBMITTED and pk in scored]
+    newly_scored = [pk for pk, status, *_ in rows if status == ChangeRequestStatus.SUBMITTED and pk in scored]
     if newly_scored:
         ChangeRequest.objects.filter(pk__in=newly_scored, status=ChangeRequestStatus.SUBMITTED).update(
             status=ChangeRequestStatus.SCORED, updated_at=timezone.now()
@@ -143,6 +152,25 @@ def _score_locked_demands(*, rows: list[tuple[int, str]], scoring_model: Scoring
                 visibility=EventVisibility.INTERNAL,
             )
             for pk in newly_scored
+        )
+    scored_at = timezone.now()
+    for pk, status, reference, previous_score, previous_band in rows:
+        new = scored.get(pk)
+        if new is None or (previous_score, previous_band) == (new.total, new.band):  # only a change is news
+            continue
+        webhook_event_publish(
+            event_type=EventType.DEMAND_SCORED,
+            payload={
+                "reference": reference,
+                "status": ChangeRequestStatus.SCORED if pk in newly_scored else status,
+                "score": new.total,
+                "band": new.band,
+                "previous_score": previous_score,
+                "previous_band": previous_band or None,
+                "provisional": new.provisional,
+                "scoring_model_version": scoring_model.version,
+                "scored_at": scored_at,
+            },
         )
     return scored
 
@@ -180,7 +208,7 @@ def assessments_compute_bulk(
     if rows:
         store = _store_scores_postgresql if connection.vendor == "postgresql" else _store_scores_orm
         store(rows, scoring_model=scoring_model, clear_scoring_request=clear_scoring_request)
-    return {row.change_request_id: ScoredDemand(row.total, row.band, row.inputs_hash) for row in rows}
+    return {row.change_request_id: ScoredDemand(row.total, row.band, row.provisional, row.inputs_hash) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -432,6 +460,10 @@ def decision_record(
             visibility=EventVisibility.INTERNAL,
         )
         audit_record(action="decision", actor=decided_by, obj=decision, reference=change_request.reference)
+        decided = {"outcome": outcome, "decided_at": decision.created_at, "defer_until": defer_until}
+        webhook_event_publish(
+            event_type=EventType.DEMAND_DECIDED, payload=change_request_webhook_payload(change_request) | decided
+        )
     return decision
 
 
@@ -500,6 +532,8 @@ def rescore_job_run(*, job_id: int, time_budget_seconds: float = 20.0) -> bool:
     scores and the new progress together: a task killed midway, delivered twice or run by two
     workers at once never skips or repeats a chunk. The caller re-enqueues while this returns False,
     so no single task outlives the broker's visibility timeout. A job whose model was replaced stops.
+    It publishes no `demand.scored` webhooks: a model change moves every open demand's score at once, and
+    one event per demand (100,000 of them) would flood receivers; they pull the API after a model change.
     """
     deadline = time.monotonic() + time_budget_seconds
     while time.monotonic() < deadline:

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from intake.models import ChangeRequest
 from tests.factories import CustomerFactory, ProductFactory, form_data
 from tests.processes import app_broker
+from webhooks.selectors import event_types_subscribed
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,10 @@ pytestmark = pytest.mark.django_db
 def test_filing_a_demand_costs_at_most_8_queries_and_does_no_slow_work_in_the_request(client: Client):
     product = ProductFactory()
     CustomerFactory(name="Known Org")
+    # Which event types have webhook endpoints is cached in each process, as it is in a process that has
+    # served a request: then filing costs no query for webhooks when nobody subscribes. A cold process
+    # pays one SELECT per cache period (tests/webhooks/test_outbox.py counts it).
+    assert event_types_subscribed() == frozenset()
     # Tasks are published to an in-memory broker, as they would be to Redis: none runs in the request.
     with app_broker("memory://localhost/"), CaptureQueriesContext(connection) as queries:
         response = client.post("/requests/new/", form_data(product, contact_email="ann@known-org.example"))

@@ -45,6 +45,7 @@ EVERYONE_405 = answers(405)
 TRIAGE_VIEWERS = ("analyst", "cio", "portfolio_manager", "superuser")
 ESTIMATORS = ("analyst", "cio", "superuser")
 DECIDERS = ("cio", "superuser")
+WEBHOOK_MANAGERS = ("cio", "superuser")
 PROJECT_MANAGERS = ("portfolio_manager", "superuser")
 LOGGED_IN = ("analyst", "cio", "portfolio_manager", "api_reader", "api_writer", "superuser")
 ONLY_THE_LINK = answers(404, tracking_holder=200)
@@ -108,6 +109,19 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     # The language switcher (Django's set_language): anyone may choose a language; GET changes nothing and
     # only redirects (tests/security/test_get_changes_nothing.py), POST sets the cookie and redirects back.
     "i18n/setlang/": {"GET": answers(302), "POST": answers(302)},
+    # Webhooks are the CIO's: registering a receiver sends triage data out of the house.
+    "webhooks/": {"GET": staff_page(*WEBHOOK_MANAGERS), "POST": staff_page(*WEBHOOK_MANAGERS, code=400)},
+    "webhooks/<int:endpoint_id>/": {"GET": staff_page(*WEBHOOK_MANAGERS), "POST": EVERYONE_405},
+    "webhooks/<int:endpoint_id>/events/": {"GET": EVERYONE_405, "POST": staff_page(*WEBHOOK_MANAGERS, code=302)},
+    "webhooks/<int:endpoint_id>/pause/": {"GET": EVERYONE_405, "POST": staff_page(*WEBHOOK_MANAGERS, code=302)},
+    "webhooks/<int:endpoint_id>/resume/": {"GET": EVERYONE_405, "POST": staff_page(*WEBHOOK_MANAGERS, code=302)},
+    "webhooks/<int:endpoint_id>/deactivate/": {"GET": EVERYONE_405, "POST": staff_page(*WEBHOOK_MANAGERS, code=302)},
+    # The new secret is shown once, in the answer to the POST.
+    "webhooks/<int:endpoint_id>/rotate-secret/": {"GET": EVERYONE_405, "POST": staff_page(*WEBHOOK_MANAGERS)},
+    "webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/": {
+        "GET": EVERYONE_405,
+        "POST": staff_page(*WEBHOOK_MANAGERS, code=302),
+    },
     # Sign in and out.
     "accounts/login/": {
         "GET": answers(200, **dict.fromkeys(LOGGED_IN, 302)),

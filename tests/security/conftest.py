@@ -1,6 +1,7 @@
 """One small world with every kind of object a URL can name, and a client for each role of the access matrix."""
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,7 +16,14 @@ from core.choices import TokenScope
 from core.services import api_token_create
 from intake.models import Attachment, SimilarDemand
 from portfolio.models import Milestone
-from tests.factories import CustomerFactory, ProductFactory, ProjectFactory, UserFactory, file_demand_with_token
+from tests.factories import (
+    CustomerFactory,
+    ProductFactory,
+    ProjectFactory,
+    UserFactory,
+    file_demand_with_token,
+    webhook_endpoint,
+)
 from tests.security.access_matrix import ADMIN, MATRIX, ROLES
 
 # Made up, well-formed, and no demand's: what anyone without the real link would try.
@@ -34,6 +42,8 @@ class World:
     milestone_id: int
     customer_id: int
     clients: dict[str, Client] = field(default_factory=dict)
+    webhook_endpoint_id: int = 0
+    webhook_delivery_id: int = 0
 
     def kwargs_for(self, name: str, role: str) -> dict:
         """The URL kwargs a role would use: only the tracking-link holder knows the real token."""
@@ -47,6 +57,8 @@ class World:
             "format": "json",
             "pk": self.milestone_id if name == "portfolio:tick_milestone" else self.similar_id,
             "customer_id": self.customer_id,
+            "endpoint_id": self.webhook_endpoint_id,
+            "delivery_id": self.webhook_delivery_id,
         }
         return values
 
@@ -137,7 +149,14 @@ def world(db, settings, tmp_path) -> World:  # type: ignore[no-untyped-def]
         if role in users:
             client.force_login(users[role])
         clients[role] = client
+    # A webhook endpoint with one delivery already made (nothing is sent: the matrix rolls every request back).
+    endpoint, _secret = webhook_endpoint("http://127.0.0.1:9/hook", events=("project.health_changed",))
+    delivery = endpoint.deliveries.create(
+        event_id=uuid.uuid4(), event_type="project.health_changed", status="succeeded", next_attempt_at=None
+    )
     return World(
+        webhook_endpoint_id=endpoint.pk,
+        webhook_delivery_id=delivery.pk,
         reference=demand.reference,
         token=token,
         attachment_id=attachment.pk,

@@ -40,6 +40,7 @@ from triage.models import QuarterCapacity
 from triage.quarters import quarter_after, quarter_start
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (local demo logins only; refused outside DEBUG)
+DEMO_WEBHOOK_NAME = "Demo CRM (paused: points nowhere)"
 USERS = [
     ("cio", "Carla", "Ionescu", "CIO"),
     ("analyst", "Arjun", "Nair", "Analyst"),
@@ -123,6 +124,7 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("seed_demo creates known demo passwords; run it with DEBUG=true (or --force).")
         users = self._users()
+        self._webhook_endpoint(users)
         if not Customer.objects.filter(name=CUSTOMERS[0][0]).exists():
             with transaction.atomic():
                 self._catalogue(users)
@@ -174,6 +176,22 @@ class Command(BaseCommand):
         admin.save()
         users["admin"] = admin
         return users
+
+    def _webhook_endpoint(self, users: dict) -> None:
+        """A paused endpoint that points nowhere: its page shows the demo's events held for it, nothing is sent."""
+        from webhooks.choices import EventType
+        from webhooks.models import WebhookEndpoint
+        from webhooks.services import webhook_endpoint_create, webhook_endpoint_pause
+
+        if WebhookEndpoint.objects.filter(name=DEMO_WEBHOOK_NAME).exists():
+            return
+        endpoint, _secret = webhook_endpoint_create(
+            name=DEMO_WEBHOOK_NAME,
+            url="https://crm.example.invalid/hooks/demand-desk",
+            event_types=EventType.values,
+            created_by=users["cio"],
+        )
+        webhook_endpoint_pause(endpoint=endpoint, paused_by=users["cio"])
 
     def _catalogue(self, users: dict) -> None:
         for name, tier, arr, domains in CUSTOMERS:

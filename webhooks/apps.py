@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    name = "webhooks"
+    verbose_name = _("Webhooks")
+
+    def ready(self) -> None:
+        # Register this app's Celery tasks by name in every process, so that enqueueing by name
+        # (core.enqueue) finds them and honours eager mode in the embedded default.
+        from webhooks import tasks  # noqa: F401
