@@ -75,7 +75,7 @@ def assessment_compute(*, change_request_id: int) -> Assessment | None:
     """
     with transaction.atomic():
         locked = ChangeRequest.objects.select_for_update().filter(pk=change_request_id)
-        row = locked.values_list("reference", "status", "score", "score_band").first()
+        row = locked.values_list(*_LOCKED_FIELDS).first()
         if row is None:
             return None
         model = scoring_model_active()
