@@ -78,3 +78,17 @@ def sort_header(context: template.Context, label: str, key: str, css: str = "") 
         label,
         arrow,
     )
+
+
+@register.filter
+def percent(share: Decimal | float | None) -> str:
+    """A share as whole percent: `0.456` → `46`; nothing → an empty string."""
+    if share is None or share == "":
+        return ""
+    return f"{Decimal(share) * 100:,.0f}"
+
+
+@register.simple_tag
+def calibration_rows(groups: list[dict]) -> list[tuple[str, Decimal, Decimal]]:
+    """Revenue at stake (planned) against attributed realized revenue (actual), one pair per group."""
+    return [(str(group["label"]), group["stake_total"], group["realized_total"]) for group in groups]
