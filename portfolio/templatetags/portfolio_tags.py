@@ -25,7 +25,7 @@ CHART_ROW_HEIGHT = 30
 
 
 @register.simple_tag
-def plan_actual_bars(rows: list[tuple[str, Decimal, Decimal]]) -> dict:
+def plan_actual_bars(rows: list[tuple[str, Decimal, Decimal]], label_width: int = CHART_LABEL_WIDTH) -> dict:
     """SVG geometry for planned-against-actual pairs (budget and spend, expected and realized revenue).
 
     Both bars of every row share one scale, the largest amount of all rows, so rows compare at a glance.
@@ -41,11 +41,11 @@ def plan_actual_bars(rows: list[tuple[str, Decimal, Decimal]]) -> dict:
             "y": index * CHART_ROW_HEIGHT,
             "planned_width": float(planned * scale),
             "actual_width": float(actual * scale),
-            "value_x": float(max(planned, actual) * scale) + CHART_LABEL_WIDTH + 6,
+            "value_x": float(max(planned, actual) * scale) + label_width + 6,
         }
         for index, (label, planned, actual) in enumerate(rows)
     ]
-    return {"bars": bars, "height": len(bars) * CHART_ROW_HEIGHT + 4, "label_width": CHART_LABEL_WIDTH}
+    return {"bars": bars, "height": len(bars) * CHART_ROW_HEIGHT + 4, "label_width": label_width}
 
 
 @register.simple_tag
