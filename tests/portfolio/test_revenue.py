@@ -162,7 +162,7 @@ def test_the_total_can_no_longer_be_typed_over_the_history(portfolio_manager):
 
 
 def test_existing_totals_become_an_opening_record_when_the_history_arrives():
-    migration = importlib.import_module("portfolio.migrations.0005_revenue_record_role_and_opening_balances")
+    migration = importlib.import_module("portfolio.migrations.0006_revenue_record_role_and_opening_balances")
     with_revenue, without = ProjectFactory(), ProjectFactory()
     Project.objects.filter(pk=with_revenue.pk).update(realized_revenue=Decimal("4321"))
     from django.apps import apps

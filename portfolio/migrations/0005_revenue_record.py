@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('intake', '0005_queue_indexes'),
-        ('portfolio', '0003_audit_permission'),
+        ('portfolio', '0004_project_data_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

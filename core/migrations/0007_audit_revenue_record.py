@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_audit_decision_targets'),
+        ('core', '0006_data_version'),
     ]
 
     operations = [

@@ -27,6 +27,6 @@ def grant_and_open(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portfolio", "0004_revenue_record"),
+        ("portfolio", "0005_revenue_record"),
     ]
     operations = [migrations.RunPython(grant_and_open, migrations.RunPython.noop)]
