@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from core.choices import TokenScope
@@ -34,10 +34,10 @@ from intake.models import (
 from intake.services import Submission, tracking_token_new, tracking_url
 from portfolio import services as portfolio_services
 from portfolio.choices import Health, ProjectStatus
-from portfolio.models import Project, RevenueRecord
+from portfolio.models import Project, ProjectDemand, RevenueRecord
 from triage import services as triage_services
 from triage.choices import DecisionOutcome
-from triage.models import QuarterCapacity
+from triage.models import Assessment, Decision, QuarterCapacity
 from triage.quarters import quarter_after, quarter_start
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (local demo logins only; refused outside DEBUG)
@@ -343,6 +343,7 @@ class Command(BaseCommand):
                 )
             )
         for project in delivered:
+            self._backdate(project, days=300)
             portfolio_services.project_update(
                 project=project,
                 status=ProjectStatus.DELIVERED,
@@ -355,9 +356,28 @@ class Command(BaseCommand):
             decided_by=cio,
             rationale="Below the bar, but the law does not wait.",
         )
+        self._backdate(gdpr, days=200)
         portfolio_services.project_update(
             project=gdpr, status=ProjectStatus.ACTIVE, progress=60, start_date=timezone.localdate() - timedelta(days=90)
         )
+
+    def _backdate(self, project: Project, *, days: int) -> None:
+        """Move a project's approval, with the filing and scoring before it, `days` back together: delivered work
+        was approved quarters ago, so it does not weigh on this quarter's capacity, and the calibration still
+        finds the score each demand had when it was approved."""
+        shift = timedelta(days=days)
+        demand_ids = list(project.project_demands.values_list("change_request_id", flat=True))
+        # The rationale event is written just after the decision row, in the same transaction.
+        decided_by = Decision.objects.filter(change_request_id__in=demand_ids).aggregate(last=Max("created_at"))[
+            "last"
+        ] + timedelta(seconds=1)
+        ChangeRequest.objects.filter(pk__in=demand_ids).update(created_at=F("created_at") - shift)
+        for model in (StatusEvent, Assessment, Decision):
+            model.objects.filter(change_request_id__in=demand_ids, created_at__lte=decided_by).update(
+                created_at=F("created_at") - shift
+            )
+        ProjectDemand.objects.filter(project=project).update(added_at=F("added_at") - shift)
+        Project.objects.filter(pk=project.pk).update(created_at=F("created_at") - shift)
 
     def _revenue(self, users: dict) -> bool:
         """Monthly realized revenue on the demo projects that have none yet (idempotent); True if any was added."""
