@@ -8,6 +8,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def restore_sqlite_data_version_triggers(apps, schema_editor):
+    """SQLite adds a check constraint by rebuilding the table, which drops the table's triggers: put back the
+    ones 0004_project_data_version made, so the project list's ETag still moves on every write."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for operation in ("INSERT", "UPDATE", "DELETE"):
+        schema_editor.execute(
+            f"CREATE TRIGGER IF NOT EXISTS portfolio_project_dataversion_{operation.lower()} AFTER {operation} "
+            "ON portfolio_project BEGIN INSERT INTO core_dataversion (name, version) VALUES ('projects', 1) "
+            "ON CONFLICT (name) DO UPDATE SET version = version + 1; END",
+            params=None,
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -63,4 +77,5 @@ class Migration(migrations.Migration):
             model_name='revenuerecord',
             constraint=models.CheckConstraint(condition=models.Q(('period__day', 1)), name='revenue_record_period_is_a_month'),
         ),
+        migrations.RunPython(restore_sqlite_data_version_triggers, migrations.RunPython.noop),
     ]
