@@ -17,3 +17,4 @@ class AuditAction(models.TextChoices):
     SCORING_MODEL = "scoring_model", _("Scoring model changed")
     DECISION_TARGETS = "decision_targets", _("Decision-time targets changed")
     WEBHOOK = "webhook", _("Webhook endpoint changed")
+    REVENUE_RECORD = "revenue_record", _("Realized revenue recorded")

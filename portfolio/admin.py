@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portfolio.models import Milestone, Project, StatusUpdate
+from portfolio.models import Milestone, Project, RevenueRecord, StatusUpdate
 
 
 class MilestoneInline(admin.TabularInline):
@@ -13,10 +13,29 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "status", "health", "approved_budget", "actual_spend", "progress", "target_date")
     list_filter = ("status", "health", "agenda")
     search_fields = ("code", "name")
-    readonly_fields = ("code",)
+    # Realized revenue is the sum of the revenue history: it moves only with a new record.
+    readonly_fields = ("code", "realized_revenue")
     inlines = [MilestoneInline]
 
 
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(admin.ModelAdmin):
     list_display = ("project", "health", "author", "created_at")
+
+
+@admin.register(RevenueRecord)
+class RevenueRecordAdmin(admin.ModelAdmin):
+    """Read-only: the history is append-only, and records are added on the project page, which audits them."""
+
+    list_display = ("project", "period", "amount", "recorded_by", "recorded_at")
+    list_select_related = ("project", "recorded_by")
+    search_fields = ("project__code", "note")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -20,6 +20,8 @@ PROJECT_ORDERING_FIELDS = (
     "health",
     "approved_budget",
     "actual_spend",
+    "expected_revenue",
+    "realized_revenue",
     "progress",
     "target_date",
     "updated_at",

@@ -1,5 +1,10 @@
 from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
+from portfolio.choices import ProjectStatus
 from portfolio.models import Milestone, Project, StatusUpdate
 from portfolio.selectors import project_open_choices
 
@@ -38,8 +43,50 @@ class MilestoneForm(forms.ModelForm):
 class ProjectProgressForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ["status", "progress", "actual_spend", "realized_revenue", "start_date", "target_date"]
+        # Realized revenue is not here: it is the sum of the revenue history (RevenueRecordForm).
+        fields = ["status", "progress", "actual_spend", "start_date", "target_date"]
         widgets = {
             "start_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "target_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
+
+
+class RevenueRecordForm(forms.Form):
+    """Realized revenue for one month; a negative amount corrects an earlier entry."""
+
+    period = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_("The month the revenue came in, as YYYY-MM."),
+        error_messages={"invalid": _("Enter a month as YYYY-MM, for example 2026-03.")},
+    )
+    amount = forms.DecimalField(
+        label=format_lazy("{} ({})", _("Amount"), settings.BASE_CURRENCY),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("A negative amount corrects an earlier entry."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=1_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Invoice or source; required for a correction."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("initial", {"period": timezone.localdate().replace(day=1)})
+        super().__init__(*args, **kwargs)
+
+
+class CalibrationFilterForm(forms.Form):
+    """Which projects' demands the calibration compares: all approved ones, or only delivered ones, say."""
+
+    project_status = forms.MultipleChoiceField(
+        label=_("Project status"),
+        choices=ProjectStatus.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for every approved demand."),
+    )

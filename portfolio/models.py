@@ -3,9 +3,12 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
 from intake.choices import Agenda
@@ -46,7 +49,9 @@ class Project(BaseModel):
     start_date = models.DateField(null=True, blank=True)
     target_date = models.DateField(null=True, blank=True)
     expected_revenue = models.DecimalField(**_money)
-    realized_revenue = models.DecimalField(**_money)
+    realized_revenue = models.DecimalField(
+        help_text=_("The sum of the project's monthly revenue records; it moves only with a new record."), **_money
+    )
     progress = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(100)], help_text="Percent complete."
     )
@@ -61,6 +66,8 @@ class Project(BaseModel):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="project_progress_max_100"),
+            # The sum of the revenue history, corrections included, never goes below zero.
+            models.CheckConstraint(condition=Q(realized_revenue__gte=0), name="project_realized_revenue_non_negative"),
         ]
 
     def __str__(self) -> str:
@@ -72,6 +79,13 @@ class Project(BaseModel):
         if not self.approved_budget:
             return None
         return (self.actual_spend / self.approved_budget).quantize(Decimal("0.01"))
+
+    @property
+    def revenue_realization(self) -> Decimal | None:
+        """Realized revenue as a share of the expected revenue (1 = all of it)."""
+        if not self.expected_revenue:
+            return None
+        return (self.realized_revenue / self.expected_revenue).quantize(Decimal("0.01"))
 
 
 class ProjectDemand(models.Model):
@@ -115,3 +129,59 @@ class StatusUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.health}"
+
+
+class RevenueRefused(Exception):
+    """The revenue history is append-only: a record is corrected by a new (negative) record, never edited."""
+
+
+class RevenueRecord(models.Model):
+    """Revenue a project realized in one month, as a portfolio manager recorded it; append-only history.
+
+    Amounts are in the base currency (settings.BASE_CURRENCY), like the project's other money. A negative
+    amount is a correction of an earlier record and must say why in its note. The project's
+    `realized_revenue` is the sum of its records, kept in step by `revenue_record_add`.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="revenue_records")
+    period = models.DateField(_("month"), help_text=_("The month the revenue was realized in (its first day)."))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    note = models.CharField(_("note"), max_length=1_000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-period", "-recorded_at", "-pk"]
+        verbose_name = _("revenue record")
+        verbose_name_plural = _("revenue records")
+        indexes = [models.Index(fields=["project", "-period", "-recorded_at"], name="revenue_record_project_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="revenue_record_amount_not_zero"),
+            models.CheckConstraint(condition=Q(period__day=1), name="revenue_record_period_is_a_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.period:%Y-%m}: {self.amount}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise RevenueRefused("Revenue records are append-only; record a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RevenueRefused("Revenue records are append-only; record a correction instead.")
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.amount is not None and self.amount == 0:
+            errors["amount"] = _("Enter an amount other than zero.")
+        if self.amount is not None and self.amount < 0 and not self.note.strip():
+            errors["note"] = _("A negative amount corrects an earlier record: say which one and why.")
+        if self.period is not None and self.period.day != 1:
+            errors["period"] = _("Record revenue per month (the first day of the month).")
+        if self.period is not None and self.period > timezone.localdate().replace(day=1):
+            errors["period"] = _("Revenue can only be recorded for a month that has started.")
+        if errors:
+            raise ValidationError(errors)

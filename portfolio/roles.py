@@ -38,6 +38,7 @@ PORTFOLIO_MANAGER = [
     "portfolio.add_milestone",
     "portfolio.change_milestone",
     "portfolio.add_statusupdate",
+    "portfolio.add_revenuerecord",
 ]
 ROLES = {"Analyst": ANALYST, "CIO": CIO, "Portfolio manager": PORTFOLIO_MANAGER, "API reader": []}
 
@@ -58,8 +59,8 @@ def roles_ensure(apps: Apps = global_apps) -> None:
             try:
                 permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
             except Permission.DoesNotExist:
-                # An early migration runs before the model of a later permission exists; the migration that
-                # adds the model grants it (portfolio 0003, webhooks 0002). With the live registry, a typo fails here.
+                # An early migration runs before the model of a later permission exists; the migration that adds
+                # the model grants it (portfolio 0003 and 0006, webhooks 0002). With the live registry, a typo fails.
                 if apps is global_apps:
                     raise
         group.permissions.set(permissions)

@@ -8,10 +8,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
+from core.services import audit_record
 from intake.models import ChangeRequest
-from portfolio.models import Milestone, Project, ProjectCounter, ProjectDemand, StatusUpdate
+from portfolio.models import Milestone, Project, ProjectCounter, ProjectDemand, RevenueRecord, StatusUpdate
 from portfolio.selectors import project_webhook_payload
 from triage.choices import DecisionOutcome
 from triage.selectors import cost_estimate_latest, to_base_currency
@@ -125,6 +127,9 @@ def milestone_set_done(*, milestone: Milestone, done: bool) -> Milestone:
 
 @transaction.atomic
 def project_update(*, project: Project, **fields: object) -> Project:
+    if "realized_revenue" in fields:
+        # The realized revenue is the sum of the revenue history; it moves only with a new record.
+        raise ApplicationError(str(_("Record realized revenue as a dated entry; the total follows the history.")))
     # From the row, not the instance: a bound ModelForm has already written its values onto the instance.
     previous_status = Project.objects.select_for_update().values_list("status", flat=True).get(pk=project.pk)
     for name, value in fields.items():
@@ -137,3 +142,67 @@ def project_update(*, project: Project, **fields: object) -> Project:
             event_type=EventType.PROJECT_STATUS_CHANGED, payload=project_webhook_payload(project) | changed
         )
     return project
+
+
+RECORD_REVENUE_PERM = "portfolio.add_revenuerecord"
+# Project.realized_revenue is numeric(16, 2): a total must stay below 10^14 to fit.
+REALIZED_REVENUE_LIMIT = Decimal("99999999999999.99")
+
+
+class RevenueRefusal(ApplicationError):
+    """A revenue record that would break a rule of the history: `field` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, extra={"field": field} if field else None)
+        self.field = field
+
+
+@transaction.atomic
+def revenue_record_add(
+    *, project: Project, period: date, amount: Decimal, note: str = "", recorded_by: AbstractBaseUser
+) -> RevenueRecord:
+    """Append realized revenue for a month and add it to the project's total in the same transaction.
+
+    Negative amounts are allowed as corrections (the history is append-only, so a mistake is undone by a
+    counter-entry that says why), but never below a total of zero. The total moves with one guarded
+    `UPDATE ... SET realized_revenue = realized_revenue + amount WHERE ...`: two portfolio managers
+    recording at once are serialized by the row lock, and neither amount is lost.
+    """
+    if not recorded_by.has_perm(RECORD_REVENUE_PERM):
+        raise RevenueRefusal(str(_("Only a portfolio manager may record realized revenue.")))
+    record = RevenueRecord(
+        project=project,
+        period=period.replace(day=1) if period else period,
+        amount=amount,
+        note=note.strip(),
+        recorded_by=recorded_by,
+    )
+    record.full_clean()
+    moved = Project.objects.filter(
+        pk=project.pk,
+        realized_revenue__gte=-amount,
+        realized_revenue__lte=REALIZED_REVENUE_LIMIT - amount,
+    ).update(realized_revenue=F("realized_revenue") + amount, updated_at=timezone.now())
+    if not moved:
+        current = Project.objects.filter(pk=project.pk).values_list("realized_revenue", flat=True).first()
+        if current is None:
+            raise RevenueRefusal(str(_("This project no longer exists.")))
+        if amount < 0:
+            raise RevenueRefusal(
+                str(_("A correction of %(amount)s would take the realized revenue (%(current)s) below zero."))
+                % {"amount": f"{amount:,.2f}", "current": f"{current:,.2f}"},
+                field="amount",
+            )
+        raise RevenueRefusal(
+            str(_("This amount would take the realized revenue past what can be stored.")), field="amount"
+        )
+    record.save(force_insert=True)
+    audit_record(
+        action="revenue_record",
+        actor=recorded_by,
+        obj=record,
+        reference=project.code,
+        details={"period": record.period, "amount": f"{record.amount:.2f}", "note": record.note},
+    )
+    project.refresh_from_db(fields=["realized_revenue", "updated_at"])
+    return record

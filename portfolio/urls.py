@@ -6,6 +6,8 @@ app_name = "portfolio"
 
 urlpatterns = [
     path("", views.project_list, name="list"),
+    path("export.csv", views.project_export, name="export"),
+    path("calibration/", views.calibration, name="calibration"),
     path("approve/<str:reference>/", views.approve, name="approve"),
     path("customers/", views.customer_list, name="customers"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
@@ -15,4 +17,5 @@ urlpatterns = [
     path("<str:code>/milestones/", views.add_milestone, name="add_milestone"),
     path("<str:code>/milestones/<int:pk>/", views.tick_milestone, name="tick_milestone"),
     path("<str:code>/progress/", views.update_progress, name="update_progress"),
+    path("<str:code>/revenue/", views.record_revenue, name="record_revenue"),
 ]

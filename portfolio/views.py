@@ -1,9 +1,13 @@
 """Portfolio pages, and the approval that turns a demand into a project."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.cache import cached
@@ -14,12 +18,20 @@ from core.pagination import BoundedPaginator
 from intake.models import ChangeRequest
 from portfolio import selectors, services
 from portfolio.filters import ProjectFilterSet
-from portfolio.forms import ApproveForm, MilestoneForm, ProjectProgressForm, StatusUpdateForm
-from portfolio.models import Milestone
+from portfolio.forms import (
+    ApproveForm,
+    CalibrationFilterForm,
+    MilestoneForm,
+    ProjectProgressForm,
+    RevenueRecordForm,
+    StatusUpdateForm,
+)
+from portfolio.models import Milestone, Project
 
 VIEW_PERM = "portfolio.view_project"
 CHARTS_SECONDS = 30  # totals may lag the table by this much
 MANAGE_PERM = "portfolio.change_project"
+RECORD_REVENUE_PERM = services.RECORD_REVENUE_PERM
 
 
 @staff_permission_required(VIEW_PERM)
@@ -34,8 +46,38 @@ def project_list(request: HttpRequest) -> HttpResponse:
         CHARTS_SECONDS,
         lambda: selectors.portfolio_summary(projects=projects),
     )
-    context = {"filter": filterset, "page": page, "summary": summary}
+    # The totals row sits under the table it adds up, so it is never cached (one aggregate query).
+    totals = selectors.project_totals(projects=projects)
+    context = {"filter": filterset, "page": page, "summary": summary, "totals": totals}
     return render(request, "portfolio/project_list.html", context)
+
+
+@require_GET
+@staff_permission_required(VIEW_PERM)
+def project_export(request: HttpRequest) -> HttpResponse:
+    """The portfolio as CSV, with the same filters and sort as the page, streamed."""
+    filterset = ProjectFilterSet(request.GET, queryset=selectors.project_list())
+    if not filterset.is_valid():
+        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
+        return HttpResponse(
+            _("Nothing exported: %(problems)s") % {"problems": problems},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    header = [str(label) for _name, label in selectors.PORTFOLIO_EXPORT_COLUMNS]
+    rows = selectors.project_export_rows(projects=filterset.qs)
+    return csv_response(f"portfolio-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
+
+
+@require_GET
+@staff_permission_required(VIEW_PERM)
+def calibration(request: HttpRequest) -> HttpResponse:
+    """Did the demands each score band approved pay off? Revenue at stake against revenue realized."""
+    form = CalibrationFilterForm(request.GET or None)
+    statuses = form.cleaned_data["project_status"] if form.is_valid() else []
+    report = selectors.calibration_report(project_statuses=statuses)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "portfolio/calibration.html", {"form": form, **report}, status=status)
 
 
 def _project_or_404(code: str):  # type: ignore[no-untyped-def]
@@ -45,17 +87,47 @@ def _project_or_404(code: str):  # type: ignore[no-untyped-def]
     return project
 
 
-@staff_permission_required(VIEW_PERM)
-def project_detail(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project_or_404(code)
-    context = {
+def _detail_context(request: HttpRequest, project: Project, revenue_form: RevenueRecordForm | None = None) -> dict:
+    return {
         "project": project,
         "can_manage": request.user.has_perm(MANAGE_PERM),
+        "can_record_revenue": request.user.has_perm(RECORD_REVENUE_PERM),
         "update_form": StatusUpdateForm(initial={"health": project.health}),
         "milestone_form": MilestoneForm(),
         "progress_form": ProjectProgressForm(instance=project),
+        "revenue_form": revenue_form or RevenueRecordForm(),
+        "revenue_records": selectors.revenue_record_list(project=project),
     }
-    return render(request, "portfolio/project_detail.html", context)
+
+
+@staff_permission_required(VIEW_PERM)
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project_or_404(code)
+    return render(request, "portfolio/project_detail.html", _detail_context(request, project))
+
+
+@require_POST
+@staff_permission_required(RECORD_REVENUE_PERM)
+def record_revenue(request: HttpRequest, code: str) -> HttpResponse:
+    """A portfolio manager records a month's realized revenue; bad input is the page again, 400, errors by fields."""
+    project = _project_or_404(code)
+    form = RevenueRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            record = services.revenue_record_add(project=project, recorded_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except services.RevenueRefusal as refusal:
+            form.add_error(refusal.field, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("%(amount)s recorded as realized revenue for %(month)s.")
+                % {"amount": f"{record.amount:,.2f}", "month": f"{record.period:%Y-%m}"},
+            )
+            return redirect(reverse("portfolio:detail", kwargs={"code": code}) + "#revenue")
+    project = _project_or_404(code)  # fresh totals beside the form
+    return render(request, "portfolio/project_detail.html", _detail_context(request, project, form), status=400)
 
 
 @require_POST

@@ -28,6 +28,12 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
     budget_burn = serializers.DecimalField(
         max_digits=30, decimal_places=2, allow_null=True, help_text="Actual spend over approved budget (1 = all)."
     )
+    revenue_realization = serializers.DecimalField(
+        max_digits=30,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Realized revenue over expected revenue (1 = all of it); null when nothing is expected.",
+    )
 
     class Meta:
         model = Project
@@ -45,6 +51,7 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
             "target_date",
             "expected_revenue",
             "realized_revenue",
+            "revenue_realization",
             "progress",
             "sponsors",
             "created_at",
@@ -98,7 +105,9 @@ class SummaryTotalSerializer(serializers.Serializer):
     approved_budget = serializers.DecimalField(max_digits=30, decimal_places=2)
     actual_spend = serializers.DecimalField(max_digits=30, decimal_places=2)
     expected_revenue = serializers.DecimalField(max_digits=30, decimal_places=2)
-    realized_revenue = serializers.DecimalField(max_digits=30, decimal_places=2)
+    realized_revenue = serializers.DecimalField(
+        max_digits=30, decimal_places=2, help_text="The sum of the projects' monthly revenue records."
+    )
 
 
 class SummaryGroupSerializer(SummaryTotalSerializer):

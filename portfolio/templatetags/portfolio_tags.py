@@ -25,7 +25,7 @@ CHART_ROW_HEIGHT = 30
 
 
 @register.simple_tag
-def plan_actual_bars(rows: list[tuple[str, Decimal, Decimal]]) -> dict:
+def plan_actual_bars(rows: list[tuple[str, Decimal, Decimal]], label_width: int = CHART_LABEL_WIDTH) -> dict:
     """SVG geometry for planned-against-actual pairs (budget and spend, expected and realized revenue).
 
     Both bars of every row share one scale, the largest amount of all rows, so rows compare at a glance.
@@ -41,11 +41,11 @@ def plan_actual_bars(rows: list[tuple[str, Decimal, Decimal]]) -> dict:
             "y": index * CHART_ROW_HEIGHT,
             "planned_width": float(planned * scale),
             "actual_width": float(actual * scale),
-            "value_x": float(max(planned, actual) * scale) + CHART_LABEL_WIDTH + 6,
+            "value_x": float(max(planned, actual) * scale) + label_width + 6,
         }
         for index, (label, planned, actual) in enumerate(rows)
     ]
-    return {"bars": bars, "height": len(bars) * CHART_ROW_HEIGHT + 4, "label_width": CHART_LABEL_WIDTH}
+    return {"bars": bars, "height": len(bars) * CHART_ROW_HEIGHT + 4, "label_width": label_width}
 
 
 @register.simple_tag
@@ -78,3 +78,17 @@ def sort_header(context: template.Context, label: str, key: str, css: str = "") 
         label,
         arrow,
     )
+
+
+@register.filter
+def percent(share: Decimal | float | None) -> str:
+    """A share as whole percent: `0.456` → `46`; nothing → an empty string."""
+    if share is None or share == "":
+        return ""
+    return f"{Decimal(share) * 100:,.0f}"
+
+
+@register.simple_tag
+def calibration_rows(groups: list[dict]) -> list[tuple[str, Decimal, Decimal]]:
+    """Revenue at stake (planned) against attributed realized revenue (actual), one pair per group."""
+    return [(str(group["label"]), group["stake_total"], group["realized_total"]) for group in groups]

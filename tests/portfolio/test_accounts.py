@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,8 +10,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from portfolio.services import change_request_approve, project_update
-from tests.factories import CustomerFactory, file_demand
+from portfolio.services import change_request_approve, revenue_record_add
+from tests.factories import CustomerFactory, UserFactory, file_demand
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,12 @@ def test_a_customer_page_shows_its_demands_and_the_value_asked_approved_and_deli
     approved = file_demand(contact_email="b@acme.example", revenue_at_stake=Decimal("40000"), title="Approved one")
     file_demand(contact_email="c@other.example", revenue_at_stake=Decimal("999999"), title="Not theirs at all")
     project = change_request_approve(change_request=approved, decided_by=cio, rationale="yes")
-    project_update(project=project, realized_revenue=Decimal("15000"))
+    revenue_record_add(
+        project=project,
+        period=date(2026, 1, 1),
+        amount=Decimal("15000"),
+        recorded_by=UserFactory(role="Portfolio manager"),
+    )
     client.force_login(cio)
     response = client.get(f"/portfolio/customers/{acme.pk}/")
     assert response.status_code == 200

@@ -94,6 +94,9 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     # Portfolio: every staff role reads; the CIO approves; portfolio managers update projects.
     "portfolio/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
     "portfolio/approve/<str:reference>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},
+    # The portfolio as CSV, and whether approved demands paid off: read-only, for every staff role.
+    "portfolio/export.csv": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    "portfolio/calibration/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
     # Account managers' view of customers: read-only pages for every staff role.
     "portfolio/customers/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
     "portfolio/customers/<int:customer_id>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
@@ -106,6 +109,8 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": staff_page(*PROJECT_MANAGERS, code=302),
     },
     "portfolio/<str:code>/progress/": {"GET": EVERYONE_405, "POST": staff_page(*PROJECT_MANAGERS, code=302)},
+    # Realized revenue: an empty POST is the project page again with the field errors (400).
+    "portfolio/<str:code>/revenue/": {"GET": EVERYONE_405, "POST": staff_page(*PROJECT_MANAGERS, code=400)},
     # The language switcher (Django's set_language): anyone may choose a language; GET changes nothing and
     # only redirects (tests/security/test_get_changes_nothing.py), POST sets the cookie and redirects back.
     "i18n/setlang/": {"GET": answers(302), "POST": answers(302)},

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from core.choices import TokenScope
@@ -34,9 +34,10 @@ from intake.models import (
 from intake.services import Submission, tracking_token_new, tracking_url
 from portfolio import services as portfolio_services
 from portfolio.choices import Health, ProjectStatus
+from portfolio.models import Project, ProjectDemand, RevenueRecord
 from triage import services as triage_services
 from triage.choices import DecisionOutcome
-from triage.models import QuarterCapacity
+from triage.models import Assessment, Decision, QuarterCapacity
 from triage.quarters import quarter_after, quarter_start
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (local demo logins only; refused outside DEBUG)
@@ -108,6 +109,17 @@ DEMANDS = [
     ("Power BI connector for our reporting team", "Data Hub", ChangeRequestKind.INTEGRATION, "adatum", 95000, 160),
     ("Archive old invoices to cold storage", "Billing Cloud", ChangeRequestKind.OTHER, "internal", 0, 240),
 ]
+# Delivered and running projects (by the title of their first demand) with what they have realized, month
+# by month, oldest first: fast-track approvals realize a smaller share of their revenue at stake than review
+# ones, so the calibration page has something to say. A negative amount is a correction with its reason.
+REVENUE = {
+    "Export invoices to SAP every night": [("90000", ""), ("80000", ""), ("70000", ""), ("-20000", "Credit note 2041")],
+    "Driver rest-time alerts per EU rules": [("40000", ""), ("42000", ""), ("44000", "")],
+    "E-invoicing for the Italian SDI mandate": [("30000", ""), ("27000", ""), ("24000", "")],
+    "GDPR data-subject export in one click": [("6000", ""), ("8000", "")],
+    "Live ETA sharing with end customers": [("60000", ""), ("55000", ""), ("65000", "")],
+    "Appointment reminders by SMS": [("35000", ""), ("35000", "")],
+}
 DESCRIPTION = (
     "{title}. Our team does this by hand today, which costs us hours every week and causes errors. "
     "We would like it to work out of the box for every user of {product}, with an audit trail."
@@ -133,6 +145,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data already present; nothing added.")
         self._capacity(users["cio"])
+        if self._revenue(users):
+            self.stdout.write(self.style.SUCCESS("Demo realized revenue recorded."))
         ApiToken.objects.filter(name="demo").delete()
         _, api_key = api_token_create(user=users["cio"], name="demo", scope=TokenScope.READ)
         demo_link = tracking_url(tracking_token_new(idempotency_key="demo:0"))
@@ -255,7 +269,9 @@ class Command(BaseCommand):
 
     def _triage(self, demands: list[ChangeRequest], users: dict) -> None:
         cio, analyst, pm = users["cio"], users["analyst"], users["pm"]
-        by_title = {demand.title: demand for demand in demands}
+        # The demands as scoring left them: a project approved without an estimate takes its budget from the
+        # demand's scored IT cost, which the instances filed above do not have yet.
+        by_title = {demand.title: demand for demand in ChangeRequest.objects.filter(pk__in=[d.pk for d in demands])}
         # Two customers asking for the same SAP export: linked, so they share value and breadth.
         pair = SimilarDemand.objects.filter(
             change_request=by_title["Nightly SAP export of invoices and credit notes"],
@@ -307,3 +323,76 @@ class Command(BaseCommand):
                 progress=15,
                 start_date=timezone.localdate() - timedelta(days=10),
             )
+
+        # More approvals, so the portfolio has delivered work to compare with what was expected of it. The two
+        # linked SAP demands share one project, which splits its revenue between them by revenue at stake.
+        sap = portfolio_services.change_request_approve(
+            change_request=by_title["Export invoices to SAP every night"], decided_by=cio, rationale="Two customers."
+        )
+        portfolio_services.change_request_approve(
+            change_request=by_title["Nightly SAP export of invoices and credit notes"],
+            decided_by=cio,
+            rationale="Same export as the first SAP demand.",
+            project=sap,
+        )
+        delivered = [sap]
+        for title in ("Driver rest-time alerts per EU rules", "E-invoicing for the Italian SDI mandate"):
+            delivered.append(
+                portfolio_services.change_request_approve(
+                    change_request=by_title[title], decided_by=cio, rationale="A regulation our customers must meet."
+                )
+            )
+        for project in delivered:
+            self._backdate(project, days=300)
+            portfolio_services.project_update(
+                project=project,
+                status=ProjectStatus.DELIVERED,
+                progress=100,
+                start_date=timezone.localdate() - timedelta(days=200),
+                actual_spend=(project.approved_budget * Decimal("1.1")).quantize(Decimal("0.01")),
+            )
+        gdpr = portfolio_services.change_request_approve(
+            change_request=by_title["GDPR data-subject export in one click"],
+            decided_by=cio,
+            rationale="Below the bar, but the law does not wait.",
+        )
+        self._backdate(gdpr, days=200)
+        portfolio_services.project_update(
+            project=gdpr, status=ProjectStatus.ACTIVE, progress=60, start_date=timezone.localdate() - timedelta(days=90)
+        )
+
+    def _backdate(self, project: Project, *, days: int) -> None:
+        """Move a project's approval, with the filing and scoring before it, `days` back together: delivered work
+        was approved quarters ago, so it does not weigh on this quarter's capacity, and the calibration still
+        finds the score each demand had when it was approved."""
+        shift = timedelta(days=days)
+        demand_ids = list(project.project_demands.values_list("change_request_id", flat=True))
+        # The rationale event is written just after the decision row, in the same transaction.
+        decided_by = Decision.objects.filter(change_request_id__in=demand_ids).aggregate(last=Max("created_at"))[
+            "last"
+        ] + timedelta(seconds=1)
+        ChangeRequest.objects.filter(pk__in=demand_ids).update(created_at=F("created_at") - shift)
+        for model in (StatusEvent, Assessment, Decision):
+            model.objects.filter(change_request_id__in=demand_ids, created_at__lte=decided_by).update(
+                created_at=F("created_at") - shift
+            )
+        ProjectDemand.objects.filter(project=project).update(added_at=F("added_at") - shift)
+        Project.objects.filter(pk=project.pk).update(created_at=F("created_at") - shift)
+
+    def _revenue(self, users: dict) -> bool:
+        """Monthly realized revenue on the demo projects that have none yet (idempotent); True if any was added."""
+        added = False
+        this_month = timezone.localdate().replace(day=1)
+        for title, amounts in REVENUE.items():
+            project = Project.objects.filter(project_demands__change_request__title=title).first()
+            if project is None or RevenueRecord.objects.filter(project=project).exists():
+                continue
+            for months_ago, (amount, note) in zip(range(len(amounts), 0, -1), amounts, strict=True):
+                period = this_month
+                for _ in range(months_ago):
+                    period = (period - timedelta(days=1)).replace(day=1)
+                portfolio_services.revenue_record_add(
+                    project=project, period=period, amount=Decimal(amount), note=note, recorded_by=users["pm"]
+                )
+            added = True
+        return added

@@ -1,0 +1,25 @@
+"""The demo data gives the payoff pages something to show, and a second run adds nothing."""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from portfolio.models import Project, RevenueRecord
+from portfolio.selectors import calibration_report
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_demo_projects_have_a_revenue_history_the_calibration_can_read_and_a_rerun_adds_nothing():
+    call_command("seed_demo", "--force", verbosity=0)
+    records = RevenueRecord.objects.count()
+    assert records > 10
+    assert Project.objects.filter(status="delivered").count() >= 3
+    for project in Project.objects.all():
+        history = RevenueRecord.objects.filter(project=project).aggregate(total=Sum("amount"))["total"] or 0
+        assert project.realized_revenue == history, project.code
+    bands = {band["key"]: band for band in calibration_report()["bands"]}
+    assert bands["review"]["realization_total"] > bands["fast_track"]["realization_total"]
+
+    call_command("seed_demo", "--force", verbosity=0)
+    assert RevenueRecord.objects.count() == records
