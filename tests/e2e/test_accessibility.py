@@ -24,6 +24,7 @@ from portfolio.management.commands.seed_demo import DEMO_PASSWORD
 from portfolio.models import Milestone, Project
 from tests.security.access_matrix import ADMIN, MATRIX
 from tests.security.conftest import url_patterns
+from webhooks.models import WebhookDelivery
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -97,6 +98,9 @@ def sample_kwargs() -> dict[str, object]:
         "code": project.code,
         "customer_id": demand.customer_id or ChangeRequest.objects.exclude(customer=None).first().customer_id,
         "pk": Milestone.objects.filter(project=project).first().pk,
+        # The demo's paused endpoint (pages only GET it; the delivery id serves POST-only routes).
+        "endpoint_id": WebhookDelivery.objects.order_by("pk").first().endpoint_id,
+        "delivery_id": WebhookDelivery.objects.order_by("pk").first().pk,
     }
 
 
