@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
 from intake.models import ChangeRequest, Customer, Product
@@ -9,7 +10,7 @@ from intake.models import ChangeRequest, Customer, Product
 class ChangeRequestFilterSet(django_filters.FilterSet):
     """The queue's filters, in the URL so a view can be bookmarked; shared by the page, CSV and API."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     # distinct=False: django-filter's default DISTINCT sorts every matching row (no join here can
     # duplicate one); at 100,000 demands that was most of a filtered page's time.
     status = django_filters.MultipleChoiceFilter(
@@ -23,20 +24,20 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     # customer would be thousands of options, unusable and most of the page's rendering time.
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(), widget=forms.HiddenInput)
     customer_name = django_filters.CharFilter(
-        field_name="customer__name", lookup_expr="icontains", label="Customer", max_length=200
+        field_name="customer__name", lookup_expr="icontains", label=_("Customer"), max_length=200
     )
     kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
     agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
     filed_after = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
-        label="Filed from",
+        label=_("Filed from"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     filed_before = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
-        label="Filed until",
+        label=_("Filed until"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     sort = django_filters.OrderingFilter(
@@ -53,7 +54,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
             ("customer__name", "customer"),
             ("product__name", "product"),
         ),
-        label="Sort",
+        label=_("Sort"),
         widget=forms.HiddenInput,
     )
 

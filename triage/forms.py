@@ -15,23 +15,28 @@ class CostEstimateForm(forms.ModelForm):
         model = CostEstimate
         fields = ["effort_days", "day_rate", "yearly_run_cost", "confidence", "note"]
         labels = {
-            "effort_days": "Build effort (person-days)",
-            "day_rate": "Day rate",
-            "yearly_run_cost": "Run cost per year",
+            "effort_days": _("Build effort (person-days)"),
+            "day_rate": _("Day rate"),
+            "yearly_run_cost": _("Run cost per year"),
+            "confidence": _("Confidence"),
+            "note": _("Note"),
         }
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
 
 class DecisionForm(forms.Form):
     rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000, help_text="Why: kept with the decision, for staff."
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5_000,
+        label=_("Rationale"),
+        help_text=_("Why: kept with the decision, for staff."),
     )
     customer_message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5_000,
         required=False,
-        label="Message to the customer",
-        help_text="Shown on the customer's tracking page and e-mailed to them.",
+        label=_("Message to the customer"),
+        help_text=_("Shown on the customer's tracking page and e-mailed to them."),
     )
 
 
@@ -43,18 +48,18 @@ class RejectForm(DecisionForm):
 
 class DeferForm(DecisionForm):
     defer_until = forms.DateField(
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label="Look at it again on"
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label=_("Look at it again on")
     )
 
 
 class AskInformationForm(forms.Form):
     question = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000, label="Question for the customer"
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000, label=_("Question for the customer")
     )
 
 
 class AssignCustomerForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"))
+    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"), label=_("Customer"))
 
 
 class ScoringModelForm(forms.ModelForm):
@@ -63,7 +68,24 @@ class ScoringModelForm(forms.ModelForm):
     class Meta:
         model = ScoringModel
         fields = [*ScoringModel.WEIGHT_FIELDS, "note"]
-        widgets = {"note": forms.TextInput(attrs={"placeholder": "What changed and why"})}
+        # The weights and penalties take their labels from the model's verbose names; these fields have none
+        # there, so their labels (Django's default wording, kept) are given here to be translatable.
+        labels = {
+            "roi_midpoint": _("Roi midpoint"),
+            "roi_steepness": _("Roi steepness"),
+            "revenue_floor": _("Revenue floor"),
+            "revenue_ceiling": _("Revenue ceiling"),
+            "urgency_full_days": _("Urgency full days"),
+            "urgency_zero_days": _("Urgency zero days"),
+            "horizon_years": _("Horizon years"),
+            "tier_strategic": _("Tier strategic"),
+            "tier_key": _("Tier key"),
+            "tier_standard": _("Tier standard"),
+            "fast_track_threshold": _("Fast track threshold"),
+            "review_threshold": _("Review threshold"),
+            "note": _("Note"),
+        }
+        widgets = {"note": forms.TextInput(attrs={"placeholder": _("What changed and why")})}
 
     def weights(self) -> scoring.ScoringWeights:
         """The proposed weights, once the form is valid: what Preview scores the open queue with."""
@@ -76,7 +98,9 @@ class DecisionTargetsForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         for scope, label in DecisionTarget._meta.get_field("scope").choices:
-            self.fields[scope] = forms.IntegerField(label=f"{label} (days)", required=False, min_value=1, max_value=365)
+            self.fields[scope] = forms.IntegerField(
+                label=_("%(scope)s (days)") % {"scope": label}, required=False, min_value=1, max_value=365
+            )
 
     def targets(self) -> dict[str, int | None]:
         return dict(self.cleaned_data)

@@ -34,17 +34,17 @@ class ScoringModel(BaseModel):
 
     version = models.PositiveIntegerField(unique=True)
     is_active = models.BooleanField(default=False)
-    note = models.CharField(max_length=300, blank=True, help_text="What changed and why.")
+    note = models.CharField(max_length=300, blank=True, help_text=_("What changed and why."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
-    weight_roi = models.DecimalField("return on IT cost weight", default=Decimal("40"), **_weight)
-    weight_revenue = models.DecimalField("revenue weight", default=Decimal("20"), **_weight)
-    weight_breadth = models.DecimalField("breadth weight", default=Decimal("15"), **_weight)
-    weight_urgency = models.DecimalField("urgency weight", default=Decimal("10"), **_weight)
-    weight_strategic = models.DecimalField("strategic fit weight", default=Decimal("15"), **_weight)
-    penalty_shares_ip = models.DecimalField("penalty: IP shared", default=Decimal("15"), **_weight)
-    penalty_exclusive = models.DecimalField("penalty: exclusive fork", default=Decimal("10"), **_weight)
-    penalty_security = models.DecimalField("penalty: security/personal data", default=Decimal("5"), **_weight)
+    weight_roi = models.DecimalField(_("return on IT cost weight"), default=Decimal("40"), **_weight)
+    weight_revenue = models.DecimalField(_("revenue weight"), default=Decimal("20"), **_weight)
+    weight_breadth = models.DecimalField(_("breadth weight"), default=Decimal("15"), **_weight)
+    weight_urgency = models.DecimalField(_("urgency weight"), default=Decimal("10"), **_weight)
+    weight_strategic = models.DecimalField(_("strategic fit weight"), default=Decimal("15"), **_weight)
+    penalty_shares_ip = models.DecimalField(_("penalty: IP shared"), default=Decimal("15"), **_weight)
+    penalty_exclusive = models.DecimalField(_("penalty: exclusive fork"), default=Decimal("10"), **_weight)
+    penalty_security = models.DecimalField(_("penalty: security/personal data"), default=Decimal("5"), **_weight)
     roi_midpoint = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1.0"))
     roi_steepness = models.DecimalField(
         max_digits=6, decimal_places=2, default=Decimal("1.0"), validators=[MinValueValidator(Decimal("0.01"))]

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
@@ -357,7 +358,7 @@ def change_request_ask_information(
     """Ask the customer a question; the demand waits in `needs_info` until they answer."""
     question = question.strip()
     if not question:
-        raise ApplicationError("Write the question the customer should answer.")
+        raise ApplicationError(gettext("Write the question the customer should answer."))
     return change_request_transition(
         change_request=change_request,
         from_statuses=ASKABLE_STATUSES,
@@ -419,11 +420,11 @@ def decision_record(
     """
     rationale = rationale.strip()
     if not rationale:
-        raise ApplicationError("Write the rationale for this decision.")
+        raise ApplicationError(gettext("Write the rationale for this decision."))
     if outcome == DecisionOutcome.REJECTED and not customer_message.strip():
-        raise ApplicationError("Write the message the customer will read about this rejection.")
+        raise ApplicationError(gettext("Write the message the customer will read about this rejection."))
     if outcome == DecisionOutcome.DEFERRED and (defer_until is None or defer_until <= timezone.localdate()):
-        raise ApplicationError("Choose a future date to defer this demand until.")
+        raise ApplicationError(gettext("Choose a future date to defer this demand until."))
     with transaction.atomic():
         try:
             change_request_transition(
@@ -439,8 +440,13 @@ def decision_record(
                 raise
             who = winner.decided_by.get_full_name() or winner.decided_by.get_username() if winner.decided_by else "?"
             raise AlreadyDecided(
-                f"{change_request.reference} was already decided: {winner.get_outcome_display().lower()} by {who} "
-                f"at {timezone.localtime(winner.created_at):%Y-%m-%d %H:%M}.",
+                gettext("%(reference)s was already decided: %(outcome)s by %(who)s at %(decided_at)s.")
+                % {
+                    "reference": change_request.reference,
+                    "outcome": winner.get_outcome_display().lower(),
+                    "who": who,
+                    "decided_at": f"{timezone.localtime(winner.created_at):%Y-%m-%d %H:%M}",
+                },
                 extra={"decided_by": who, "outcome": winner.outcome},
             ) from None
         decision = Decision(

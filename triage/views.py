@@ -116,7 +116,7 @@ def _int_or_none(value: str | None) -> int | None:
 @staff_permission_required("triage.add_costestimate")
 def retry_scoring(request: HttpRequest, reference: str) -> HttpResponse:
     services.scoring_retry(change_request=_demand_or_404(reference))
-    messages.success(request, "Scoring queued again.")
+    messages.success(request, _("Scoring queued again."))
     return _back(reference)
 
 
@@ -131,12 +131,16 @@ def estimate(request: HttpRequest, reference: str) -> HttpResponse:
     form = CostEstimateForm(request.POST)
     if form.is_valid():
         services.cost_estimate_create(change_request=demand, estimated_by=request.user, **form.cleaned_data)
-        messages.success(request, "Estimate saved; the demand is being rescored.")
+        messages.success(request, _("Estimate saved; the demand is being rescored."))
     else:
         messages.error(
             request,
-            "The estimate was not saved: "
-            + "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            _("The estimate was not saved: %(errors)s")
+            % {
+                "errors": "; ".join(
+                    f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
+                )
+            },
         )
     return _back(reference)
 
@@ -153,15 +157,21 @@ def decide(request: HttpRequest, reference: str, outcome: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(
             request,
-            "Nothing was decided: "
-            + "; ".join(
-                f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()
-            ),
+            _("Nothing was decided: %(errors)s")
+            % {
+                "errors": "; ".join(
+                    f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()
+                )
+            },
         )
         return _back(reference)
     try:
         services.decision_record(change_request=demand, outcome=outcome, decided_by=request.user, **form.cleaned_data)
-        messages.success(request, f"{demand.reference}: {DecisionOutcome(outcome).label.lower()} recorded.")
+        messages.success(
+            request,
+            _("%(reference)s: %(outcome)s recorded.")
+            % {"reference": demand.reference, "outcome": DecisionOutcome(outcome).label.lower()},
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     return _back(reference)
@@ -177,9 +187,9 @@ def ask_information(request: HttpRequest, reference: str) -> HttpResponse:
             services.change_request_ask_information(
                 change_request=demand, question=form.cleaned_data["question"], asked_by=request.user
             )
-            messages.success(request, "Question sent to the customer.")
+            messages.success(request, _("Question sent to the customer."))
         else:
-            messages.error(request, "Write the question for the customer.")
+            messages.error(request, _("Write the question for the customer."))
     except ApplicationError as error:
         messages.error(request, error.message)
     return _back(reference)
@@ -194,7 +204,7 @@ def assign_customer(request: HttpRequest, reference: str) -> HttpResponse:
         services.change_request_assign_customer(
             change_request=demand, customer=form.cleaned_data["customer"], assigned_by=request.user
         )
-        messages.success(request, "Customer assigned; the demand is being rescored.")
+        messages.success(request, _("Customer assigned; the demand is being rescored."))
     return _back(reference)
 
 
@@ -211,7 +221,7 @@ def link_similar(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     services.similar_demand_set_link(
         similar_demand=candidate, is_linked=request.POST.get("link") == "1", linked_by=request.user
     )
-    messages.success(request, "Link updated; both demands are being rescored.")
+    messages.success(request, _("Link updated; both demands are being rescored."))
     return _back(reference)
 
 
@@ -239,7 +249,11 @@ def scoring_model(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"Model v{model.version} is active; every open demand is being rescored.")
+                messages.success(
+                    request,
+                    _("Model v%(version)s is active; every open demand is being rescored.")
+                    % {"version": model.version},
+                )
                 return redirect("triage:scoring_model")
     jobs = selectors.rescore_job_list()
     context = {
@@ -263,7 +277,7 @@ def decision_times(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             services.decision_targets_set(targets=form.targets(), set_by=request.user)
-            messages.success(request, "Decision-time targets saved.")
+            messages.success(request, _("Decision-time targets saved."))
             return redirect("triage:decision_times")
     context = {
         "months": selectors.decision_time_by_month(),

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -158,7 +159,7 @@ def agenda_chart(agenda: dict) -> dict:
     """BT against IT: share of the demands, and of the IT cost approved."""
     width = 300
     rows = []
-    for index, (key, label) in enumerate((("demands", "Demands"), ("approved_cost", "Approved IT cost"))):
+    for index, (key, label) in enumerate((("demands", _("Demands")), ("approved_cost", _("Approved IT cost")))):
         bt, it = Decimal(agenda["bt"][key] or 0), Decimal(agenda["it"][key] or 0)
         total = bt + it
         bt_share = float(bt / total) if total else 0.0
@@ -177,11 +178,11 @@ def agenda_chart(agenda: dict) -> dict:
 
 
 KIND_SHORT = {
-    "customization": "Customization",
-    "new_capability": "New capability",
-    "integration": "Integration",
-    "compliance": "Compliance",
-    "other": "Other",
+    "customization": _("Customization"),
+    "new_capability": _("New capability"),
+    "integration": _("Integration"),
+    "compliance": _("Compliance"),
+    "other": _("Other"),
 }
 
 
