@@ -159,6 +159,8 @@ class ChangeRequest(BaseModel):
             ),
             models.Index(fields=["-score", "-created_at"], name="cr_score_idx"),
             models.Index(fields=["status", "-score"], name="cr_status_score_idx"),
+            # A band filter walks its band in the queue's order instead of skipping the bands above it.
+            models.Index(fields=["score_band", "-score", "-created_at"], name="cr_band_score_idx"),
             models.Index(fields=["-created_at"], name="cr_created_idx"),
             models.Index(fields=["product", "-created_at"], name="cr_product_created_idx"),
             models.Index(fields=["-value_total"], name="cr_value_idx"),
