@@ -39,10 +39,9 @@ from triage.models import (
 )
 from triage.selectors import capacity_latest, decision_latest, scoring_inputs_for_ids, scoring_model_active
 from webhooks.choices import EventType
-from webhooks.services import webhook_event_publish
+from webhooks.services import webhook_event_publish, webhook_events_publish
 
 logger = logging.getLogger(__name__)
-SCORE_TASK = "triage.score_change_request"
 
 DECIDABLE_STATUSES = (
     ChangeRequestStatus.SUBMITTED,
@@ -155,24 +154,25 @@ def _score_locked_demands(*, rows: list[tuple], scoring_model: ScoringModel) -> 
             for pk in newly_scored
         )
     scored_at = timezone.now()
-    for pk, status, reference, previous_score, previous_band in rows:
-        new = scored.get(pk)
-        if new is None or (previous_score, previous_band) == (new.total, new.band):  # only a change is news
-            continue
-        webhook_event_publish(
-            event_type=EventType.DEMAND_SCORED,
-            payload={
+    webhook_events_publish(
+        event_type=EventType.DEMAND_SCORED,
+        payloads=[
+            {
                 "reference": reference,
                 "status": ChangeRequestStatus.SCORED if pk in newly_scored else status,
-                "score": new.total,
-                "band": new.band,
+                "score": scored[pk].total,
+                "band": scored[pk].band,
                 "previous_score": previous_score,
                 "previous_band": previous_band or None,
-                "provisional": new.provisional,
+                "provisional": scored[pk].provisional,
                 "scoring_model_version": scoring_model.version,
                 "scored_at": scored_at,
-            },
-        )
+            }
+            for pk, status, reference, previous_score, previous_band in rows
+            # Only a changed score or band is news.
+            if pk in scored and (previous_score, previous_band) != (scored[pk].total, scored[pk].band)
+        ],
+    )
     return scored
 
 

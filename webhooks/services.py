@@ -176,19 +176,25 @@ def webhook_event_publish(*, event_type: str, payload: dict) -> list[int]:
     task once that commits (the sweep sends any whose task was lost). An event type nobody subscribes
     to costs no query (see `event_types_subscribed`). Returns the new deliveries' ids.
     """
+    return webhook_events_publish(event_type=event_type, payloads=[payload])
+
+
+def webhook_events_publish(*, event_type: str, payloads: list[dict]) -> list[int]:
+    """Several events of one type (a scoring batch's, say) in one read of the receivers and one insert."""
     if event_type not in EventType.values:
         raise ValueError(f"unknown webhook event type {event_type!r}")
-    if event_type not in event_types_subscribed():
+    if not payloads or event_type not in event_types_subscribed():
         return []
     receivers = endpoints_receiving(event_type=event_type)
     if not receivers:
         return []
     now = timezone.now()
-    event_id = uuid.uuid4()
-    # Stored exactly as it will be sent: decimals and dates become the strings the API would show.
-    data = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
+    deliveries = []
+    for payload in payloads:
+        event_id = uuid.uuid4()
+        # Stored exactly as it will be sent: decimals and dates become the strings the API would show.
+        data = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+        deliveries += [
             WebhookDelivery(
                 endpoint_id=endpoint_id,
                 event_id=event_id,
@@ -199,9 +205,10 @@ def webhook_event_publish(*, event_type: str, payload: dict) -> list[int]:
             )
             for endpoint_id, _status in receivers
         ]
-    )
-    for delivery, (_endpoint_id, status) in zip(deliveries, receivers, strict=True):
-        if status == EndpointStatus.ACTIVE:  # a paused endpoint's deliveries wait for its resumption
+    deliveries = WebhookDelivery.objects.bulk_create(deliveries)
+    statuses = dict(receivers)
+    for delivery in deliveries:
+        if statuses[delivery.endpoint_id] == EndpointStatus.ACTIVE:  # a paused endpoint's deliveries wait for it
             enqueue_on_commit(DELIVER_TASK, delivery.pk)
     return [delivery.pk for delivery in deliveries]
 

@@ -125,6 +125,21 @@ def test_scoring_publishes_only_when_the_score_or_band_changes(django_capture_on
     assert Decimal(second.payload["score"]) < Decimal(first.payload["score"])
 
 
+def test_a_scoring_batch_publishes_one_event_per_demand_in_a_fixed_number_of_statements():
+    webhook_endpoint(URL, events=("demand.scored",))
+
+    def statements(count: int) -> int:
+        demands = [file_demand(title=f"Batch demand number {index}") for index in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            scored = triage_services.assessments_compute_requested(change_request_id=demands[0].pk, batch_size=count)
+        assert len(scored) == count
+        return len(queries)
+
+    assert statements(2) == statements(6)
+    events = deliveries("demand.scored")
+    assert len(events) == 8 and len({delivery.event_id for delivery in events}) == 8
+
+
 def test_bulk_rescoring_after_a_model_change_publishes_no_score_events(cio):
     webhook_endpoint(URL, events=("demand.scored",))
     demands = [file_demand(title=f"Demand {n}") for n in range(3)]
