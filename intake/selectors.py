@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from intake.models import Attachment, ChangeRequest, Customer, CustomerDomain, Product, StatusEvent
+from intake.tracking import tracking_token_hash
 
 
 def email_domain(email: str) -> str:
@@ -25,8 +26,6 @@ def product_list_active() -> QuerySet[Product]:
 
 def change_request_by_tracking_token(raw_token: str) -> ChangeRequest | None:
     """The one demand this private link opens, or None (the caller answers a plain 404)."""
-    from intake.services import tracking_token_hash
-
     if not raw_token or len(raw_token) > 128:
         return None
     return (

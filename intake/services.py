@@ -1,7 +1,6 @@
 """Intake writes: filing a demand, its status transitions and the customer's own actions."""
 
 import hashlib
-import hmac
 import secrets
 import unicodedata
 from collections.abc import Sequence
@@ -9,14 +8,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -33,6 +30,7 @@ from intake.choices import (
 )
 from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent
 from intake.selectors import change_request_webhook_payload, customer_for_email
+from intake.tracking import tracking_token_hash, tracking_token_new, tracking_url
 from webhooks.choices import EventType
 from webhooks.services import webhook_event_publish
 
@@ -70,27 +68,6 @@ class Submission:
         fields.pop("extra")
         fields["product"] = self.product
         return fields
-
-
-def tracking_token_hash(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
-def tracking_token_new(*, idempotency_key: str | None) -> str:
-    """A 32-byte random token; with an idempotency key, derived from it with the server's secret.
-
-    Deriving it lets a replayed submission show the same private link again without the token ever
-    being stored: only its hash is. Idempotency keys are scoped (a signed form nonce, or an API token
-    id plus the client's key), so nobody can replay someone else's.
-    """
-    if idempotency_key is None:
-        return secrets.token_urlsafe(32)
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"tracking:{idempotency_key}".encode(), hashlib.sha256)
-    return digest.hexdigest()
-
-
-def tracking_url(raw_token: str) -> str:
-    return settings.SITE_URL + reverse("intake:track", kwargs={"token": raw_token})
 
 
 def reference_next(*, year: int | None = None) -> str:
@@ -350,124 +327,3 @@ def change_request_withdraw(*, change_request: ChangeRequest, reason: str = "") 
         actor_label=change_request.contact_name,
         note=reason.strip() or "Withdrawn by the customer.",
     )
-
-
-SIMILARITY_THRESHOLD = 0.35
-SIMILARITY_WINDOW = 500
-_STOPWORDS = frozenset(
-    (
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "our",
-        "that",
-        "the",
-        "this",
-        "to",
-        "we",
-        "with",
-        "will",
-        "would",
-        "should",
-        "could",
-        "can",
-        "need",
-        "needs",
-        "please",
-    )
-)
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(
-        word
-        for word in "".join(c if c.isalnum() else " " for c in text.lower()).split()
-        if len(word) > 2 and word not in _STOPWORDS
-    )
-
-
-def _jaccard(left: str, right: str) -> float:
-    left_words, right_words = _words(left), _words(right)
-    if not left_words or not right_words:
-        return 0.0
-    return len(left_words & right_words) / len(left_words | right_words)
-
-
-def wording_similarity(left: tuple[str, str], right: tuple[str, str]) -> float:
-    """0 (nothing shared) to 1 (same words): Jaccard of significant words, the title weighing 60 %."""
-    return 0.6 * _jaccard(left[0], right[0]) + 0.4 * _jaccard(left[1], right[1])
-
-
-# Trigram similarity of close wordings is lower than their word overlap; 0.3 is pg_trgm's own default.
-TRIGRAM_THRESHOLD = 0.3
-
-
-def _similar_candidates_trigram(demand: ChangeRequest) -> list[tuple[int, float]]:
-    """Earlier demands on the same product ranked by pg_trgm similarity, computed in PostgreSQL."""
-    from django.contrib.postgres.search import TrigramSimilarity
-    from django.db.models import FloatField, Value
-    from django.db.models.functions import Left
-
-    window = ChangeRequest.objects.filter(product_id=demand.product_id, pk__lt=demand.pk).order_by("-pk")
-    earlier_ids = window.values("pk")[:SIMILARITY_WINDOW]
-    similarity = Value(0.6, output_field=FloatField()) * TrigramSimilarity("title", demand.title) + Value(
-        0.4, output_field=FloatField()
-    ) * TrigramSimilarity(Left("description", 2000), demand.description[:2000])
-    rows = (
-        ChangeRequest.objects.filter(pk__in=earlier_ids)
-        .annotate(similarity=similarity)
-        .filter(similarity__gte=TRIGRAM_THRESHOLD)
-        .order_by("-similarity", "-pk")
-        .values_list("pk", "similarity")[:10]
-    )
-    return [(pk, float(score)) for pk, score in rows]
-
-
-def _similar_candidates_words(demand: ChangeRequest) -> list[tuple[int, float]]:
-    """The portable fallback: Jaccard of significant words, in Python over a bounded window."""
-    earlier = (
-        ChangeRequest.objects.filter(product_id=demand.product_id, pk__lt=demand.pk)
-        .order_by("-pk")
-        .values_list("pk", "title", "description")[:SIMILARITY_WINDOW]
-    )
-    scored = [
-        (pk, wording_similarity((demand.title, demand.description), (title, description)))
-        for pk, title, description in earlier
-    ]
-    return sorted((row for row in scored if row[1] >= SIMILARITY_THRESHOLD), key=lambda row: -row[1])[:10]
-
-
-def similar_demands_record(*, change_request_id: int) -> int:
-    """Record earlier demands on the same product whose wording is close; safe to run twice."""
-    from django.db import connection
-
-    from intake.models import SimilarDemand
-
-    demand = ChangeRequest.objects.filter(pk=change_request_id).only("pk", "product_id", "title", "description").first()
-    if demand is None:
-        return 0
-    if connection.vendor == "postgresql":
-        candidates = _similar_candidates_trigram(demand)
-    else:
-        candidates = _similar_candidates_words(demand)
-    SimilarDemand.objects.bulk_create(
-        [SimilarDemand(change_request_id=demand.pk, similar_to_id=pk, similarity=score) for pk, score in candidates],
-        ignore_conflicts=True,
-    )
-    return len(candidates)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from intake import services
+from intake import similarity
 
 
 @shared_task(
@@ -8,4 +8,4 @@ from intake import services
 )
 def find_similar_demands(change_request_id: int) -> int:
     """Record earlier demands that resemble this one, for triage to compare and link."""
-    return services.similar_demands_record(change_request_id=change_request_id)
+    return similarity.similar_demands_record(change_request_id=change_request_id)

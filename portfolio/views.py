@@ -17,6 +17,7 @@ from core.exceptions import ApplicationError
 from core.pagination import BoundedPaginator
 from intake.models import ChangeRequest
 from portfolio import selectors, services
+from portfolio.calibration import calibration_report
 from portfolio.filters import ProjectFilterSet
 from portfolio.forms import (
     ApproveForm,
@@ -75,7 +76,7 @@ def calibration(request: HttpRequest) -> HttpResponse:
     """Did the demands each score band approved pay off? Revenue at stake against revenue realized."""
     form = CalibrationFilterForm(request.GET or None)
     statuses = form.cleaned_data["project_status"] if form.is_valid() else []
-    report = selectors.calibration_report(project_statuses=statuses)
+    report = calibration_report(project_statuses=statuses)
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "portfolio/calibration.html", {"form": form, **report}, status=status)
 

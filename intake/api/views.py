@@ -11,7 +11,8 @@ from intake.api.serializers import (
     ChangeRequestOutputSerializer,
 )
 from intake.models import ChangeRequest
-from intake.services import change_request_submit, tracking_url
+from intake.services import change_request_submit
+from intake.tracking import tracking_url
 
 
 class ChangeRequestCreateApi(APIView):

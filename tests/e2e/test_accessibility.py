@@ -19,7 +19,7 @@ from django.utils import translation
 
 from intake.models import ChangeRequest
 from intake.selectors import change_request_by_tracking_token
-from intake.services import tracking_token_new
+from intake.tracking import tracking_token_new
 from portfolio.management.commands.seed_demo import DEMO_PASSWORD
 from portfolio.models import Milestone, Project
 from tests.security.access_matrix import ADMIN, MATRIX

@@ -3,7 +3,7 @@
 import pytest
 
 from intake.models import SimilarDemand
-from intake.services import similar_demands_record
+from intake.similarity import similar_demands_record
 from tests.factories import ProductFactory, file_demand
 
 

@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from intake.models import ChangeRequest
+from portfolio.calibration import approved_demand_outcomes, calibration_report
 from portfolio.models import Project
-from portfolio.selectors import approved_demand_outcomes, calibration_report
 from portfolio.services import change_request_approve, revenue_record_add
 from tests.factories import UserFactory, file_demand
 from triage.models import Assessment, ScoringModel

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
+from portfolio.calibration import calibration_report
 from portfolio.models import Project, RevenueRecord
-from portfolio.selectors import calibration_report
 
 
 @pytest.mark.embedded

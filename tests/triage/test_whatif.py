@@ -18,6 +18,7 @@ from intake.models import ChangeRequest, ProductKindDefault
 from tests.factories import CustomerFactory, ProductFactory, estimate, file_demand, link_demands
 from triage import scoring, selectors, services
 from triage.models import ScoringModel
+from triage.selectors import whatif
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,7 @@ def test_the_dry_run_gives_every_open_demand_exactly_the_score_of_the_pure_funct
 
     assert selectors.whatif_scores(weights=weights) == expected
     # The fallback the embedded default (SQLite) runs gives the same, here on the same data.
-    python_rows = selectors._whatif_rows_python(weights)
+    python_rows = whatif._whatif_rows_python(weights)
     assert {pk: Decimal(new) / 100 for pk, _, _, new in python_rows} == expected
 
 

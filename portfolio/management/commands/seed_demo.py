@@ -31,7 +31,9 @@ from intake.models import (
     SimilarDemand,
     StatusEvent,
 )
-from intake.services import Submission, tracking_token_new, tracking_url
+from intake.services import Submission
+from intake.similarity import similar_demands_record
+from intake.tracking import tracking_token_new, tracking_url
 from portfolio import services as portfolio_services
 from portfolio.choices import Health, ProjectStatus
 from portfolio.models import Project, ProjectDemand, RevenueRecord
@@ -264,7 +266,7 @@ class Command(BaseCommand):
             ChangeRequest.objects.filter(pk=demand.pk).update(created_at=F("created_at") - shift)
             StatusEvent.objects.filter(change_request=demand).update(created_at=F("created_at") - shift)
         for demand in demands:
-            intake_services.similar_demands_record(change_request_id=demand.pk)
+            similar_demands_record(change_request_id=demand.pk)
         self._triage(demands, users)
 
     def _triage(self, demands: list[ChangeRequest], users: dict) -> None:

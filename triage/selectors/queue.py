@@ -1,0 +1,87 @@
+"""The queue: its rows, its charts' aggregates and its CSV export."""
+
+from decimal import Decimal
+
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Floor, Least
+
+from intake.choices import OPEN_STATUSES, ChangeRequestStatus
+from intake.models import ChangeRequest
+
+
+def change_request_queue() -> QuerySet[ChangeRequest]:
+    """Every demand with what a queue row shows, in one query."""
+    return ChangeRequest.objects.select_related("customer", "product").order_by("-score", "-created_at")
+
+
+BUBBLE_LIMIT = 150
+PIPELINE_ORDER = ("submitted", "scored", "needs_info", "deferred", "approved", "rejected", "withdrawn")
+
+
+def queue_charts(*, queryset: QuerySet[ChangeRequest]) -> dict:
+    """Everything the queue's charts draw, as SQL aggregates over the filtered queryset.
+
+    A fixed number of queries whatever the queue's size; the bubble chart shows the open demands with
+    the most revenue at stake (at most BUBBLE_LIMIT), the rest are summed in the other charts.
+    """
+    queryset = queryset.order_by()
+    bubbles = list(
+        queryset.filter(status__in=OPEN_STATUSES, value_total__isnull=False)
+        .order_by("-value_total", "pk")
+        .values("reference", "title", "value_total", "it_cost", "score", "score_band", "customers_asking")[
+            :BUBBLE_LIMIT
+        ]
+    )
+    histogram = dict(
+        queryset.filter(score__isnull=False)
+        .annotate(bucket=Least(Cast(Floor(F("score") / Value(10)), IntegerField()), Value(9)))
+        .values_list("bucket")
+        .annotate(count=Count("pk"))
+        .values_list("bucket", "count")
+    )
+    by_status = dict(queryset.values_list("status").annotate(count=Count("pk")).values_list("status", "count"))
+    by_agenda = {
+        row["agenda"]: row
+        for row in queryset.values("agenda").annotate(
+            demands=Count("pk"),
+            approved_cost=Sum("it_cost", filter=Q(status=ChangeRequestStatus.APPROVED)),
+        )
+    }
+    return {
+        "bubbles": bubbles,
+        "histogram": [histogram.get(bucket, 0) for bucket in range(10)],
+        "funnel": [(status, ChangeRequestStatus(status).label, by_status.get(status, 0)) for status in PIPELINE_ORDER],
+        "agenda": {
+            agenda: {
+                "demands": by_agenda.get(agenda, {}).get("demands", 0),
+                "approved_cost": by_agenda.get(agenda, {}).get("approved_cost") or Decimal("0"),
+            }
+            for agenda in ("bt", "it")
+        },
+    }
+
+
+QUEUE_EXPORT_COLUMNS = (
+    ("reference", "Reference"),
+    ("title", "Title"),
+    ("customer__name", "Customer"),
+    ("product__name", "Product"),
+    ("kind", "Kind"),
+    ("agenda", "Agenda"),
+    ("status", "Status"),
+    ("revenue_at_stake", "Revenue at stake"),
+    ("currency", "Currency"),
+    ("value_total", "Value incl. linked (EUR)"),
+    ("it_cost", "IT cost (EUR)"),
+    ("score", "Score"),
+    ("score_band", "Band"),
+    ("score_is_provisional", "Provisional"),
+    ("customers_asking", "Customers asking"),
+    ("desired_date", "Desired date"),
+    ("created_at", "Filed"),
+)
+
+
+def change_request_export_rows(*, queryset: QuerySet[ChangeRequest]):  # type: ignore[no-untyped-def]
+    """The filtered queue as plain tuples, read in chunks (a server-side cursor on PostgreSQL)."""
+    return queryset.values_list(*(name for name, _ in QUEUE_EXPORT_COLUMNS)).iterator(chunk_size=5000)
