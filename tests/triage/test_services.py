@@ -14,6 +14,7 @@ from triage import services
 from triage.choices import RescoreJobStatus
 from triage.models import Assessment, RescoreJob, ScoringModel
 from triage.selectors import change_request_ids_unscored, scoring_model_active
+from triage.services import rescoring
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_a_rescore_job_resumes_after_its_last_chunk_and_running_it_again_adds_no
     django_capture_on_commit_callbacks, monkeypatch, cio
 ):
     demands = [scored_demand(django_capture_on_commit_callbacks) for _ in range(7)]
-    monkeypatch.setattr(services, "RESCORE_CHUNK", 3)
+    monkeypatch.setattr(rescoring, "RESCORE_CHUNK", 3)
     with transaction.atomic():
         ScoringModel.objects.update(is_active=False)
         v2 = ScoringModel.objects.create(version=2, is_active=True)

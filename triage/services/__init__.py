@@ -1,0 +1,57 @@
+"""Triage writes, split by concern; callers import from `triage.services` and need not know the modules."""
+
+from triage.services.decisions import (
+    ASKABLE_STATUSES,
+    DECIDABLE_STATUSES,
+    AlreadyDecided,
+    change_request_ask_information,
+    change_request_assign_customer,
+    cost_estimate_create,
+    decision_record,
+    similar_demand_set_link,
+)
+from triage.services.planning import (
+    decision_targets_set,
+    quarter_capacities_set,
+)
+from triage.services.rescoring import (
+    RESCORE_CHUNK,
+    RESCORE_TASK,
+    rescore_job_run,
+    rescore_job_start,
+    scoring_model_create_version,
+    scoring_model_ensure_default,
+)
+from triage.services.scoring import (
+    ScoredDemand,
+    assessment_compute,
+    assessments_compute_bulk,
+    assessments_compute_requested,
+    scoring_failure_record,
+    scoring_retry,
+)
+
+__all__ = [
+    "ASKABLE_STATUSES",
+    "DECIDABLE_STATUSES",
+    "RESCORE_CHUNK",
+    "RESCORE_TASK",
+    "AlreadyDecided",
+    "ScoredDemand",
+    "assessment_compute",
+    "assessments_compute_bulk",
+    "assessments_compute_requested",
+    "change_request_ask_information",
+    "change_request_assign_customer",
+    "cost_estimate_create",
+    "decision_record",
+    "decision_targets_set",
+    "quarter_capacities_set",
+    "rescore_job_run",
+    "rescore_job_start",
+    "scoring_failure_record",
+    "scoring_model_create_version",
+    "scoring_model_ensure_default",
+    "scoring_retry",
+    "similar_demand_set_link",
+]

@@ -1,0 +1,50 @@
+"""The CIO's planning settings: decision-time targets and capacity per quarter."""
+
+import logging
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from core.services import audit_record
+from triage.models import (
+    DecisionTarget,
+    QuarterCapacity,
+)
+from triage.selectors import capacity_latest
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def decision_targets_set(*, targets: dict[str, int | None], set_by: AbstractBaseUser) -> None:
+    """Replace the decision-time targets (empty removes a scope's target)."""
+    for scope, days in targets.items():
+        if days:
+            DecisionTarget.objects.update_or_create(scope=scope, defaults={"days": days})
+        else:
+            DecisionTarget.objects.filter(scope=scope).delete()
+    audit_record(action="decision_targets", actor=set_by, details=targets)
+
+
+@transaction.atomic
+def quarter_capacities_set(
+    *, capacities: dict[date, Decimal | None], set_by: AbstractBaseUser
+) -> list[QuarterCapacity]:
+    """Set the capacity of some quarters (None removes it); only the quarters whose value changes get a row.
+
+    Rows are appended, never edited: the table keeps who set which capacity when. The quarters' rows are
+    locked first, so two people saving at once append in turn and each compares with the latest value.
+    """
+    list(QuarterCapacity.objects.select_for_update().filter(quarter_start__in=list(capacities)))
+    current = capacity_latest(quarters=list(capacities))
+    changed = []
+    for quarter, person_days in capacities.items():
+        if person_days == current[quarter]:
+            continue
+        row = QuarterCapacity(quarter_start=quarter, person_days=person_days, set_by=set_by)
+        row.full_clean()
+        row.save()
+        changed.append(row)
+    return changed
