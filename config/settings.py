@@ -193,6 +193,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": 30.0},
     "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 60.0},
     "sweep-webhook-deliveries": {"task": "webhooks.sweep_due_deliveries", "schedule": 10.0},
+    # Rate counters older than two days are dead weight; pruning them hourly keeps the table small.
+    "sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 3600.0},
 }
 
 # --- REST API ---------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Fixed-window rate limits counted in the database, so they hold whether or not Redis is up."""
 
 import math
-import random
 import time
 
 from django.db import connection
@@ -10,10 +9,15 @@ from django.template.loader import render_to_string
 
 from core.models import RateCounter
 
-# Counters older than this are deleted now and then; no limit in the product spans more than a day.
+# Counters older than this are deleted by the periodic sweep (core.sweep_rate_counters); no limit in the
+# product spans more than a day. Never in the request: a request costs the same statements every time.
 PRUNE_AFTER_SECONDS = 2 * 24 * 3600
-PRUNE_PROBABILITY = 0.01
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _now() -> float:
+    """The wall clock the windows are cut from (one place, so tests can hold it still)."""
+    return time.time()
 
 
 def rate_parse(rate: str) -> tuple[int, int]:
@@ -50,17 +54,15 @@ def _increment(key: str, window_start: int) -> int:
 
 def rate_limit_hit(key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
     """Count one request for `key`; return whether it is within `limit` per window and the seconds to wait if not."""
-    now = time.time()
+    now = _now()
     window_start, retry_after = _window(window_seconds, now)
     count = _increment(key, window_start)
-    if random.random() < PRUNE_PROBABILITY:
-        rate_counter_prune(now=now)
     return count <= limit, (0 if count <= limit else retry_after)
 
 
 def rate_limit_peek(key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
     """Whether `key` is still under `limit` in this window, without counting a request."""
-    now = time.time()
+    now = _now()
     window_start, retry_after = _window(window_seconds, now)
     count = RateCounter.objects.filter(key=key[:200], window_start=window_start).values_list("count", flat=True).first()
     if count is None or count < limit:
@@ -69,8 +71,8 @@ def rate_limit_peek(key: str, limit: int, window_seconds: int) -> tuple[bool, in
 
 
 def rate_counter_prune(*, now: float | None = None) -> int:
-    """Delete counters of windows long closed."""
-    cutoff = int((now if now is not None else time.time()) - PRUNE_AFTER_SECONDS)
+    """Delete counters of windows long closed; safe to run twice or concurrently (one DELETE)."""
+    cutoff = int((now if now is not None else _now()) - PRUNE_AFTER_SECONDS)
     deleted, _ = RateCounter.objects.filter(window_start__lt=cutoff).delete()
     return deleted
 

@@ -28,3 +28,11 @@ def sweep_unsent_email() -> int:
     for email_id in ids:
         enqueue_now("core.send_email", email_id)
     return len(ids)
+
+
+@shared_task(name="core.sweep_rate_counters", acks_late=True, soft_time_limit=50, time_limit=60)
+def sweep_rate_counters() -> int:
+    """Delete rate-limit counters of windows long closed, so the table stays small."""
+    from core.ratelimit import rate_counter_prune
+
+    return rate_counter_prune()

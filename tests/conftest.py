@@ -1,4 +1,4 @@
-"""Shared fixtures: role users, API clients, and a real Celery worker on the real broker."""
+"""Shared fixtures: role users and their clients, API clients, waiting, a private Redis, and a real Celery worker."""
 
 import logging
 
@@ -9,7 +9,9 @@ from rest_framework.test import APIClient
 
 from core.choices import TokenScope
 from core.services import api_token_create
-from tests.factories import UserFactory
+from tests import processes
+from tests.factories import UserFactory, signed_in
+from tests.processes import RedisServer
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
@@ -47,6 +49,16 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _rate_limit_clock(monkeypatch):  # type: ignore[no-untyped-def]
+    """Hold the rate limiter's clock still: a test that fills a fixed window and expects the next request
+    refused would otherwise fail whenever a window boundary (every second, minute or hour) falls inside it."""
+    import time
+
+    pinned = time.time()
+    monkeypatch.setattr("core.ratelimit._now", lambda: pinned)
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request):  # type: ignore[no-untyped-def]
     """Transactional tests flush the database afterwards; put back what the data migrations made."""
     transactional = {"transactional_db", "live_server", "celery_worker"} & set(request.fixturenames)
@@ -73,6 +85,21 @@ def analyst(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def portfolio_manager(db):  # type: ignore[no-untyped-def]
     return UserFactory(username="pm", role="Portfolio manager")
+
+
+@pytest.fixture
+def cio_client(cio):  # type: ignore[no-untyped-def]
+    return signed_in(cio)
+
+
+@pytest.fixture
+def analyst_client(analyst):  # type: ignore[no-untyped-def]
+    return signed_in(analyst)
+
+
+@pytest.fixture
+def pm_client(portfolio_manager):  # type: ignore[no-untyped-def]
+    return signed_in(portfolio_manager)
 
 
 @pytest.fixture
@@ -104,6 +131,20 @@ def writer_client(write_token) -> APIClient:  # type: ignore[no-untyped-def]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {write_token}")
     return client
+
+
+@pytest.fixture
+def private_redis():  # type: ignore[no-untyped-def]
+    """A redis-server of this test's own (started by the test), to stop or pause; never the shared one."""
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wait_for():  # type: ignore[no-untyped-def]
+    """The one way tests wait: poll a predicate until a deadline (tests.processes.wait_for)."""
+    return processes.wait_for
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 
 from intake.choices import ChangeRequestKind, CustomerTier
 from intake.models import ChangeRequest, Customer, CustomerDomain, Product
@@ -203,3 +204,10 @@ class RevenueRecordFactory(factory.django.DjangoModelFactory):
     period = factory.LazyFunction(lambda: date.today().replace(day=1))
     amount = Decimal("1000")
     note = factory.Sequence(lambda n: f"Invoice {n}")
+
+
+def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+    """A browser session already signed in as `user` (no login form, no lockout counting)."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -20,13 +20,35 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0, interval: float = 0.1) -> None:
+def wait_for(
+    predicate: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.1, message: str = ""
+) -> object:
+    """Poll `predicate` until it returns something truthy (returned), or fail after `timeout` seconds.
+
+    Fault tests wait on a condition with a deadline, never a fixed sleep: a fast machine goes on at once,
+    a slow one gets the whole deadline, and a hang fails with `message` instead of blocking CI.
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{message or 'condition'} not met within {timeout} s")
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def stays_true(predicate: Callable[[], object], *, duration: float, interval: float = 0.1, message: str = "") -> None:
+    """Fail as soon as `predicate` turns false during `duration` seconds (a duplicate arriving late, say).
+
+    For the few checks that are about elapsed time: nothing can prove "nothing more arrives" but watching
+    for a while, so the watch is bounded and stops at the first counter-example.
+    """
+    deadline = time.monotonic() + duration
+    while time.monotonic() < deadline:
+        assert predicate(), message or "condition stopped holding"
+        time.sleep(interval)
+    assert predicate(), message or "condition stopped holding"
 
 
 def free_port() -> int:
@@ -60,7 +82,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(self.answers, timeout=10)
+        wait_for(self.answers, timeout=10, message=f"redis-server on port {self.port} answering")
         return self
 
     def answers(self) -> bool:
@@ -147,7 +169,7 @@ class CeleryWorker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        wait_for(lambda: "ready." in self.output(), timeout=30)
+        wait_for(lambda: "ready." in self.output(), timeout=30, message=f"celery worker {self.name} ready")
         return self
 
     def output(self) -> str:

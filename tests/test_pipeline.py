@@ -1,23 +1,14 @@
 """The walking skeleton end to end: file on the form, scored by Celery, approved by the CIO, read by the API."""
 
 import re
-import time
 
 import pytest
 from django.test import Client
 
 from intake.models import ChangeRequest
 from tests.factories import ProductFactory, form_data
+from tests.processes import wait_for
 from triage.models import Assessment
-
-
-def wait_for(condition, timeout: float = 30.0, interval: float = 0.1) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 def walk_the_pipeline(cio, read_token: str) -> None:  # type: ignore[no-untyped-def]
@@ -36,7 +27,7 @@ def walk_the_pipeline(cio, read_token: str) -> None:  # type: ignore[no-untyped-
 
     # 2. Committed first, then scored by a Celery task with model v1.
     demand = ChangeRequest.objects.get(reference=reference)
-    wait_for(lambda: Assessment.objects.filter(change_request=demand).exists())
+    wait_for(lambda: Assessment.objects.filter(change_request=demand).exists(), message="the demand scored by Celery")
     assessment = Assessment.objects.get(change_request=demand)
     assert assessment.scoring_model.version == 1
     assert {c["key"] for c in assessment.components} >= {"roi", "revenue", "breadth", "urgency", "strategic"}

@@ -1,6 +1,7 @@
 """The database rate limiter: counts, windows, concurrency, and the DRF token throttle built on it."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -8,7 +9,7 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from core.models import RateCounter
-from core.ratelimit import rate_counter_prune, rate_limit_hit, rate_limit_peek, rate_parse
+from core.ratelimit import PRUNE_AFTER_SECONDS, rate_counter_prune, rate_limit_hit, rate_limit_peek, rate_parse
 from core.throttling import TokenRateThrottle
 
 
@@ -54,6 +55,31 @@ def test_prune_deletes_only_long_closed_windows():
     rate_limit_hit("fresh", 5, 60)
     assert rate_counter_prune() == 1
     assert list(RateCounter.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+@pytest.mark.django_db
+def test_the_periodic_sweep_prunes_expired_counters_and_keeps_live_ones(settings):
+    from config.celery import app
+
+    long_closed = int(time.time()) - PRUNE_AFTER_SECONDS - 3600
+    RateCounter.objects.create(key="expired", window_start=long_closed, count=9)
+    RateCounter.objects.create(key="recent", window_start=int(time.time()) - 3600, count=2)
+    rate_limit_hit("live", 5, 60)
+
+    assert app.signature("core.sweep_rate_counters").apply().get() == 1
+    assert app.signature("core.sweep_rate_counters").apply().get() == 0  # idempotent: nothing left to prune
+    assert sorted(RateCounter.objects.values_list("key", flat=True)) == ["live", "recent"]
+    scheduled = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled["core.sweep_rate_counters"] == 3600.0
+
+
+@pytest.mark.django_db
+def test_a_request_never_prunes_so_it_costs_the_same_statements_every_time(django_assert_num_queries):
+    RateCounter.objects.create(key="expired", window_start=0, count=9)
+    for _ in range(300):  # the old 1 % chance of pruning in the request would almost surely have fired
+        with django_assert_num_queries(1):
+            rate_limit_hit("steady", 1000, 60)
+    assert RateCounter.objects.filter(key="expired").exists()
 
 
 @pytest.mark.postgres

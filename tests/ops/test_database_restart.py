@@ -32,9 +32,10 @@ pytestmark = [
 
 SECRET_KEY = "database-restart-test-secret-key-0123456789abcdefghij"
 THREADS = 3
-LOAD_BEFORE_SECONDS = 4
-DOWN_SECONDS = 5
-LOAD_AFTER_SECONDS = 14
+# Deadlines for each phase, not durations: a phase ends as soon as what it waits for is seen.
+LOAD_BEFORE_SECONDS = 30
+DOWN_SECONDS = 30
+LOAD_AFTER_SECONDS = 20
 RECOVERY_LIMIT_SECONDS = 10
 REQUEST_TIMEOUT_SECONDS = 20
 
@@ -146,20 +147,34 @@ def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_
     attempts: list[Attempt] = []
     stop = threading.Event()
     try:
-        wait_for(lambda: _answers(f"{base_url}/healthz"), timeout=30)
+        wait_for(lambda: _answers(f"{base_url}/healthz"), timeout=30, message="gunicorn answering /healthz")
         threads = [
             threading.Thread(target=customer, args=(base_url, product_id, index, stop, attempts), daemon=True)
             for index in range(THREADS)
         ]
         for thread in threads:
             thread.start()
-        time.sleep(LOAD_BEFORE_SECONDS)
+        # Each phase lasts until what it is for has been seen, with a deadline, not for a fixed time.
+        wait_for(
+            lambda: sum(attempt.status == 302 for attempt in attempts) >= THREADS,
+            timeout=LOAD_BEFORE_SECONDS,
+            message="demands accepted before the restart",
+        )
         down_at = time.monotonic()
         private_postgres.stop("fast")
-        time.sleep(DOWN_SECONDS)
+        wait_for(
+            lambda: sum(attempt.status != 302 and attempt.started >= down_at for attempt in attempts) >= THREADS,
+            timeout=DOWN_SECONDS,
+            message="posts failing while PostgreSQL is down",
+        )
         private_postgres.start()
         up_at = time.monotonic()
-        time.sleep(LOAD_AFTER_SECONDS)
+        # The recovery limit is the point of the test: it is watched until posts started after it have answered.
+        wait_for(
+            lambda: sum(attempt.started > up_at + RECOVERY_LIMIT_SECONDS for attempt in attempts) >= 2 * THREADS,
+            timeout=RECOVERY_LIMIT_SECONDS + LOAD_AFTER_SECONDS,
+            message="posts answered after the recovery limit",
+        )
         stop.set()
         for thread in threads:
             thread.join(timeout=REQUEST_TIMEOUT_SECONDS + 5)

@@ -8,25 +8,18 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from intake.models import ChangeRequest
 from portfolio.calibration import approved_demand_outcomes, calibration_report
 from portfolio.models import Project
 from portfolio.services import change_request_approve, revenue_record_add
-from tests.factories import UserFactory, file_demand
+from tests.factories import UserFactory, file_demand, signed_in
 from triage.models import Assessment, ScoringModel
 
 pytestmark = pytest.mark.django_db
 
 MONTH = date(2026, 1, 1)
-
-
-def browser(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def assess(demand: ChangeRequest, total: str, band: str) -> Assessment:
@@ -151,7 +144,7 @@ def test_only_delivered_projects_when_asked(portfolio, portfolio_manager):
 
 @pytest.mark.embedded
 def test_the_page_tells_the_cio_how_to_read_it_and_shows_each_band(portfolio, cio):
-    response = browser(cio).get("/portfolio/calibration/")
+    response = signed_in(cio).get("/portfolio/calibration/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "the scoring weights deserve a second look" in html
@@ -165,7 +158,7 @@ def test_the_page_tells_the_cio_how_to_read_it_and_shows_each_band(portfolio, ci
 
 
 def test_the_page_filters_by_project_status_and_refuses_an_unknown_one(portfolio, cio):
-    page = browser(cio)
+    page = signed_in(cio)
     html = page.get("/portfolio/calibration/", {"project_status": "delivered"}).content.decode()
     assert "No approved demand delivered by a project matches." in html
     response = page.get("/portfolio/calibration/", {"project_status": "nonsense"})
@@ -176,12 +169,12 @@ def test_the_page_filters_by_project_status_and_refuses_an_unknown_one(portfolio
 def test_an_empty_portfolio_has_an_empty_report(cio):
     report = calibration_report()
     assert report == {"bands": [], "buckets": [], "total": None}
-    assert browser(cio).get("/portfolio/calibration/").status_code == 200
+    assert signed_in(cio).get("/portfolio/calibration/").status_code == 200
 
 
 def test_only_staff_who_may_view_the_portfolio_see_it(client):
     assert client.get("/portfolio/calibration/")["Location"].startswith("/accounts/login/")
-    assert browser(UserFactory(username="nobody")).get("/portfolio/calibration/").status_code == 403
+    assert signed_in(UserFactory(username="nobody")).get("/portfolio/calibration/").status_code == 403
 
 
 @pytest.mark.parametrize("per_band", [1, 6])
@@ -190,7 +183,7 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_demands(cio, por
         for band, score in (("fast_track", "80"), ("review", "50"), ("decline", "20")):
             project, _ = approved(cio, f"{band} {index}", "10000", score, band)
             realize(project, "5000", portfolio_manager)
-    page = browser(cio)
+    page = signed_in(cio)
     page.get("/portfolio/calibration/")
     with CaptureQueriesContext(connection) as queries:
         html = page.get("/portfolio/calibration/").content.decode()

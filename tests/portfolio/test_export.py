@@ -12,15 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portfolio.models import Project
-from tests.factories import CustomerFactory, ProjectFactory
+from tests.factories import CustomerFactory, ProjectFactory, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def browser(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def export(client: Client, **params: str) -> list[dict[str, str]]:
@@ -45,7 +39,7 @@ def test_the_export_has_budget_against_spend_and_expected_against_realized_reven
         sponsors=[acme, globex],
     )
     Project.objects.filter(code="BT-0001").update(realized_revenue=Decimal("100000"))
-    rows = export(browser(analyst))
+    rows = export(signed_in(analyst))
     assert len(rows) == 1
     row = rows[0]
     assert row["Code"] == "BT-0001" and row["Name"] == "Nightly SAP export" and row["Status"] == "active"
@@ -60,7 +54,7 @@ def test_the_export_honours_the_filters_and_the_sort_of_the_page(analyst):
     ProjectFactory(code="BT-0002", health="green", name="Portal")
     ProjectFactory(code="BT-0003", health="red", name="Portal v2", progress=90)
     ProjectFactory(code="BT-0004", health="red", name="Portal v3", progress=50)
-    rows = export(browser(analyst), health="red", search="portal", ordering="-progress")
+    rows = export(signed_in(analyst), health="red", search="portal", ordering="-progress")
     assert [row["Code"] for row in rows] == ["BT-0003", "BT-0004"]
 
 
@@ -68,20 +62,20 @@ def test_text_a_spreadsheet_would_run_is_neutralized(analyst):
     ProjectFactory(
         code="BT-0001", name='=HYPERLINK("http://evil.example","click")', sponsors=[CustomerFactory(name="@SUM(A1)")]
     )
-    row = export(browser(analyst))[0]
+    row = export(signed_in(analyst))[0]
     assert row["Name"] == '\'=HYPERLINK("http://evil.example","click")'
     assert row["Sponsors"] == "'@SUM(A1)"
 
 
 def test_a_bad_filter_is_a_400_that_says_what_is_wrong(analyst):
-    response = browser(analyst).get("/portfolio/export.csv", {"customer": "abc"})
+    response = signed_in(analyst).get("/portfolio/export.csv", {"customer": "abc"})
     assert response.status_code == 400
     assert "customer" in response.content.decode()
 
 
 def test_the_list_page_links_to_the_export_with_its_filters(analyst):
     ProjectFactory(code="BT-0001")
-    html = browser(analyst).get("/portfolio/", {"health": "red"}).content.decode()
+    html = signed_in(analyst).get("/portfolio/", {"health": "red"}).content.decode()
     assert 'href="/portfolio/export.csv?health=red"' in html
 
 
@@ -90,7 +84,7 @@ def test_the_export_costs_the_same_queries_whatever_the_number_of_projects(analy
     sponsors = [CustomerFactory(), CustomerFactory()]
     for _ in range(projects):
         ProjectFactory(sponsors=sponsors)
-    page = browser(analyst)
+    page = signed_in(analyst)
     with CaptureQueriesContext(connection) as queries:
         rows = export(page)
     assert len(rows) == projects

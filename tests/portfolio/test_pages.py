@@ -6,20 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portfolio.models import Milestone, Project, StatusUpdate
 from portfolio.services import change_request_approve, milestone_add, status_update_post
-from tests.factories import CustomerFactory, ProjectFactory, UserFactory, file_demand
+from tests.factories import CustomerFactory, ProjectFactory, UserFactory, file_demand, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def browser(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def rows_in_order(html: str) -> list[str]:
@@ -36,7 +29,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, url):
 
 def test_staff_without_the_portfolio_permission_get_403(client):
     ProjectFactory(code="BT-0001")
-    assert browser(UserFactory(username="nobody")).get("/portfolio/").status_code == 403
+    assert signed_in(UserFactory(username="nobody")).get("/portfolio/").status_code == 403
 
 
 @pytest.mark.embedded
@@ -50,7 +43,7 @@ def test_list_shows_health_status_burn_target_and_totals(analyst):
         target_date=date(2026, 12, 31),
     )
     ProjectFactory(code="BT-0002", status="planned", health="green", approved_budget=Decimal("0"))
-    html = browser(analyst).get("/portfolio/").content.decode()
+    html = signed_in(analyst).get("/portfolio/").content.decode()
     assert rows_in_order(html) == ["BT-0001", "BT-0002"]
     assert re.search(r'data-testid="burn-BT-0001">125 %<', html)
     assert re.search(r'data-testid="burn-BT-0002">—<', html)  # no budget, no burn
@@ -64,7 +57,7 @@ def test_list_filters_and_totals_follow_the_same_filters(analyst):
     ProjectFactory(code="BT-0001", health="red", name="Billing")
     ProjectFactory(code="BT-0002", health="green", name="Portal")
     ProjectFactory(code="BT-0003", health="red", name="Portal v2")
-    html = browser(analyst).get("/portfolio/", {"health": "red", "search": "portal"}).content.decode()
+    html = signed_in(analyst).get("/portfolio/", {"health": "red", "search": "portal"}).content.decode()
     assert rows_in_order(html) == ["BT-0003"]
     assert re.search(r'data-testid="totals-count">1<', html)
 
@@ -72,7 +65,7 @@ def test_list_filters_and_totals_follow_the_same_filters(analyst):
 def test_list_sorts_by_a_column_and_the_header_link_reverses_it(analyst):
     ProjectFactory(code="BT-0001", progress=80)
     ProjectFactory(code="BT-0002", progress=20)
-    page = browser(analyst)
+    page = signed_in(analyst)
     html = page.get("/portfolio/", {"ordering": "progress", "health": "green"}).content.decode()
     assert rows_in_order(html) == ["BT-0002", "BT-0001"]
     assert 'aria-sort="ascending"><a href="?ordering=-progress&amp;health=green">Progress ▲</a>' in html
@@ -82,7 +75,7 @@ def test_list_sorts_by_a_column_and_the_header_link_reverses_it(analyst):
 def test_list_ignores_a_sort_key_outside_the_whitelist_and_says_so(analyst):
     ProjectFactory(code="BT-0002")
     ProjectFactory(code="BT-0001")
-    response = browser(analyst).get("/portfolio/", {"ordering": "owner__password"})
+    response = signed_in(analyst).get("/portfolio/", {"ordering": "owner__password"})
     assert response.status_code == 200
     assert rows_in_order(response.content.decode()) == ["BT-0001", "BT-0002"]
 
@@ -90,7 +83,7 @@ def test_list_ignores_a_sort_key_outside_the_whitelist_and_says_so(analyst):
 def test_budget_chart_is_server_side_svg_with_one_pair_of_bars_per_project_and_no_inline_style(analyst):
     ProjectFactory(code="BT-0001", approved_budget=Decimal("100"), actual_spend=Decimal("50"))
     ProjectFactory(code="BT-0002", approved_budget=Decimal("100"), actual_spend=Decimal("200"))
-    response = browser(analyst).get("/portfolio/")
+    response = signed_in(analyst).get("/portfolio/")
     html = response.content.decode()
     svg = re.search(r'<svg class="plan-actual".*?</svg>', html, re.S).group(0)
     assert svg.count("<rect") == 4
@@ -106,7 +99,7 @@ def test_list_query_count_does_not_grow_with_the_table(analyst, django_assert_nu
     sponsors = [CustomerFactory(), CustomerFactory()]
     for _ in range(projects):
         ProjectFactory(sponsors=sponsors)
-    page = browser(analyst)
+    page = signed_in(analyst)
     page.get("/portfolio/")
     # session, user, user and group permissions, page count, three totals by dimension, the totals row
     # (one aggregate), page rows, sponsors
@@ -122,7 +115,7 @@ def test_detail_shows_milestones_updates_demands_customers_and_revenue(analyst, 
     Project.objects.filter(pk=project.pk).update(realized_revenue=Decimal("30000"))
     milestone_add(project=project, name="Pilot live", due_date=date(2026, 9, 1))
     status_update_post(project=project, author=portfolio_manager, health="amber", note="Vendor is late.")
-    html = browser(analyst).get(f"/portfolio/{project.code}/").content.decode()
+    html = signed_in(analyst).get(f"/portfolio/{project.code}/").content.decode()
     assert "Pilot live" in html and "Vendor is late." in html
     assert demand.reference in html and "Globex" in html
     assert re.search(r'data-testid="sponsors">Globex<', html)
@@ -138,7 +131,7 @@ def test_detail_query_count_does_not_grow_with_history(analyst, cio, portfolio_m
         while Milestone.objects.filter(project=project).count() < size:
             milestone_add(project=project, name="Step", due_date=date(2026, 9, 1))
             status_update_post(project=project, author=portfolio_manager, health="green", note="Fine.")
-        page = browser(analyst)
+        page = signed_in(analyst)
         page.get(f"/portfolio/{project.code}/")
         with CaptureQueriesContext(connection) as queries:
             assert page.get(f"/portfolio/{project.code}/").status_code == 200
@@ -149,7 +142,7 @@ def test_detail_query_count_does_not_grow_with_history(analyst, cio, portfolio_m
 def test_portfolio_manager_posts_an_update_which_sets_health_and_moves_updated_at(portfolio_manager):
     project = ProjectFactory(code="BT-0001", health="green")
     before = project.updated_at
-    response = browser(portfolio_manager).post(
+    response = signed_in(portfolio_manager).post(
         "/portfolio/BT-0001/updates/", {"health": "red", "note": "Supplier went bust."}
     )
     assert response.status_code == 302
@@ -161,7 +154,7 @@ def test_portfolio_manager_posts_an_update_which_sets_health_and_moves_updated_a
 def test_portfolio_manager_ticks_and_reopens_a_milestone(portfolio_manager):
     project = ProjectFactory(code="BT-0001")
     milestone = milestone_add(project=project, name="Go-live", due_date=date(2026, 9, 1))
-    page = browser(portfolio_manager)
+    page = signed_in(portfolio_manager)
     page.post(f"/portfolio/BT-0001/milestones/{milestone.pk}/", {"done": "1"})
     milestone.refresh_from_db()
     assert milestone.done_date is not None
@@ -181,8 +174,8 @@ def test_portfolio_manager_ticks_and_reopens_a_milestone(portfolio_manager):
 def test_analysts_and_cio_read_but_cannot_change_a_project(analyst, cio, path, data):
     project = ProjectFactory(code="BT-0001")
     for user in (analyst, cio):
-        assert browser(user).get("/portfolio/BT-0001/").status_code == 200
-        assert browser(user).post(f"/portfolio/BT-0001/{path}", data).status_code == 403
+        assert signed_in(user).get("/portfolio/BT-0001/").status_code == 200
+        assert signed_in(user).post(f"/portfolio/BT-0001/{path}", data).status_code == 403
     assert not StatusUpdate.objects.exists() and not Milestone.objects.exists()
     assert Project.objects.get(pk=project.pk).progress == 0
 
@@ -197,7 +190,7 @@ def test_anonymous_posts_go_to_login_and_change_nothing(client):
 def test_ticking_a_milestone_of_another_project_is_a_404(portfolio_manager):
     ProjectFactory(code="BT-0001")
     other = milestone_add(project=ProjectFactory(code="BT-0002"), name="Go-live", due_date=date(2026, 9, 1))
-    response = browser(portfolio_manager).post(f"/portfolio/BT-0001/milestones/{other.pk}/", {"done": "1"})
+    response = signed_in(portfolio_manager).post(f"/portfolio/BT-0001/milestones/{other.pk}/", {"done": "1"})
     assert response.status_code == 404
     other.refresh_from_db()
     assert other.done_date is None
@@ -206,7 +199,7 @@ def test_ticking_a_milestone_of_another_project_is_a_404(portfolio_manager):
 def test_list_pages_by_50_and_the_page_links_keep_filters_and_sort(analyst):
     for number in range(1, 53):
         ProjectFactory(code=f"BT-{number:04d}", health="amber")
-    page = browser(analyst)
+    page = signed_in(analyst)
     html = page.get("/portfolio/", {"health": "amber", "ordering": "-code"}).content.decode()
     assert len(rows_in_order(html)) == 50 and rows_in_order(html)[0] == "BT-0052"
     assert '<a href="?health=amber&amp;ordering=-code&amp;page=2" rel="next">Next</a>' in html

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,17 +17,11 @@ from core.exceptions import ApplicationError
 from core.models import AuditEvent
 from portfolio.models import Project, RevenueRecord, RevenueRefused
 from portfolio.services import RevenueRefusal, change_request_approve, project_update, revenue_record_add
-from tests.factories import ProjectFactory, RevenueRecordFactory, UserFactory, file_demand
+from tests.factories import ProjectFactory, RevenueRecordFactory, UserFactory, file_demand, signed_in
 
 pytestmark = pytest.mark.django_db
 
 LAST_MONTH = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
-
-
-def browser(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def realized(project: Project) -> Decimal:
@@ -153,7 +146,7 @@ def test_the_total_can_no_longer_be_typed_over_the_history(portfolio_manager):
     project = ProjectFactory(code="BT-0001")
     with pytest.raises(ApplicationError):
         project_update(project=project, realized_revenue=Decimal("999"))
-    browser(portfolio_manager).post(
+    signed_in(portfolio_manager).post(
         "/portfolio/BT-0001/progress/",
         {"status": "active", "progress": "50", "actual_spend": "1", "realized_revenue": "999"},
     )
@@ -229,7 +222,7 @@ def test_two_managers_recording_at_once_lose_neither_amount():
 @pytest.mark.embedded
 def test_a_portfolio_manager_records_revenue_on_the_project_page_and_sees_it(portfolio_manager):
     ProjectFactory(code="BT-0001", expected_revenue=Decimal("200000"))
-    page = browser(portfolio_manager)
+    page = signed_in(portfolio_manager)
     html = page.get("/portfolio/BT-0001/").content.decode()
     assert 'action="/portfolio/BT-0001/revenue/"' in html and 'type="month"' in html
     response = page.post(
@@ -260,7 +253,7 @@ def test_bad_input_is_the_page_again_with_a_400_and_the_message_next_to_its_fiel
     portfolio_manager, data, field, message
 ):
     ProjectFactory(code="BT-0001")
-    response = browser(portfolio_manager).post("/portfolio/BT-0001/revenue/", data)
+    response = signed_in(portfolio_manager).post("/portfolio/BT-0001/revenue/", data)
     assert response.status_code == 400
     assert message in " ".join(response.context["revenue_form"].errors[field])
     html = response.content.decode()
@@ -273,7 +266,7 @@ def test_bad_input_is_the_page_again_with_a_400_and_the_message_next_to_its_fiel
 def test_analysts_and_the_cio_cannot_record_revenue(request, role):
     user = request.getfixturevalue(role)
     project = ProjectFactory(code="BT-0001")
-    page = browser(user)
+    page = signed_in(user)
     assert 'action="/portfolio/BT-0001/revenue/"' not in page.get("/portfolio/BT-0001/").content.decode()
     response = page.post("/portfolio/BT-0001/revenue/", {"period": "2026-01", "amount": "10"})
     assert response.status_code == 403
@@ -288,7 +281,7 @@ def test_anonymous_revenue_posts_go_to_login(client):
 
 
 def test_revenue_for_an_unknown_project_is_a_404(portfolio_manager):
-    response = browser(portfolio_manager).post("/portfolio/BT-9999/revenue/", {"period": "2026-01", "amount": "10"})
+    response = signed_in(portfolio_manager).post("/portfolio/BT-9999/revenue/", {"period": "2026-01", "amount": "10"})
     assert response.status_code == 404
 
 
@@ -300,7 +293,7 @@ def test_the_list_shows_expected_against_realized_per_project_and_in_total(analy
     for code, amount in (("BT-0001", "80000"), ("BT-0002", "60000")):
         project = Project.objects.get(code=code)
         revenue_record_add(project=project, period=LAST_MONTH, amount=Decimal(amount), recorded_by=portfolio_manager)
-    html = browser(analyst).get("/portfolio/").content.decode()
+    html = signed_in(analyst).get("/portfolio/").content.decode()
     assert re.search(r'data-testid="realized-BT-0001">80,000<', html)
     assert re.search(r'data-testid="realization-BT-0001">80 %<', html)
     assert re.search(r'data-testid="realization-BT-0002">20 %<', html)
@@ -319,9 +312,9 @@ def test_list_totals_follow_the_filters_and_count_a_shared_sponsor_once(analyst)
     ProjectFactory(code="BT-0001", expected_revenue=Decimal("1000"), sponsors=[acme, globex])
     ProjectFactory(code="BT-0002", expected_revenue=Decimal("2000"), sponsors=[globex])
     ProjectFactory(code="BT-0003", expected_revenue=Decimal("4000"), sponsors=[acme], health="red")
-    html = browser(analyst).get("/portfolio/", {"customer": acme.pk}).content.decode()
+    html = signed_in(analyst).get("/portfolio/", {"customer": acme.pk}).content.decode()
     assert re.search(r'data-testid="total-expected">5,000<', html)
-    html = browser(analyst).get("/portfolio/", {"customer": acme.pk, "health": "green"}).content.decode()
+    html = signed_in(analyst).get("/portfolio/", {"customer": acme.pk, "health": "green"}).content.decode()
     assert re.search(r'data-testid="total-expected">1,000<', html)
 
 
@@ -329,7 +322,7 @@ def test_list_sorts_by_realized_revenue(analyst):
     ProjectFactory(code="BT-0001")
     ProjectFactory(code="BT-0002")
     Project.objects.filter(code="BT-0001").update(realized_revenue=Decimal("5"))
-    html = browser(analyst).get("/portfolio/", {"ordering": "-realized_revenue"}).content.decode()
+    html = signed_in(analyst).get("/portfolio/", {"ordering": "-realized_revenue"}).content.decode()
     assert re.findall(r'<td><a href="/portfolio/(BT-\d{4})/">', html) == ["BT-0001", "BT-0002"]
 
 
@@ -339,7 +332,7 @@ def test_detail_query_count_does_not_grow_with_the_revenue_history(analyst, port
     for size in (1, 12):
         while RevenueRecord.objects.filter(project=project).count() < size:
             RevenueRecordFactory(project=project, recorded_by=portfolio_manager)
-        page = browser(portfolio_manager)
+        page = signed_in(portfolio_manager)
         page.get("/portfolio/BT-0001/")
         with CaptureQueriesContext(connection) as queries:
             html = page.get("/portfolio/BT-0001/").content.decode()

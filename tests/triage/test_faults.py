@@ -15,18 +15,11 @@ from django.utils import timezone
 from core.enqueue import enqueue_now
 from intake.models import ChangeRequest
 from tests.factories import ProductFactory, file_demand, form_data
-from tests.processes import CeleryWorker, RedisServer, app_broker, database_url_of_this_test, free_port, wait_for
+from tests.processes import CeleryWorker, app_broker, database_url_of_this_test, free_port, stays_true, wait_for
 from triage.models import Assessment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 SUBMISSIONS_WHILE_DOWN = 20
-
-
-@pytest.fixture
-def private_redis():  # type: ignore[no-untyped-def]
-    server = RedisServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -90,7 +83,9 @@ def test_demands_filed_while_redis_is_down_are_saved_at_once_and_scored_by_the_s
         a_while_ago = timezone.now() - timezone.timedelta(minutes=2)
         ChangeRequest.objects.update(scoring_requested_at=a_while_ago)  # as the sweep sees them a while later
         assert enqueue_now("triage.sweep_unscored")
-        wait_for(lambda: Assessment.objects.count() == SUBMISSIONS_WHILE_DOWN, timeout=60)
+        wait_for(
+            lambda: Assessment.objects.count() == SUBMISSIONS_WHILE_DOWN, timeout=60, message="every demand scored"
+        )
     assert all(assessments_of(demand) == 1 for demand in demands)
     assert set(ChangeRequest.objects.values_list("status", flat=True)) == {"scored"}
 
@@ -104,7 +99,9 @@ def test_a_worker_killed_in_the_middle_of_scoring_leaves_the_demand_scored_exact
         worker = workers(private_redis.url)
         lock = RowLock(demand)
         assert enqueue_now("triage.score_change_request", demand.pk)
-        wait_for(lambda: RowLock.waiters() == 1, timeout=20)  # the task is running, blocked on the row
+        wait_for(
+            lambda: RowLock.waiters() == 1, timeout=20, message="the task blocked on the row lock"
+        )  # the task is running, blocked on the row
         if kill == "pool_child":
             worker.kill_pool_child()  # the worker's parent sees it die and requeues the message
         else:
@@ -112,8 +109,9 @@ def test_a_worker_killed_in_the_middle_of_scoring_leaves_the_demand_scored_exact
             workers(private_redis.url)
         lock.release()
         assert assessments_of(demand) == 0
-        wait_for(lambda: assessments_of(demand) == 1, timeout=45)
-        time.sleep(2)  # nothing more arrives: a second delivery would have made no second row anyway
+        wait_for(lambda: assessments_of(demand) == 1, timeout=45, message="the demand scored after the kill")
+        # About elapsed time: nothing more arrives (a second delivery would have made no second row anyway).
+        stays_true(lambda: assessments_of(demand) == 1, duration=2, message="no second assessment arrives")
     assert assessments_of(demand) == 1
     demand.refresh_from_db()
     assert demand.status == "scored"
@@ -138,7 +136,11 @@ def test_a_scoring_task_that_keeps_failing_backs_off_then_is_recorded_and_skippe
         worker.start()
         with app_broker(private_redis.url):
             assert enqueue_now("triage.score_change_request", demand.pk)
-            wait_for(lambda: ScoringFailure.objects.filter(change_request=demand).exists(), timeout=60)
+            wait_for(
+                lambda: ScoringFailure.objects.filter(change_request=demand).exists(),
+                timeout=60,
+                message="the failure recorded",
+            )
         failure = ScoringFailure.objects.get(change_request=demand)
         assert failure.attempts == 3 and "disk quota exceeded" in failure.error
         assert worker.output().count("Retry in") == 2  # two retries, each scheduled with a backoff delay

@@ -18,12 +18,6 @@ from tests.factories import CustomerFactory, ProductFactory, file_demand
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def cio_client(client: Client, cio) -> Client:  # type: ignore[no-untyped-def]
-    client.force_login(cio)
-    return client
-
-
 def scored(django_capture_on_commit_callbacks, **overrides) -> ChangeRequest:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         demand = file_demand(**overrides)

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.processes import wait_for
+
 
 @dataclass
 class Received:
@@ -55,7 +57,7 @@ class Receiver:
                     Received(self.path, headers, body, receiver.verify(headers, body), answered=status)
                 )
                 if receiver.delay:
-                    time.sleep(receiver.delay)
+                    time.sleep(receiver.delay)  # about elapsed time: a slow receiver, for the sender's timeout
                 answer = b"ok" if 200 <= status < 300 else b"receiver says no"
                 try:
                     self.send_response(status)
@@ -82,7 +84,9 @@ class Receiver:
             self.server.server_close()
 
     def wait_for(self, count: int, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count:
-            assert time.monotonic() < deadline, f"{len(self.received)} of {count} requests within {timeout} s"
-            time.sleep(0.05)
+        wait_for(
+            lambda: len(self.received) >= count,
+            timeout=timeout,
+            interval=0.05,
+            message=f"{count} requests at the receiver",
+        )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from config.celery import app
 from tests.factories import webhook_endpoint
+from tests.processes import wait_for
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_delivery_redeliver, webhook_endpoint_resume, webhook_event_publish
 
@@ -105,11 +106,13 @@ def test_with_short_delays_the_sweep_alone_drives_retries_to_success(
     receiver = start_receiver(statuses=[500, 500, 200])
     _endpoint, receiver.secret = webhook_endpoint(receiver.url)
     delivery = publish(django_capture_on_commit_callbacks)
-    deadline = time.monotonic() + 10
-    while delivery.status == "pending" and time.monotonic() < deadline:
-        time.sleep(0.05)
+
+    def sweep_until_done() -> bool:
         run_task("webhooks.sweep_due_deliveries")
         delivery.refresh_from_db()
+        return delivery.status != "pending"
+
+    wait_for(sweep_until_done, timeout=10, interval=0.05, message="the sweep finishing the delivery")
     assert delivery.status == "succeeded" and delivery.attempt_count == 3
     attempts = list(delivery.attempts.all())
     gaps = [(later.attempted_at - earlier.attempted_at).total_seconds() for earlier, later in pairwise(attempts)]

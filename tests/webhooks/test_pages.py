@@ -18,13 +18,6 @@ pytestmark = pytest.mark.django_db
 ALL_EVENTS = ["demand.submitted", "demand.scored", "demand.decided", "project.status_changed", "project.health_changed"]
 
 
-@pytest.fixture
-def cio_client(cio) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(cio)
-    return client
-
-
 def register(client: Client, **overrides) -> object:  # type: ignore[no-untyped-def]
     data = {"name": "CRM sync", "url": "https://hooks.example.com/demand-desk", "events": ["demand.submitted"]}
     data.update(overrides)

@@ -1,7 +1,6 @@
 """With a real Celery worker on Redis: a filed demand reaches its receivers, and failed attempts are retried."""
 
 import json
-import time
 
 import pytest
 from django.test import Client
@@ -9,6 +8,7 @@ from django.test import Client
 from core.enqueue import enqueue_now
 from intake.models import ChangeRequest
 from tests.factories import ProductFactory, form_data, webhook_endpoint
+from tests.processes import wait_for
 from webhooks.models import WebhookDelivery
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -28,10 +28,11 @@ def test_a_filed_demand_is_delivered_by_the_worker_and_retried_by_the_sweep_unti
 
     # The worker makes the first attempt on its own; the periodic sweep (sent here by hand, as beat would
     # every few seconds) enqueues each retry once it is due.
-    deadline = time.monotonic() + 60
-    while len(flaky.received) < 3 and time.monotonic() < deadline:
+    def sweep_until_three_attempts() -> bool:
         enqueue_now("webhooks.sweep_due_deliveries")
-        time.sleep(0.3)
+        return len(flaky.received) >= 3
+
+    wait_for(sweep_until_three_attempts, timeout=60, interval=0.3, message="three attempts at the flaky receiver")
     steady.wait_for(1)
 
     assert [request.answered for request in flaky.received] == [500, 500, 200]
@@ -40,9 +41,10 @@ def test_a_filed_demand_is_delivered_by_the_worker_and_retried_by_the_sweep_unti
     scored = json.loads(steady.received[0].body)
     assert scored["type"] == "demand.scored" and scored["data"]["reference"] == demand.reference
     delivery = WebhookDelivery.objects.get(event_type="demand.submitted")
-    for _ in range(50):  # the worker records the last attempt just after the receiver answered
+
+    def recorded() -> bool:  # the worker records the last attempt just after the receiver answered
         delivery.refresh_from_db()
-        if delivery.status == "succeeded":
-            break
-        time.sleep(0.1)
+        return delivery.status == "succeeded"
+
+    wait_for(recorded, timeout=5, message="the last attempt recorded")
     assert (delivery.status, delivery.attempt_count) == ("succeeded", 3)
