@@ -5,7 +5,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Avg,
     Case,
@@ -27,13 +26,13 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Floor, Least, RowNumber
 from django.utils.translation import gettext_lazy as _
 
+from core.money import BASE_MONEY, to_base_expression
 from intake.choices import ScoreBand
 from portfolio.models import ProjectDemand
 from portfolio.selectors import share_of
 from triage.choices import DecisionOutcome
 from triage.models import Assessment, Decision
 
-BASE_MONEY = DecimalField(max_digits=24, decimal_places=2)
 FRACTION = DecimalField(max_digits=30, decimal_places=10)
 SCORE_BUCKET_POINTS = 10
 NOT_SCORED = "unscored"
@@ -58,22 +57,6 @@ class Fraction(Func):
         return f"(CAST({numerator[0]} AS REAL) / {denominator[0]})", (*numerator[1], *denominator[1])
 
 
-CURRENCY_RATES = settings.CURRENCY_RATES_TO_BASE
-
-
-def in_base_currency(amount: str, currency: str) -> Expression:
-    """`amount` converted with its `currency`'s rate (settings.CURRENCY_RATES_TO_BASE), in SQL."""
-    rate = Case(
-        *(
-            When(**{currency: code}, then=Value(Decimal(rate)))
-            for code, rate in settings.CURRENCY_RATES_TO_BASE.items()
-        ),
-        default=Value(Decimal("1")),
-        output_field=DecimalField(max_digits=12, decimal_places=6),
-    )
-    return Func(F(amount) * rate, Value(2), function="ROUND", output_field=BASE_MONEY)
-
-
 def approved_demand_outcomes(*, project_statuses: Sequence[str] = ()) -> QuerySet[Decision]:
     """One row per approved demand delivered by a project, annotated with what calibration compares:
 
@@ -90,7 +73,7 @@ def approved_demand_outcomes(*, project_statuses: Sequence[str] = ()) -> QuerySe
     ).order_by("-created_at", "-pk")
     siblings = ProjectDemand.objects.filter(project_id=OuterRef("change_request__project_link__project_id")).order_by()
     project_stake = siblings.values("project_id").annotate(
-        total=Sum(in_base_currency("change_request__revenue_at_stake", "change_request__currency"))
+        total=Sum(to_base_expression("change_request__revenue_at_stake", "change_request__currency"))
     )
     project_demands = siblings.values("project_id").annotate(total=Count("pk"))
     rows = Decision.objects.filter(outcome=DecisionOutcome.APPROVED, change_request__project_link__isnull=False)
@@ -100,7 +83,7 @@ def approved_demand_outcomes(*, project_statuses: Sequence[str] = ()) -> QuerySe
         rows.annotate(
             band_at_decision=Coalesce(Subquery(at_decision.values("band")[:1]), Value(NOT_SCORED)),
             score_at_decision=Subquery(at_decision.values("total")[:1]),
-            stake=in_base_currency("change_request__revenue_at_stake", "change_request__currency"),
+            stake=to_base_expression("change_request__revenue_at_stake", "change_request__currency"),
             project_stake=Subquery(project_stake.values("total"), output_field=BASE_MONEY),
             project_demands=Subquery(project_demands.values("total"), output_field=IntegerField()),
             project_realized=F("change_request__project_link__project__realized_revenue"),

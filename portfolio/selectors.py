@@ -17,6 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from core.money import sum_to_base, to_base_expression
 from intake.choices import OPEN_STATUSES, Agenda
 from intake.models import ChangeRequest, Customer
 from portfolio.choices import Health, ProjectStatus
@@ -82,7 +83,11 @@ def customer_accounts() -> QuerySet:
             open_demands=Count("change_requests", filter=Q(change_requests__status__in=OPEN_STATUSES), distinct=True),
             approved_demands=Count("change_requests", filter=Q(change_requests__status="approved"), distinct=True),
             revenue_open=Coalesce(
-                Sum("change_requests__revenue_at_stake", filter=Q(change_requests__status__in=OPEN_STATUSES)), zero
+                Sum(
+                    to_base_expression("change_requests__revenue_at_stake", "change_requests__currency"),
+                    filter=Q(change_requests__status__in=OPEN_STATUSES),
+                ),
+                zero,
             ),
         )
         .order_by("name")
@@ -110,8 +115,8 @@ def customer_account(*, customer_id: int) -> dict | None:
         "customer": customer,
         "demands": demands,
         "projects": projects,
-        "revenue_open": sum((d.revenue_at_stake for d in demands if d.is_open), Decimal("0")),
-        "revenue_approved": sum((d.revenue_at_stake for d in demands if d.status == "approved"), Decimal("0")),
+        "revenue_open": sum_to_base((d.revenue_at_stake, d.currency) for d in demands if d.is_open),
+        "revenue_approved": sum_to_base((d.revenue_at_stake, d.currency) for d in demands if d.status == "approved"),
         **totals,
     }
 

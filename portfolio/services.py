@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
+from core.money import to_base
 from core.services import audit_record
 from intake.models import ChangeRequest
 from portfolio.models import Milestone, Project, ProjectCounter, ProjectDemand, RevenueRecord, StatusUpdate
 from portfolio.selectors import project_webhook_payload
 from triage.choices import DecisionOutcome
-from triage.selectors import cost_estimate_latest, to_base_currency
+from triage.selectors import cost_estimate_latest
 from triage.services import decision_record
 from webhooks.choices import EventType
 from webhooks.services import webhook_event_publish
@@ -49,8 +50,7 @@ def project_add_demand(*, project: Project, change_request: ChangeRequest) -> Pr
     ProjectDemand.objects.create(project=project, change_request=change_request)
     Project.objects.filter(pk=project.pk).update(
         approved_budget=F("approved_budget") + _budget_for(change_request),
-        expected_revenue=F("expected_revenue")
-        + to_base_currency(change_request.revenue_at_stake, change_request.currency),
+        expected_revenue=F("expected_revenue") + to_base(change_request.revenue_at_stake, change_request.currency),
         updated_at=timezone.now(),
     )
     if change_request.customer_id:

@@ -65,3 +65,24 @@ def test_accounts_are_staff_only_and_unknown_customers_are_404(client: Client, c
     assert client.get("/portfolio/customers/").status_code == 302
     client.force_login(cio)
     assert client.get("/portfolio/customers/999999/").status_code == 404
+
+
+def test_the_customer_page_and_list_add_demands_in_several_currencies_in_the_base_currency(client: Client, cio):
+    acme = CustomerFactory(name="Acme")
+    file_demand(contact_email="a@acme.example", revenue_at_stake=Decimal("100000"), currency="EUR", title="In euros")
+    file_demand(contact_email="b@acme.example", revenue_at_stake=Decimal("100000"), currency="USD", title="In dollars")
+    file_demand(contact_email="c@acme.example", revenue_at_stake=Decimal("0.40"), currency="GBP", title="In pounds")
+    approved = file_demand(
+        contact_email="d@acme.example", revenue_at_stake=Decimal("10000"), currency="GBP", title="Approved in pounds"
+    )
+    change_request_approve(change_request=approved, decided_by=cio, rationale="yes")
+    expected_open = Decimal("100000") + Decimal("92000.00") + Decimal("0.47")  # each converted, then added
+    client.force_login(cio)
+
+    detail = client.get(f"/portfolio/customers/{acme.pk}/")
+    assert detail.context["revenue_open"] == expected_open
+    assert detail.context["revenue_approved"] == Decimal("11700.00")
+    assert 'data-testid="revenue-open">192,000<' in detail.content.decode()
+
+    listed = {customer.name: customer for customer in client.get("/portfolio/customers/").context["page"]}
+    assert listed["Acme"].revenue_open == expected_open

@@ -43,7 +43,6 @@ from triage.selectors.scoring_inputs import (
     cost_estimate_latest,
     scoring_inputs_for_ids,
     scoring_model_active,
-    to_base_currency,
 )
 from triage.selectors.whatif import (
     BAND_ORDER,
@@ -96,6 +95,5 @@ __all__ = [
     "scoring_model_list",
     "scoring_whatif",
     "similar_demand_list",
-    "to_base_currency",
     "whatif_scores",
 ]

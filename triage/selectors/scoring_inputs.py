@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.money import sum_to_base
 from intake.models import ChangeRequest, Product, ProductKindDefault, SimilarDemand
 from triage import scoring
 from triage.models import (
@@ -17,10 +17,6 @@ from triage.models import (
 def scoring_model_active() -> ScoringModel:
     """The one active model; v1 with DESIGN.md's defaults is created by a migration."""
     return ScoringModel.objects.get(is_active=True)
-
-
-def to_base_currency(amount: Decimal, currency: str) -> Decimal:
-    return (amount * Decimal(settings.CURRENCY_RATES_TO_BASE.get(currency, "1"))).quantize(Decimal("0.01"))
 
 
 def cost_estimate_latest(*, change_request: ChangeRequest) -> CostEstimate | None:
@@ -124,18 +120,12 @@ def scoring_inputs_for_rows(
     estimates = _latest_estimates(demand_ids)
     products, kind_defaults = _product_defaults()
     today = timezone.localdate()
-    rates = {currency: Decimal(rate) for currency, rate in settings.CURRENCY_RATES_TO_BASE.items()}
-    cent = Decimal("0.01")
     no_links: set[int] = set()
 
     inputs = {}
     for pk, demand in demands.items():
         group = [demand, *(parties[other] for other in groups.get(pk, no_links))]
-        # Each amount converted and rounded to the cent on its own, as to_base_currency does.
-        value = sum(
-            ((row["revenue_at_stake"] * rates.get(row["currency"], 1)).quantize(cent) for row in group),
-            Decimal("0"),
-        )
+        value = sum_to_base((row["revenue_at_stake"], row["currency"]) for row in group)
         askers = {row["customer_id"] or f"unmatched-{row['pk']}" for row in group}
         if pk in estimates:
             effort, day_rate, run_cost = estimates[pk]

@@ -5,10 +5,11 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import money
+from core.money import cent_half_even_sql, to_base_sql
 from intake.choices import OPEN_STATUSES, ChangeRequestKind
 from intake.models import ChangeRequest
 from triage import scoring
@@ -61,18 +62,9 @@ class ScoringWhatIf:
     histogram_new: list[int]  # the same demands under the proposed weights
 
 
-# Half-to-even rounding to the cent of a non-negative numeric `x`, as Decimal.quantize does by default.
-_SQL_CENT_HALF_EVEN = (
-    "((CASE WHEN {x} * 100 - floor({x} * 100) = 0.5 THEN floor({x} * 100) + mod(floor({x} * 100), 2) "
-    "ELSE round({x} * 100) END) / 100)"
-)
-# Amounts have two decimal places: in the base currency (rate 1) they need no rounding.
-_SQL_AMOUNT = (
-    "CASE WHEN rate.rate IS NULL OR rate.rate = 1 THEN cr.revenue_at_stake ELSE "
-    + _SQL_CENT_HALF_EVEN.format(x="(cr.revenue_at_stake * rate.rate)")
-    + " END"
-)
-_SQL_IT_COST = _SQL_CENT_HALF_EVEN.format(x="({effort} * {day_rate} + {run_cost} * %(horizon_years)s::numeric)")
+# Amounts converted as core.money.to_base does (half to even, to the cent; base-currency amounts as they are).
+_SQL_AMOUNT = to_base_sql("cr.revenue_at_stake", "rate.rate")
+_SQL_IT_COST = cent_half_even_sql("({effort} * {day_rate} + {run_cost} * %(horizon_years)s::numeric)")
 # `scoring._points` in cents: round half up of (weight × the float's shortest decimal, what Python's repr
 # prints and float8's text is with extra_float_digits = 1). `{y}` is that product in float8, weight in
 # cents (an integer, so exact) times the float: within 3e-12 of the exact product, so unless it lies
@@ -188,8 +180,8 @@ def _whatif_rows_postgresql(weights: scoring.ScoringWeights) -> list[tuple[int, 
     full, zero = weights.urgency_full_days, weights.urgency_zero_days
     params = {
         "open_statuses": tuple(str(status) for status in OPEN_STATUSES),
-        "currencies": list(settings.CURRENCY_RATES_TO_BASE),
-        "rates": [Decimal(rate) for rate in settings.CURRENCY_RATES_TO_BASE.values()],
+        "currencies": list(money.rates()),
+        "rates": list(money.rates().values()),
         "kinds": [str(kind) for kind in ChangeRequestKind],
         "today": timezone.localdate(),
         "horizon_years": weights.horizon_years,
