@@ -183,11 +183,11 @@ def http_results(*, size: int, projects: int, scale: float) -> list[Result]:
             queries_per_request("/triage/", user=cio),
         )
         variants = [
-            "/triage/?status=scored&sort=-revenue",
+            "/triage/?status=scored&ordering=-revenue",
             "/triage/?q=invoices",
             "/triage/?band=review&agenda=it",
-            "/triage/?sort=age",
-            "/triage/?status=needs_info&status=submitted&sort=-it_cost&page=3",
+            "/triage/?ordering=age",
+            "/triage/?status=needs_info&status=submitted&ordering=-it_cost&page=3",
         ]
         worst = None
         for path in variants:

@@ -40,7 +40,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         label=_("Filed until"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    sort = django_filters.OrderingFilter(
+    ordering = django_filters.OrderingFilter(
         fields=(
             ("score", "score"),
             ("created_at", "age"),

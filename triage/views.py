@@ -54,7 +54,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "scoring_failures": selectors.scoring_failure_list(limit=5),
         "clocks": selectors.decision_clocks(demands=list(page.object_list)),
         "capacity": selectors.capacity_by_quarter(),
-        "sort": request.GET.get("sort", ""),
+        "ordering": request.GET.get("ordering", ""),
     }
     return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
 

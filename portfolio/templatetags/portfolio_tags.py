@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.html import format_html
 
 from portfolio.models import Project
 
@@ -59,33 +58,6 @@ def plan_actual_rows(project: Project) -> list[tuple[str, Decimal, Decimal]]:
         ("Budget", project.approved_budget, project.actual_spend),
         ("Revenue", project.expected_revenue, project.realized_revenue),
     ]
-
-
-@register.simple_tag(takes_context=True)
-def sort_header(context: template.Context, label: str, key: str, css: str = "") -> str:
-    """A column header that sorts by `key`, and by `-key` when already sorted by it; keeps the filters."""
-    request = context["request"]
-    current = request.GET.get("ordering", "")
-    query = request.GET.copy()
-    query.pop("page", None)
-    query["ordering"] = f"-{key}" if current == key else key
-    arrow, sort = {key: (" ▲", "ascending"), f"-{key}": (" ▼", "descending")}.get(current, ("", "none"))
-    return format_html(
-        '<th scope="col" class="{}" aria-sort="{}"><a href="?{}">{}{}</a></th>',
-        css,
-        sort,
-        query.urlencode(),
-        label,
-        arrow,
-    )
-
-
-@register.filter
-def percent(share: Decimal | float | None) -> str:
-    """A share as whole percent: `0.456` → `46`; nothing → an empty string."""
-    if share is None or share == "":
-        return ""
-    return f"{Decimal(share) * 100:,.0f}"
 
 
 @register.simple_tag

@@ -86,7 +86,7 @@ def test_the_cio_filters_the_queue_reads_the_breakdown_approves_and_finds_the_pr
 
     # Sort by revenue at stake, largest first; the filter stays in the URL.
     page.get_by_role("link", name="Revenue at stake").click()
-    page.wait_for_url(re.compile(r"sort=-revenue"))
+    page.wait_for_url(re.compile(r"ordering=-revenue"))
     assert "status=scored" in page.url
     first_row = page.locator("table.queue tbody tr").first
     assert first_row.get_by_role("link").first.inner_text() == demands["sso"].reference

@@ -164,7 +164,7 @@ def test_hostile_text_never_runs_on_any_page_and_reaches_emails_and_csv_as_inert
     log_in(page, base, "cio")
     for url in [
         f"{base}/triage/",
-        f"{base}/triage/?q=script&sort=-score",
+        f"{base}/triage/?q=script&ordering=-score",
         f"{base}/triage/?status=submitted&status=scored&status=needs_info",
         f"{base}/triage/scoring-model/",
         f"{base}/portfolio/",

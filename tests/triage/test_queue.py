@@ -41,7 +41,7 @@ def test_the_queue_costs_the_same_number_of_queries_at_10_and_at_200_demands(
     product = ProductFactory()
     for index in range(10):
         scored(django_capture_on_commit_callbacks, product=product, title=f"Demand {index} for the queue")
-    urls = ["/triage/", "/triage/?status=scored&sort=-revenue", "/triage/?q=queue&band=review&agenda=bt"]
+    urls = ["/triage/", "/triage/?status=scored&ordering=-revenue", "/triage/?q=queue&band=review&agenda=bt"]
     small = [queries_for(cio_client, url) for url in urls]
     cache.clear()  # count the charts' queries at both sizes, not a cached copy
     for index in range(190):
@@ -96,8 +96,8 @@ def test_every_filter_narrows_the_queue(cio_client: Client, django_capture_on_co
 def test_every_column_sorts_both_ways(cio_client: Client, column: str, django_capture_on_commit_callbacks):
     for revenue in ("1000", "900000", "50000"):
         scored(django_capture_on_commit_callbacks, revenue_at_stake=Decimal(revenue))
-    ascending = references(cio_client.get(f"/triage/?sort={column}"))
-    descending = references(cio_client.get(f"/triage/?sort=-{column}"))
+    ascending = references(cio_client.get(f"/triage/?ordering={column}"))
+    descending = references(cio_client.get(f"/triage/?ordering=-{column}"))
     assert len(ascending) == 3 and sorted(ascending) == sorted(descending)
     if column in ("revenue", "score"):
         assert ascending == descending[::-1]
@@ -115,7 +115,7 @@ def test_the_default_order_is_highest_score_first(cio_client: Client, django_cap
     [
         "product=abc",
         "filed_after=yesterday",
-        "sort=password",
+        "ordering=password",
         "status=hacked",
         "customer=999999",
         "page=-1",
@@ -150,7 +150,7 @@ def test_the_csv_export_follows_the_filters_and_neutralizes_formulas(
         contact_name="+cmd|' /C calc'!A0",
     )
     scored(django_capture_on_commit_callbacks, title='@SUM(1+1) and a, comma "quoted"')
-    response = cio_client.get("/triage/export.csv?sort=reference")
+    response = cio_client.get("/triage/export.csv?ordering=reference")
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -168,5 +168,7 @@ def test_the_csv_export_is_staff_only(client: Client):
 
 def test_status_and_band_filters_do_not_sort_the_whole_queue_for_distinct_rows(cio_client: Client):
     with CaptureQueriesContext(connection) as queries:
-        assert cio_client.get("/triage/?status=scored&status=submitted&band=review&sort=-revenue").status_code == 200
+        assert (
+            cio_client.get("/triage/?status=scored&status=submitted&band=review&ordering=-revenue").status_code == 200
+        )
     assert not any("DISTINCT" in query["sql"] for query in queries.captured_queries)

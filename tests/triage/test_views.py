@@ -1,5 +1,6 @@
 """Triage pages: the scoring-model page (CIO edits, analyst reads), and the demand page's actions."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -120,3 +121,19 @@ def test_the_demand_page_explains_what_changed_between_two_assessments(
     swapped = client.get(f"/triage/{demand.reference}/?before={comparison['after'].pk}&after={comparison['before'].pk}")
     assert swapped.context["comparison"]["delta"] == -comparison["delta"]
     assert client.get(f"/triage/{demand.reference}/?before=abc&after=99999999999999999999").status_code == 200
+
+
+def test_the_demand_page_shows_each_normalized_component_as_a_percent(
+    client: Client, cio, django_capture_on_commit_callbacks
+):
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = file_demand()
+    client.force_login(cio)
+    response = client.get(f"/triage/{demand.reference}/")
+    components = response.context["assessment"].components
+    page = response.content.decode()
+    for component in components:
+        if component.get("normalized") is not None:
+            shown = f"{component['normalized'] * 100:.0f} %"
+            assert re.search(rf'<td class="num">{re.escape(shown)}</td>', page), (component["key"], shown)

@@ -38,11 +38,6 @@ def waterfall(components: list[dict]) -> dict:
     return {"bars": bars, "height": len(bars) * BAR_PITCH + 4}
 
 
-@register.filter
-def percent(normalized: float | None) -> str:
-    return "" if normalized is None else f"{normalized * 100:.0f} %"
-
-
 def _log_position(amount: Decimal | float | None, low_exp: float, high_exp: float, span: float) -> float:
     """Place an amount on a log10 axis from 10**low_exp to 10**high_exp, clamped."""
     value = float(amount or 0)
