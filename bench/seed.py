@@ -98,7 +98,7 @@ def seed_catalogue(*, customers: int = 500, products: int = 12) -> tuple[list[in
     return [row.pk for row in rows], [row.pk for row in product_rows]
 
 
-def _copy(table: str, columns: tuple[str, ...], rows, *, empty_strings: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
+def _copy(table: str, columns: tuple[str, ...], rows, *, empty_strings: tuple[str, ...] = ()) -> None:
     """COPY rows in batches; in CSV an empty field is NULL, except in the `empty_strings` columns."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -121,7 +121,7 @@ def _copy(table: str, columns: tuple[str, ...], rows, *, empty_strings: tuple[st
 
 
 @contextmanager
-def secondary_indexes_rebuilt_after(table: str, *, when: bool = True):  # type: ignore[no-untyped-def]
+def secondary_indexes_rebuilt_after(table: str, *, when: bool = True):
     """Drop `table`'s plain indexes for a bulk load and build them again after it.
 
     Building an index once over a million rows is several times faster than updating it a row at a time
@@ -153,7 +153,7 @@ def seed_demands(
     *,
     customer_ids: list[int],
     product_ids: list[int],
-    statuses=None,  # type: ignore[no-untyped-def]
+    statuses=None,
     seed: int = 11,
     start_number: int = 0,
 ) -> None:
@@ -164,14 +164,14 @@ def seed_demands(
     now = timezone.now()
     year = now.year
 
-    def scores(status: str, revenue: int):  # type: ignore[no-untyped-def]
+    def scores(status: str, revenue: int):
         if status == "submitted":
             return "", "", "", "", 1, ""
         score = round(min(100.0, max(0.0, rng.betavariate(2.2, 2.6) * 100)), 2)
         band = "fast_track" if score >= 70 else ("review" if score >= 40 else "decline")
         return band, score, round(rng.lognormvariate(11, 1.0), 2), revenue, rng.choice((1, 1, 1, 2, 3)), now.isoformat()
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows():
         for offset in range(count):
             number = start_number + offset + 1
             created = now - timedelta(minutes=rng.randint(0, 60 * 24 * 700))

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BENCH_BROKER_URL, ROOT, flush_broker, recreate_database, setup_django
 
 
-def load_process(base: str, seconds: float, **options) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+def load_process(base: str, seconds: float, **options) -> subprocess.Popen:
     command = [
         sys.executable,
         str(ROOT / "bench" / "load.py"),

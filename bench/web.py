@@ -113,7 +113,7 @@ def drive(
     return json.loads(output)
 
 
-def queries_per_request(path: str, *, user=None, headers: dict | None = None, method: str = "get") -> int:  # type: ignore[no-untyped-def]
+def queries_per_request(path: str, *, user=None, headers: dict | None = None, method: str = "get") -> int:
     """SQL statements one request costs, measured in-process against the same database."""
     from django.db import connection
     from django.test import Client

@@ -10,7 +10,7 @@ from intake import views as intake_views
 
 # The admin is for superusers: staff roles change demands and projects through the pages, whose services
 # check each permission and record every transition; the admin would let them edit rows around both.
-admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", intake_views.home, name="home"),

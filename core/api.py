@@ -43,7 +43,7 @@ class ErrorSerializer(serializers.Serializer):
     """The one error body of the API, documented in the schema for every 4xx."""
 
     detail = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
 
 
 _ERROR_MEANINGS = {

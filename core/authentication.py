@@ -1,5 +1,7 @@
 """`Authorization: Token <key>` against hashed, revocable, expiring API tokens."""
 
+from typing import Any
+
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -11,7 +13,7 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
 
     keyword = "Token"
 
-    def authenticate_credentials(self, key: str):  # type: ignore[override]
+    def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken]:
         try:
             # get(), not first(): key_hash is unique, and first() would add an ORDER BY to every request.
             token = ApiToken.objects.select_related("user").get(key_hash=token_hash(key))

@@ -36,7 +36,7 @@ def publish_scope() -> Iterator[None]:
 
 def enqueue_now(task_name: str, *args: Any) -> bool:
     """Send the task now; return False (and log) when the broker cannot take it."""
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config/celery.py); core never imports config
 
     failed_in_request = _publish_failed_in_request.get()
     if failed_in_request and failed_in_request[0]:

@@ -97,7 +97,8 @@ class ETagMixin:
     data_version_seen: tuple[str, int] | None = None
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        respond = lambda: super(ETagMixin, self).list(request, *args, **kwargs)  # noqa: E731
+        # A mixin: the viewset it is mixed into supplies list() and retrieve().
+        respond = lambda: super(ETagMixin, self).list(request, *args, **kwargs)  # type: ignore[misc]  # noqa: E731
         if self.list_data_version is None:
             queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
             return conditional_response(request, queryset_fingerprint(queryset), respond)
@@ -117,5 +118,7 @@ class ETagMixin:
         if not fingerprint["rows"]:  # a missing resource is a 404, even for `If-None-Match: *`
             return super().retrieve(request, *args, **kwargs)  # type: ignore[misc]
         return conditional_response(
-            request, fingerprint, lambda: super(ETagMixin, self).retrieve(request, *args, **kwargs)
+            request,
+            fingerprint,
+            lambda: super(ETagMixin, self).retrieve(request, *args, **kwargs),  # type: ignore[misc]
         )

@@ -28,8 +28,7 @@ BROKER_READ_TIMEOUT = 0.5
 def scoring_queue_depth() -> int:
     """Messages waiting in the Celery queue on Redis (all priority lists), read with a short timeout."""
     import redis
-
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config/celery.py); core never imports config
 
     queue = app.conf.task_default_queue
     keys = [queue, *(f"{queue}{REDIS_PRIORITY_SEPARATOR}{step}" for step in REDIS_PRIORITY_STEPS)]

@@ -18,6 +18,7 @@ computed in SQL there may differ by a cent from Python's on an exact half cent.
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, DecimalField, Expression, F, Func, Value, When
@@ -76,11 +77,19 @@ class CentHalfEven(Func):
 
     output_field = BASE_MONEY
 
-    def as_postgresql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.get_source_expressions()[0])
         return cent_half_even_sql(f"({sql})"), tuple(params) * _SQL_CENT_HALF_EVEN.count("{x}")
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.get_source_expressions()[0])
         return f"ROUND({sql}, 2)", tuple(params)
 

@@ -33,7 +33,7 @@ class StandardPagination(PageNumberPagination):
                 for value in values
             )
             count_key = repr((*seen, request.user.pk, filters))
-        self.django_paginator_class = partial(VersionedCountPaginator, count_key=count_key)
+        self.django_paginator_class = partial(VersionedCountPaginator, count_key=count_key)  # type: ignore[assignment]
         return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request: Request) -> int:
@@ -75,10 +75,10 @@ class BoundedPaginator(Paginator):
     def _bounded_count(self) -> int:
         # The ordering does not change how many rows there are, and dropping it keeps the count a scan
         # of at most bound + 1 index entries rather than a sort of every matching row.
-        return self.object_list.order_by()[: self.bound + 1].count()
+        return self.object_list.order_by()[: self.bound + 1].count()  # type: ignore[attr-defined]
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return min(self._bounded_count, self.bound)
 
     @property
@@ -95,7 +95,7 @@ class VersionedCountPaginator(Paginator):
         self.count_key = count_key
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         compute = partial(Paginator.count.func, self)  # type: ignore[attr-defined]
         if self.count_key is None:
             return compute()

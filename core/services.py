@@ -2,7 +2,7 @@
 
 import json
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F, Model
 
@@ -10,7 +10,7 @@ from core.choices import TokenScope
 from core.models import ApiToken, AuditEvent, OutboundEmail, token_hash
 
 
-def api_token_create(*, user: AbstractBaseUser, name: str, scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str, scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
     """Create a token and return it with its raw key, which is never stored and cannot be shown again."""
     raw_key = ApiToken.generate_key()
     token = ApiToken(user=user, name=name, scope=scope, prefix=raw_key[:10], key_hash=token_hash(raw_key))
@@ -49,7 +49,7 @@ def outbound_email_send(*, email_id: int) -> bool:
 def audit_record(
     *,
     action: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     username: str = "",
     obj: Model | None = None,
     reference: str = "",

@@ -9,8 +9,8 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from core import selectors
-from core.decorators import staff_permission_required
+from core import roles, selectors
+from core.decorators import StaffRequest, staff_permission_required
 from core.filters import AuditEventFilterSet
 
 
@@ -34,7 +34,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     checks["database"]["ms"] = round((time.perf_counter() - started) * 1000, 1)
 
     if settings.BROKER_CONFIGURED:
-        from config.celery import app
+        from celery import current_app as app  # the project's app (config/celery.py); core never imports config
 
         started = time.perf_counter()
         try:
@@ -49,8 +49,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
 
 
-@staff_permission_required("core.view_auditevent")
-def audit_list(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_AUDIT)
+def audit_list(request: StaffRequest) -> HttpResponse:
     """The audit trail for the CIO, newest first, filtered by action and user; two queries whatever its size."""
     filterset = AuditEventFilterSet(request.GET or None, queryset=selectors.audit_event_list())
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))

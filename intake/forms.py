@@ -95,10 +95,14 @@ DEMAND_WIDGETS = {
 def _demand_fields() -> dict[str, forms.Field]:
     """The demand's form fields, each also carrying its model field's validators (minimums, lengths)."""
     fields = forms.fields_for_model(
-        ChangeRequest, fields=DEMAND_FIELDS, labels=DEMAND_LABELS, help_texts=DEMAND_HELP_TEXTS, widgets=DEMAND_WIDGETS
+        ChangeRequest,
+        fields=DEMAND_FIELDS,
+        labels=DEMAND_LABELS,  # type: ignore[arg-type]  # lazy translations are what Django expects here
+        help_texts=DEMAND_HELP_TEXTS,  # type: ignore[arg-type]
+        widgets=DEMAND_WIDGETS,  # type: ignore[arg-type]
     )
     for name, form_field in fields.items():
-        model_validators = ChangeRequest._meta.get_field(name).validators
+        model_validators = ChangeRequest._meta.get_field(name).validators  # type: ignore[union-attr]
         form_field.validators = [
             *form_field.validators,
             *(v for v in model_validators if v not in form_field.validators),
@@ -112,7 +116,7 @@ def _demand_fields() -> dict[str, forms.Field]:
 DemandFields = type("DemandFields", (forms.Form,), _demand_fields())
 
 
-class ChangeRequestForm(DemandFields):
+class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the form class is built from the model's fields at import (see the comment above)
     """Everything a customer tells us about a demand, in plain words."""
 
     form_token = forms.CharField(widget=forms.HiddenInput)

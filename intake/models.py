@@ -180,7 +180,7 @@ class ChangeRequest(BaseModel):
     @property
     def customer_status_label(self) -> str:
         """The status as the customer reads it (intake.choices.CUSTOMER_STATUS_LABELS)."""
-        return CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.status)]
+        return str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.status)])
 
     @property
     def is_open(self) -> bool:
@@ -222,11 +222,11 @@ class StatusEvent(models.Model):
 
     @property
     def customer_status_label(self) -> str:
-        return CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.to_status)] if self.to_status else ""
+        return str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.to_status)]) if self.to_status else ""
 
     @property
     def who(self) -> str:
-        if self.actor_id:
+        if self.actor is not None:
             return self.actor.get_full_name() or self.actor.get_username()
         return self.actor_label or "Demand Desk"
 

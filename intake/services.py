@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
@@ -93,7 +93,7 @@ def status_event_record(
     change_request: ChangeRequest,
     to_status: str = "",
     from_status: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
     note: str = "",
     visibility: str = EventVisibility.CUSTOMER,
@@ -231,8 +231,8 @@ def attachment_store(*, change_request: ChangeRequest, upload: UploadedFile) -> 
         change_request=change_request,
         original_name=attachment_display_name(upload.name or ""),
         stored_name=stored_name,
-        content_type=upload.content_type,
-        size=upload.size,
+        content_type=upload.content_type or "",
+        size=upload.size or 0,
         sha256=upload.sha256,
     )
     attachment.full_clean(exclude=["change_request"])
@@ -253,7 +253,7 @@ def change_request_transition(
     change_request: ChangeRequest,
     from_statuses: tuple[str, ...],
     to_status: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
     note: str = "",
     visibility: str = EventVisibility.CUSTOMER,
@@ -272,7 +272,7 @@ def change_request_transition(
             raise InvalidTransition(
                 gettext("{reference} is {status}; it cannot become {new_status} now.").format(
                     reference=change_request.reference,
-                    status=ChangeRequestStatus(previous).label.lower(),
+                    status=ChangeRequestStatus(previous).label.lower() if previous else gettext("gone"),
                     new_status=ChangeRequestStatus(to_status).label.lower(),
                 )
             )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +47,7 @@ ACTIVE_CONTENT_SIGNS = (
 )
 
 
-def max_size_label() -> str:
+def max_size_label() -> str | Promise:
     """The size limit in words, in the language active when it is shown ("10 MB", "10 Mo")."""
     return format_lazy(_("{megabytes} MB"), megabytes=settings.INTAKE_ATTACHMENT_MAX_BYTES // (1024 * 1024))
 
@@ -140,7 +141,9 @@ class AttachmentUploadHandler(FileUploadHandler):
         )
 
     def _decide_type(self) -> None:
-        self.detected_type = sniff_content_type(bytes(self.head), file_name=self.file_name, valid_utf8=self.valid_utf8)
+        self.detected_type = sniff_content_type(
+            bytes(self.head), file_name=self.file_name or "", valid_utf8=self.valid_utf8
+        )
         if self.detected_type is None:
             self._refuse(self._not_allowed_message())
 

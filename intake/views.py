@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import roles
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
 from core.ratelimit import client_ip, rate_limit_hit, rate_limit_peek, rate_parse, too_many_requests
@@ -84,7 +85,7 @@ class _NoReferrerPageCsrf(CsrfViewMiddleware):
     """
 
     def _origin_verified(self, request: HttpRequest) -> bool:
-        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)
+        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)  # type: ignore[misc]
 
 
 no_referrer_page_csrf_protect = decorator_from_middleware(_NoReferrerPageCsrf)
@@ -183,7 +184,7 @@ def track_attachment(request: HttpRequest, demand: ChangeRequest, token: str, at
 
 @never_cache
 @require_GET
-@staff_permission_required("triage.view_assessment")
+@staff_permission_required(roles.VIEW_ASSESSMENT)
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Any attachment, for staff who may see triage."""
     return _attachment_response(selectors.attachment_get(attachment_id=attachment_id))

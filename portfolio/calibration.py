@@ -124,13 +124,13 @@ def _grouped(rows: QuerySet[Decision], key: Expression | None) -> list[dict]:
     if key is None:
         groups = [{"group": "", **keyed.order_by().aggregate(**sums)}]
     else:
-        groups = list(keyed.order_by().values("group").annotate(**sums))
+        groups = list(keyed.order_by().values("group").annotate(**sums))  # type: ignore[arg-type]
     partition = {"partition_by": [key]} if key is not None else {}
     ranked = (
         keyed.filter(realization__isnull=False)
         .annotate(
-            position=Window(RowNumber(), order_by=[F("realization").asc(), F("pk").asc()], **partition),
-            group_size=Window(Count("pk"), **partition),
+            position=Window(RowNumber(), order_by=[F("realization").asc(), F("pk").asc()], **partition),  # type: ignore[arg-type]
+            group_size=Window(Count("pk"), **partition),  # type: ignore[arg-type]  # django-stubs types values() rows and Window's kwargs more narrowly than Django accepts
         )
         .order_by()
     )
@@ -158,11 +158,13 @@ def calibration_report(*, project_statuses: Iterable[str] = ()) -> dict:
     with the revenue they put at stake and the revenue their projects realized: six queries, whatever
     the number of demands."""
     rows = approved_demand_outcomes(project_statuses=tuple(project_statuses))
-    by_band = {row["group"]: row for row in _grouped(rows, F("band_at_decision"))}
+    by_band = {row["group"]: row for row in _grouped(rows, F("band_at_decision"))}  # type: ignore[arg-type]
     bands = [{"key": band, "label": BAND_LABELS[band], **by_band[band]} for band in BAND_ORDER if band in by_band]
     buckets = []
     for row in sorted(
-        _grouped(rows.filter(score_at_decision__isnull=False), _score_bucket()), key=lambda row: row["group"]
+        # score_at_decision is an annotation of approved_demand_outcomes, which django-stubs cannot follow.
+        _grouped(rows.filter(score_at_decision__isnull=False), _score_bucket()),  # type: ignore[misc]
+        key=lambda row: row["group"],
     ):
         low = int(row["group"])
         high = low + SCORE_BUCKET_POINTS - 1 if low < 90 else 100

@@ -23,7 +23,9 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = project_open_choices()
+        project = self.fields["project"]
+        assert isinstance(project, forms.ModelChoiceField)
+        project.queryset = project_open_choices()
 
 
 class StatusUpdateForm(forms.ModelForm):

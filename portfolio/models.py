@@ -1,6 +1,7 @@
 """Portfolio: approved demands tracked as business-technology (BT) projects."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
@@ -15,7 +17,7 @@ from intake.choices import Agenda
 from intake.models import ChangeRequest, Customer
 from portfolio.choices import Health, ProjectStatus
 
-_money = {
+_money: dict[str, Any] = {
     "max_digits": 16,
     "decimal_places": 2,
     "default": Decimal("0"),
@@ -174,7 +176,7 @@ class RevenueRecord(models.Model):
         raise RevenueRefused("Revenue records are append-only; record a correction instead.")
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, str | Promise] = {}
         if self.amount is not None and self.amount == 0:
             errors["amount"] = _("Enter an amount other than zero.")
         if self.amount is not None and self.amount < 0 and not self.note.strip():

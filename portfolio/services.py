@@ -4,12 +4,13 @@ project are written in one transaction, or neither is."""
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import roles
 from core.exceptions import ApplicationError
 from core.money import to_base
 from core.services import audit_record
@@ -63,7 +64,7 @@ def project_add_demand(*, project: Project, change_request: ChangeRequest) -> Pr
 def change_request_approve(
     *,
     change_request: ChangeRequest,
-    decided_by: AbstractBaseUser,
+    decided_by: User,
     rationale: str,
     customer_message: str = "",
     project: Project | None = None,
@@ -92,7 +93,7 @@ def change_request_approve(
 
 
 @transaction.atomic
-def status_update_post(*, project: Project, author: AbstractBaseUser, health: str, note: str) -> StatusUpdate:
+def status_update_post(*, project: Project, author: User, health: str, note: str) -> StatusUpdate:
     """A portfolio manager's dated note on a project; it sets the project's current health."""
     previous_health = Project.objects.select_for_update().values_list("health", flat=True).get(pk=project.pk)
     update = StatusUpdate(project=project, author=author, health=health, note=note)
@@ -144,7 +145,6 @@ def project_update(*, project: Project, **fields: object) -> Project:
     return project
 
 
-RECORD_REVENUE_PERM = "portfolio.add_revenuerecord"
 # Project.realized_revenue is numeric(16, 2): a total must stay below 10^14 to fit.
 REALIZED_REVENUE_LIMIT = Decimal("99999999999999.99")
 
@@ -159,7 +159,7 @@ class RevenueRefusal(ApplicationError):
 
 @transaction.atomic
 def revenue_record_add(
-    *, project: Project, period: date, amount: Decimal, note: str = "", recorded_by: AbstractBaseUser
+    *, project: Project, period: date, amount: Decimal, note: str = "", recorded_by: User
 ) -> RevenueRecord:
     """Append realized revenue for a month and add it to the project's total in the same transaction.
 
@@ -168,7 +168,7 @@ def revenue_record_add(
     `UPDATE ... SET realized_revenue = realized_revenue + amount WHERE ...`: two portfolio managers
     recording at once are serialized by the row lock, and neither amount is lost.
     """
-    if not recorded_by.has_perm(RECORD_REVENUE_PERM):
+    if not recorded_by.has_perm(roles.RECORD_REVENUE):
         raise RevenueRefusal(str(_("Only a portfolio manager may record realized revenue.")))
     record = RevenueRecord(
         project=project,

@@ -4,16 +4,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core import roles
 from core.cache import cached
 from core.csvexport import csv_response
-from core.decorators import staff_permission_required
+from core.decorators import StaffRequest, staff_permission_required
 from core.exceptions import ApplicationError
+from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
 from intake.models import ChangeRequest
 from portfolio import selectors, services
@@ -29,14 +32,11 @@ from portfolio.forms import (
 )
 from portfolio.models import Milestone, Project
 
-VIEW_PERM = "portfolio.view_project"
 CHARTS_SECONDS = 30  # totals may lag the table by this much
-MANAGE_PERM = "portfolio.change_project"
-RECORD_REVENUE_PERM = services.RECORD_REVENUE_PERM
 
 
-@staff_permission_required(VIEW_PERM)
-def project_list(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_PROJECT)
+def project_list(request: StaffRequest) -> HttpResponse:
     """Projects with health, burn and dates; totals and the budget chart follow the same filters."""
     filterset = ProjectFilterSet(request.GET, queryset=selectors.project_list())
     projects = filterset.qs
@@ -54,12 +54,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_permission_required(VIEW_PERM)
-def project_export(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_PROJECT)
+def project_export(request: StaffRequest) -> HttpResponseBase:
     """The portfolio as CSV, with the same filters and sort as the page, streamed."""
     filterset = ProjectFilterSet(request.GET, queryset=selectors.project_list())
     if not filterset.is_valid():
-        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
+        problems = form_errors_text(filterset.form, by_name=True)
         return HttpResponse(
             _("Nothing exported: %(problems)s") % {"problems": problems},
             status=400,
@@ -71,8 +71,8 @@ def project_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_permission_required(VIEW_PERM)
-def calibration(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_PROJECT)
+def calibration(request: StaffRequest) -> HttpResponse:
     """Did the demands each score band approved pay off? Revenue at stake against revenue realized."""
     form = CalibrationFilterForm(request.GET or None)
     statuses = form.cleaned_data["project_status"] if form.is_valid() else []
@@ -91,8 +91,8 @@ def _project_or_404(code: str):  # type: ignore[no-untyped-def]
 def _detail_context(request: HttpRequest, project: Project, revenue_form: RevenueRecordForm | None = None) -> dict:
     return {
         "project": project,
-        "can_manage": request.user.has_perm(MANAGE_PERM),
-        "can_record_revenue": request.user.has_perm(RECORD_REVENUE_PERM),
+        "can_manage": request.user.has_perm(roles.CHANGE_PROJECT),
+        "can_record_revenue": request.user.has_perm(roles.RECORD_REVENUE),
         "update_form": StatusUpdateForm(initial={"health": project.health}),
         "milestone_form": MilestoneForm(),
         "progress_form": ProjectProgressForm(instance=project),
@@ -101,15 +101,15 @@ def _detail_context(request: HttpRequest, project: Project, revenue_form: Revenu
     }
 
 
-@staff_permission_required(VIEW_PERM)
-def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+@staff_permission_required(roles.VIEW_PROJECT)
+def project_detail(request: StaffRequest, code: str) -> HttpResponse:
     project = _project_or_404(code)
     return render(request, "portfolio/project_detail.html", _detail_context(request, project))
 
 
 @require_POST
-@staff_permission_required(RECORD_REVENUE_PERM)
-def record_revenue(request: HttpRequest, code: str) -> HttpResponse:
+@staff_permission_required(roles.RECORD_REVENUE)
+def record_revenue(request: StaffRequest, code: str) -> HttpResponse:
     """A portfolio manager records a month's realized revenue; bad input is the page again, 400, errors by fields."""
     project = _project_or_404(code)
     form = RevenueRecordForm(request.POST)
@@ -132,13 +132,13 @@ def record_revenue(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required("triage.decide_changerequest")
-def approve(request: HttpRequest, reference: str) -> HttpResponse:
+@staff_permission_required(roles.DECIDE)
+def approve(request: StaffRequest, reference: str) -> HttpResponse:
     """The approve button of triage's demand page: decision and project in one transaction."""
     demand = get_object_or_404(ChangeRequest.objects.select_related("customer"), reference=reference)
     form = ApproveForm(request.POST, prefix="approve")
     if not form.is_valid():
-        problems = "; ".join(" ".join(errors) for errors in form.errors.values())
+        problems = form_errors_text(form)
         messages.error(request, f"Nothing was decided: {problems}")
         return redirect("triage:detail", reference=reference)
     try:
@@ -157,8 +157,8 @@ def approve(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def post_status_update(request: HttpRequest, code: str) -> HttpResponse:
+@staff_permission_required(roles.CHANGE_PROJECT)
+def post_status_update(request: StaffRequest, code: str) -> HttpResponse:
     project = _project_or_404(code)
     form = StatusUpdateForm(request.POST)
     if form.is_valid():
@@ -170,8 +170,8 @@ def post_status_update(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def add_milestone(request: HttpRequest, code: str) -> HttpResponse:
+@staff_permission_required(roles.CHANGE_PROJECT)
+def add_milestone(request: StaffRequest, code: str) -> HttpResponse:
     project = _project_or_404(code)
     form = MilestoneForm(request.POST)
     if form.is_valid():
@@ -183,16 +183,16 @@ def add_milestone(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def tick_milestone(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+@staff_permission_required(roles.CHANGE_PROJECT)
+def tick_milestone(request: StaffRequest, code: str, pk: int) -> HttpResponse:
     milestone = get_object_or_404(Milestone, pk=pk, project__code=code)
     services.milestone_set_done(milestone=milestone, done=request.POST.get("done") == "1")
     return redirect("portfolio:detail", code=code)
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def update_progress(request: HttpRequest, code: str) -> HttpResponse:
+@staff_permission_required(roles.CHANGE_PROJECT)
+def update_progress(request: StaffRequest, code: str) -> HttpResponse:
     project = _project_or_404(code)
     form = ProjectProgressForm(request.POST, instance=project)
     if form.is_valid():
@@ -202,21 +202,21 @@ def update_progress(request: HttpRequest, code: str) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
     else:
-        messages.error(request, "Not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, "Not saved: " + form_errors_text(form))
     return redirect("portfolio:detail", code=code)
 
 
 @require_GET
-@staff_permission_required(VIEW_PERM)
-def customer_list(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_PROJECT)
+def customer_list(request: StaffRequest) -> HttpResponse:
     """Every customer account with its demands and open revenue: the account managers' index."""
     page = Paginator(selectors.customer_accounts(), 50).get_page(request.GET.get("page"))
     return render(request, "portfolio/customer_list.html", {"page": page})
 
 
 @require_GET
-@staff_permission_required(VIEW_PERM)
-def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+@staff_permission_required(roles.VIEW_PROJECT)
+def customer_detail(request: StaffRequest, customer_id: int) -> HttpResponse:
     """One customer's demands, scores, decisions and delivered value, to walk into a meeting prepared."""
     account = selectors.customer_account(customer_id=customer_id)
     if account is None:
@@ -225,8 +225,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @require_GET
-@staff_permission_required(VIEW_PERM)
-def customer_export(request: HttpRequest, customer_id: int) -> HttpResponse:
+@staff_permission_required(roles.VIEW_PROJECT)
+def customer_export(request: StaffRequest, customer_id: int) -> HttpResponseBase:
     account = selectors.customer_account(customer_id=customer_id)
     if account is None:
         raise Http404("No such customer.")

@@ -14,7 +14,7 @@ from tests.factories import UserFactory, signed_in
 from tests.processes import RedisServer
 
 
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
@@ -41,7 +41,7 @@ def _french_catalog() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():  # type: ignore[no-untyped-def]
+def _fresh_cache():
     """Per-process caches (the API read throttle) start empty in every test."""
     from django.core.cache import cache
 
@@ -49,7 +49,7 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _rate_limit_clock(monkeypatch):  # type: ignore[no-untyped-def]
+def _rate_limit_clock(monkeypatch):
     """Hold the rate limiter's clock still: a test that fills a fixed window and expects the next request
     refused would otherwise fail whenever a window boundary (every second, minute or hour) falls inside it."""
     import time
@@ -59,13 +59,13 @@ def _rate_limit_clock(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def reference_data(request):  # type: ignore[no-untyped-def]
+def reference_data(request):
     """Transactional tests flush the database afterwards; put back what the data migrations made."""
     transactional = {"transactional_db", "live_server", "celery_worker"} & set(request.fixturenames)
     marker = request.node.get_closest_marker("django_db")
     if transactional or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
-        from portfolio.roles import roles_ensure
+        from core.roles import roles_ensure
         from triage.services import scoring_model_ensure_default
 
         roles_ensure()
@@ -73,43 +73,43 @@ def reference_data(request):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def cio(db):  # type: ignore[no-untyped-def]
+def cio(db):
     return UserFactory(username="cio", first_name="Carla", last_name="Ionescu", role="CIO")
 
 
 @pytest.fixture
-def analyst(db):  # type: ignore[no-untyped-def]
+def analyst(db):
     return UserFactory(username="analyst", role="Analyst")
 
 
 @pytest.fixture
-def portfolio_manager(db):  # type: ignore[no-untyped-def]
+def portfolio_manager(db):
     return UserFactory(username="pm", role="Portfolio manager")
 
 
 @pytest.fixture
-def cio_client(cio):  # type: ignore[no-untyped-def]
+def cio_client(cio):
     return signed_in(cio)
 
 
 @pytest.fixture
-def analyst_client(analyst):  # type: ignore[no-untyped-def]
+def analyst_client(analyst):
     return signed_in(analyst)
 
 
 @pytest.fixture
-def pm_client(portfolio_manager):  # type: ignore[no-untyped-def]
+def pm_client(portfolio_manager):
     return signed_in(portfolio_manager)
 
 
 @pytest.fixture
-def read_token(cio):  # type: ignore[no-untyped-def]
+def read_token(cio):
     _token, key = api_token_create(user=cio, name="test read", scope=TokenScope.READ)
     return key
 
 
 @pytest.fixture
-def write_token(cio):  # type: ignore[no-untyped-def]
+def write_token(cio):
     _token, key = api_token_create(user=cio, name="test write", scope=TokenScope.READ_WRITE)
     return key
 
@@ -120,21 +120,21 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
-def reader_client(read_token) -> APIClient:  # type: ignore[no-untyped-def]
+def reader_client(read_token) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {read_token}")
     return client
 
 
 @pytest.fixture
-def writer_client(write_token) -> APIClient:  # type: ignore[no-untyped-def]
+def writer_client(write_token) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {write_token}")
     return client
 
 
 @pytest.fixture
-def private_redis():  # type: ignore[no-untyped-def]
+def private_redis():
     """A redis-server of this test's own (started by the test), to stop or pause; never the shared one."""
     server = RedisServer()
     yield server
@@ -142,13 +142,13 @@ def private_redis():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def wait_for():  # type: ignore[no-untyped-def]
+def wait_for():
     """The one way tests wait: poll a predicate until a deadline (tests.processes.wait_for)."""
     return processes.wait_for
 
 
 @pytest.fixture
-def celery_worker(transactional_db):  # type: ignore[no-untyped-def]
+def celery_worker(transactional_db):
     """A real Celery worker (in a thread) consuming from the real Redis broker; eager mode off.
 
     Tests using it need committed data (`transactional_db`), as a worker in another process would.

@@ -25,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
 
     @factory.post_generation
-    def role(self, create: bool, extracted: str | None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def role(self, create: bool, extracted: str | None, **kwargs) -> None:
         if extracted:
             self.groups.add(Group.objects.get(name=extracted))
         self.save()
@@ -64,7 +64,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     default_yearly_run_cost = Decimal("5000")
 
 
-def submission(**overrides) -> Submission:  # type: ignore[no-untyped-def]
+def submission(**overrides) -> Submission:
     """A valid filing; override any field."""
     fields = {
         "title": "Export invoices to SAP",
@@ -80,20 +80,20 @@ def submission(**overrides) -> Submission:  # type: ignore[no-untyped-def]
     return Submission(**fields)
 
 
-def file_demand(**overrides) -> ChangeRequest:  # type: ignore[no-untyped-def]
+def file_demand(**overrides) -> ChangeRequest:
     """File a demand through `change_request_submit`, as the form does; returns it fresh from the database."""
     demand, _token, _created = change_request_submit(submission=submission(**overrides))
     demand.refresh_from_db()
     return demand
 
 
-def file_demand_with_token(**overrides) -> tuple[ChangeRequest, str]:  # type: ignore[no-untyped-def]
+def file_demand_with_token(**overrides) -> tuple[ChangeRequest, str]:
     demand, token, _created = change_request_submit(submission=submission(**overrides))
     demand.refresh_from_db()
     return demand, token
 
 
-def form_data(product: Product, **overrides) -> dict:  # type: ignore[no-untyped-def]
+def form_data(product: Product, **overrides) -> dict:
     """A valid POST of the public form, with a fresh signed form token."""
     from intake.forms import form_token_new
 
@@ -130,7 +130,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     expected_revenue = Decimal("250000")
 
     @factory.post_generation
-    def sponsors(self, create: bool, extracted: list | None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def sponsors(self, create: bool, extracted: list | None, **kwargs) -> None:
         if create and extracted:
             self.sponsors.add(*extracted)
 
@@ -138,7 +138,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 # --- What-if scoring and capacity (triage) ---
 
 
-def link_demands(change_request: ChangeRequest, similar_to: ChangeRequest):  # type: ignore[no-untyped-def]
+def link_demands(change_request: ChangeRequest, similar_to: ChangeRequest):
     """Two demands linked by triage as the same need (the row the similarity task and an analyst make)."""
     from intake.models import SimilarDemand
 
@@ -147,7 +147,7 @@ def link_demands(change_request: ChangeRequest, similar_to: ChangeRequest):  # t
     )
 
 
-def estimate(change_request: ChangeRequest, *, effort_days: str, day_rate: str = "900", run_cost: str = "1000"):  # type: ignore[no-untyped-def]
+def estimate(change_request: ChangeRequest, *, effort_days: str, day_rate: str = "900", run_cost: str = "1000"):
     """An analyst's estimate through the service (it also records the timeline event and the audit row)."""
     from triage.services import cost_estimate_create
 
@@ -163,7 +163,7 @@ def estimate(change_request: ChangeRequest, *, effort_days: str, day_rate: str =
 
 def approved_demand(
     *, decided_by, effort_days: str | None = None, score: str | None = None, decided_at=None, **overrides
-):  # type: ignore[no-untyped-def]
+):
     """A demand approved through triage's decision service, optionally estimated, scored and backdated."""
     from triage.models import Decision
     from triage.services import decision_record
@@ -183,7 +183,7 @@ def approved_demand(
 # --- Webhooks -----------------------------------------------------------------------------------
 
 
-def webhook_endpoint(url: str, events: tuple[str, ...] = ("demand.submitted",), **fields):  # type: ignore[no-untyped-def]
+def webhook_endpoint(url: str, events: tuple[str, ...] = ("demand.submitted",), **fields):
     """An endpoint registered through the service, as the page does; returns (endpoint, secret)."""
     from webhooks.services import webhook_endpoint_create
 
@@ -206,7 +206,7 @@ class RevenueRecordFactory(factory.django.DjangoModelFactory):
     note = factory.Sequence(lambda n: f"Invoice {n}")
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     """A browser session already signed in as `user` (no login form, no lockout counting)."""
     client = Client()
     client.force_login(user)

@@ -11,7 +11,7 @@ from tests.processes import wait_for
 from triage.models import Assessment
 
 
-def walk_the_pipeline(cio, read_token: str) -> None:  # type: ignore[no-untyped-def]
+def walk_the_pipeline(cio, read_token: str) -> None:
     product = ProductFactory(name="Billing Cloud")
     customer_browser = Client()
 

@@ -49,7 +49,7 @@ def decision_clock(*, filed_at: datetime, transitions: list[tuple[str, datetime]
             break
     end = stopped_at or now
     waiting_open = paused_since is not None
-    if waiting_open:
+    if paused_since is not None:
         waiting += end - paused_since
     return DecisionClock(
         filed_at=filed_at,

@@ -97,7 +97,7 @@ class DecisionTargetsForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        for scope, label in DecisionTarget._meta.get_field("scope").choices:
+        for scope, label in DecisionTarget._meta.get_field("scope").choices or ():
             self.fields[scope] = forms.IntegerField(
                 label=_("%(scope)s (days)") % {"scope": label}, required=False, min_value=1, max_value=365
             )

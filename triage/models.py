@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,13 +17,13 @@ from triage import scoring
 from triage.choices import Confidence, DecisionOutcome, RescoreJobStatus, ScoreBand
 from triage.quarters import is_quarter_start, quarter_label
 
-_money = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
-_weight = {
+_money: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+_weight: dict[str, Any] = {
     "max_digits": 6,
     "decimal_places": 2,
     "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
 }
-_share = {
+_share: dict[str, Any] = {
     "max_digits": 4,
     "decimal_places": 2,
     "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],

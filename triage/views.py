@@ -2,16 +2,19 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import roles
 from core.cache import cached
 from core.csvexport import csv_response
-from core.decorators import staff_permission_required
+from core.decorators import StaffRequest, staff_permission_required
 from core.exceptions import ApplicationError
+from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
 from intake.models import SimilarDemand
 from intake.selectors import status_event_timeline
@@ -30,13 +33,11 @@ from triage.forms import (
     ScoringModelForm,
 )
 
-VIEW_PERM = "triage.view_assessment"
-DECIDE_PERM = "triage.decide_changerequest"
 CHARTS_SECONDS = 30
 
 
-@staff_permission_required(VIEW_PERM)
-def queue(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def queue(request: StaffRequest) -> HttpResponse:
     """The ranked queue with its charts; every filter and the sort live in the URL."""
     filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
     demands = filterset.qs
@@ -59,8 +60,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
 
 
-@staff_permission_required(VIEW_PERM)
-def queue_export(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def queue_export(request: StaffRequest) -> HttpResponseBase:
     """The queue as CSV, with the same filters and sort as the page."""
     filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
     rows = selectors.change_request_export_rows(queryset=filterset.qs)
@@ -75,8 +76,8 @@ def _demand_or_404(reference: str):  # type: ignore[no-untyped-def]
     return demand
 
 
-@staff_permission_required(VIEW_PERM)
-def detail(request: HttpRequest, reference: str) -> HttpResponse:
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def detail(request: StaffRequest, reference: str) -> HttpResponse:
     demand = _demand_or_404(reference)
     history = list(selectors.assessment_history(change_request=demand))
     context = {
@@ -92,10 +93,10 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
         "defer_form": DeferForm(prefix="defer"),
         "ask_form": AskInformationForm(),
         "assign_form": AssignCustomerForm(),
-        "can_decide": request.user.has_perm(DECIDE_PERM),
+        "can_decide": request.user.has_perm(roles.DECIDE),
         "capacity_impact": (
             selectors.approval_capacity_impact(change_request=demand)
-            if request.user.has_perm(DECIDE_PERM) and demand.status in services.DECIDABLE_STATUSES
+            if request.user.has_perm(roles.DECIDE) and demand.status in services.DECIDABLE_STATUSES
             else None
         ),
         "scoring_failure": getattr(demand, "scoring_failure", None),
@@ -113,8 +114,8 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 @require_POST
-@staff_permission_required("triage.add_costestimate")
-def retry_scoring(request: HttpRequest, reference: str) -> HttpResponse:
+@staff_permission_required(roles.ADD_ESTIMATE)
+def retry_scoring(request: StaffRequest, reference: str) -> HttpResponse:
     services.scoring_retry(change_request=_demand_or_404(reference))
     messages.success(request, _("Scoring queued again."))
     return _back(reference)
@@ -125,8 +126,8 @@ def _back(reference: str) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required("triage.add_costestimate")
-def estimate(request: HttpRequest, reference: str) -> HttpResponse:
+@staff_permission_required(roles.ADD_ESTIMATE)
+def estimate(request: StaffRequest, reference: str) -> HttpResponse:
     demand = _demand_or_404(reference)
     form = CostEstimateForm(request.POST)
     if form.is_valid():
@@ -135,34 +136,28 @@ def estimate(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.error(
             request,
-            _("The estimate was not saved: %(errors)s")
-            % {
-                "errors": "; ".join(
-                    f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
-                )
-            },
+            _("The estimate was not saved: %(errors)s") % {"errors": form_errors_text(form)},
         )
     return _back(reference)
 
 
 @require_POST
-@staff_permission_required(DECIDE_PERM)
-def decide(request: HttpRequest, reference: str, outcome: str) -> HttpResponse:
+@staff_permission_required(roles.DECIDE)
+def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
     """Reject or defer (approval goes through the portfolio, which creates the project)."""
     demand = _demand_or_404(reference)
-    form_class = {DecisionOutcome.REJECTED: RejectForm, DecisionOutcome.DEFERRED: DeferForm}.get(outcome)
+    forms_by_outcome: dict[str, type[RejectForm | DeferForm]] = {
+        DecisionOutcome.REJECTED: RejectForm,
+        DecisionOutcome.DEFERRED: DeferForm,
+    }
+    form_class = forms_by_outcome.get(outcome)
     if form_class is None:
         raise Http404("Unknown decision.")
     form = form_class(request.POST, prefix="reject" if outcome == DecisionOutcome.REJECTED else "defer")
     if not form.is_valid():
         messages.error(
             request,
-            _("Nothing was decided: %(errors)s")
-            % {
-                "errors": "; ".join(
-                    f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()
-                )
-            },
+            _("Nothing was decided: %(errors)s") % {"errors": form_errors_text(form)},
         )
         return _back(reference)
     try:
@@ -178,8 +173,8 @@ def decide(request: HttpRequest, reference: str, outcome: str) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required("triage.request_information")
-def ask_information(request: HttpRequest, reference: str) -> HttpResponse:
+@staff_permission_required(roles.REQUEST_INFORMATION)
+def ask_information(request: StaffRequest, reference: str) -> HttpResponse:
     demand = _demand_or_404(reference)
     form = AskInformationForm(request.POST)
     try:
@@ -196,8 +191,8 @@ def ask_information(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required("intake.change_changerequest")
-def assign_customer(request: HttpRequest, reference: str) -> HttpResponse:
+@staff_permission_required(roles.CHANGE_DEMAND)
+def assign_customer(request: StaffRequest, reference: str) -> HttpResponse:
     demand = _demand_or_404(reference)
     form = AssignCustomerForm(request.POST)
     if form.is_valid():
@@ -209,8 +204,8 @@ def assign_customer(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required("intake.change_similardemand")
-def link_similar(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+@staff_permission_required(roles.LINK_SIMILAR)
+def link_similar(request: StaffRequest, reference: str, pk: int) -> HttpResponse:
     demand = _demand_or_404(reference)
     candidate = get_object_or_404(
         SimilarDemand.objects.select_related("change_request", "similar_to"),
@@ -225,8 +220,8 @@ def link_similar(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     return _back(reference)
 
 
-@staff_permission_required("triage.view_scoringmodel")
-def scoring_model(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_SCORING_MODEL)
+def scoring_model(request: StaffRequest) -> HttpResponse:
     """The active model's weights, its history, and the CIO's form to preview or save a new version.
 
     Preview (a submit button named `preview`) scores the open queue under the proposed weights and shows
@@ -236,7 +231,7 @@ def scoring_model(request: HttpRequest) -> HttpResponse:
     form = ScoringModelForm(request.POST or None, instance=active if request.method != "POST" else None)
     preview = None
     if request.method == "POST":
-        if not request.user.has_perm("triage.add_scoringmodel"):
+        if not request.user.has_perm(roles.ADD_SCORING_MODEL):
             raise PermissionDenied
         if form.is_valid() and "preview" in request.POST:
             preview = selectors.scoring_whatif(weights=form.weights())
@@ -262,18 +257,18 @@ def scoring_model(request: HttpRequest) -> HttpResponse:
         "models": selectors.scoring_model_list(),
         "jobs": jobs,
         "refresh": any(job.is_running for job in jobs),
-        "can_edit": request.user.has_perm("triage.add_scoringmodel"),
+        "can_edit": request.user.has_perm(roles.ADD_SCORING_MODEL),
         "preview": preview,
     }
     return render(request, "triage/scoring_model.html", context, status=400 if form.errors else 200)
 
 
-@staff_permission_required(VIEW_PERM)
-def decision_times(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def decision_times(request: StaffRequest) -> HttpResponse:
     """How long demands wait for a decision (clock paused while the customer owes an answer), and the targets."""
     form = DecisionTargetsForm(request.POST or None, initial=selectors.decision_targets())
     if request.method == "POST":
-        if not request.user.has_perm("triage.add_scoringmodel"):
+        if not request.user.has_perm(roles.SET_DECISION_TARGETS):
             raise PermissionDenied
         if form.is_valid():
             services.decision_targets_set(targets=form.targets(), set_by=request.user)
@@ -282,16 +277,13 @@ def decision_times(request: HttpRequest) -> HttpResponse:
     context = {
         "months": selectors.decision_time_by_month(),
         "form": form,
-        "can_edit": request.user.has_perm("triage.add_scoringmodel"),
+        "can_edit": request.user.has_perm(roles.SET_DECISION_TARGETS),
     }
     return render(request, "triage/decision_times.html", context, status=400 if form.errors else 200)
 
 
-CAPACITY_PERM = "triage.add_quartercapacity"
-
-
-@staff_permission_required(VIEW_PERM)
-def capacity(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def capacity(request: StaffRequest) -> HttpResponse:
     """The capacity plan: person-days per quarter against what approvals took; the CIO sets the capacities."""
     loads = selectors.capacity_by_quarter()
     quarters = [load.quarter_start for load in loads]
@@ -301,7 +293,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         initial=QuarterCapacityForm.initial_for({load.quarter_start: load.capacity for load in loads}),
     )
     if request.method == "POST":
-        if not request.user.has_perm(CAPACITY_PERM):
+        if not request.user.has_perm(roles.SET_CAPACITY):
             raise PermissionDenied
         if form.is_valid():
             services.quarter_capacities_set(capacities=form.capacities(), set_by=request.user)
@@ -311,6 +303,6 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "loads": loads,
         "form": form,
         "history": selectors.capacity_history(),
-        "can_edit": request.user.has_perm(CAPACITY_PERM),
+        "can_edit": request.user.has_perm(roles.SET_CAPACITY),
     }
     return render(request, "triage/capacity.html", context, status=400 if form.errors else 200)

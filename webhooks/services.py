@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -46,7 +46,7 @@ def _subscriptions_changed() -> None:
     transaction.on_commit(lambda: cache.delete(SUBSCRIBED_CACHE_KEY))
 
 
-def _audit(*, endpoint: WebhookEndpoint, actor: AbstractBaseUser | None, change: str, **details: object) -> None:
+def _audit(*, endpoint: WebhookEndpoint, actor: User | None, change: str, **details: object) -> None:
     """The audit line of an endpoint change; the secret is never part of it."""
     audit_record(
         action=AuditAction.WEBHOOK,
@@ -70,7 +70,7 @@ def _event_types_clean(event_types: Iterable[str]) -> list[str]:
 
 @transaction.atomic
 def webhook_endpoint_create(
-    *, name: str, url: str, event_types: Iterable[str], created_by: AbstractBaseUser | None
+    *, name: str, url: str, event_types: Iterable[str], created_by: User | None
 ) -> tuple[WebhookEndpoint, str]:
     """Register a receiver; returns it with its signing secret, which the pages show this once."""
     chosen = _event_types_clean(event_types)
@@ -87,7 +87,7 @@ def webhook_endpoint_create(
 
 @transaction.atomic
 def webhook_endpoint_set_events(
-    *, endpoint: WebhookEndpoint, event_types: Iterable[str], changed_by: AbstractBaseUser
+    *, endpoint: WebhookEndpoint, event_types: Iterable[str], changed_by: User
 ) -> WebhookEndpoint:
     """Replace the events an endpoint receives; deliveries already written are kept."""
     chosen = _event_types_clean(event_types)
@@ -103,7 +103,7 @@ def webhook_endpoint_set_events(
 
 
 @transaction.atomic
-def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, rotated_by: AbstractBaseUser) -> str:
+def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, rotated_by: User) -> str:
     """Give the endpoint a new secret and return it; every later attempt, retries included, is signed with it."""
     secret = secret_generate()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret, updated_at=timezone.now())
@@ -113,7 +113,7 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, rotated_by: Abs
 
 
 @transaction.atomic
-def webhook_endpoint_pause(*, endpoint: WebhookEndpoint, paused_by: AbstractBaseUser) -> WebhookEndpoint:
+def webhook_endpoint_pause(*, endpoint: WebhookEndpoint, paused_by: User) -> WebhookEndpoint:
     """Stop sending to an endpoint; its events are still written and wait until it is resumed."""
     now = timezone.now()
     reason = _("Paused by %(user)s.") % {"user": paused_by.get_username()}
@@ -128,7 +128,7 @@ def webhook_endpoint_pause(*, endpoint: WebhookEndpoint, paused_by: AbstractBase
 
 
 @transaction.atomic
-def webhook_endpoint_resume(*, endpoint: WebhookEndpoint, resumed_by: AbstractBaseUser) -> WebhookEndpoint:
+def webhook_endpoint_resume(*, endpoint: WebhookEndpoint, resumed_by: User) -> WebhookEndpoint:
     """Send to a paused (or deactivated) endpoint again, starting with the events it held."""
     now = timezone.now()
     moved = WebhookEndpoint.objects.filter(
@@ -150,7 +150,7 @@ def webhook_endpoint_resume(*, endpoint: WebhookEndpoint, resumed_by: AbstractBa
 
 
 @transaction.atomic
-def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint, deactivated_by: AbstractBaseUser) -> WebhookEndpoint:
+def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint, deactivated_by: User) -> WebhookEndpoint:
     """Stop an endpoint for good: no new events, pending ones cancelled; its history stays readable."""
     now = timezone.now()
     moved = (
@@ -348,7 +348,7 @@ def _failed_delivery_count(*, endpoint: WebhookEndpoint, result: transport.PostR
 
 
 @transaction.atomic
-def webhook_delivery_redeliver(*, delivery: WebhookDelivery, requested_by: AbstractBaseUser) -> WebhookDelivery:
+def webhook_delivery_redeliver(*, delivery: WebhookDelivery, requested_by: User) -> WebhookDelivery:
     """Send a delivery again, whatever became of it: it is due now, with a fresh retry window."""
     endpoint = delivery.endpoint
     if endpoint.status == EndpointStatus.DEACTIVATED:

@@ -71,7 +71,7 @@ def address_refusal(url: str) -> str:
         return ""
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
     except (OSError, UnicodeError, ValueError) as error:
         return f"could not resolve {host}: {error}"
     private = sorted(address for address in addresses if not _is_public(address))

@@ -8,14 +8,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.decorators import staff_permission_required
+from core import roles
+from core.decorators import StaffRequest, staff_permission_required
 from core.exceptions import ApplicationError
 from webhooks import selectors, services
 from webhooks.choices import EndpointStatus
 from webhooks.forms import EndpointForm, EventsForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
-MANAGE_PERM = "webhooks.manage_webhookendpoint"
 DELIVERIES_PER_PAGE = 20
 
 
@@ -35,8 +35,8 @@ def _secret_page(request: HttpRequest, endpoint: WebhookEndpoint, secret: str, *
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@staff_permission_required(MANAGE_PERM)
-def endpoint_list(request: HttpRequest) -> HttpResponse:
+@staff_permission_required(roles.MANAGE_WEBHOOKS)
+def endpoint_list(request: StaffRequest) -> HttpResponse:
     """Every endpoint with its events and status, and the form to register another."""
     form = EndpointForm(request.POST) if request.method == "POST" else EndpointForm()
     if request.method == "POST" and form.is_valid():
@@ -57,8 +57,8 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_permission_required(MANAGE_PERM)
-def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@staff_permission_required(roles.MANAGE_WEBHOOKS)
+def endpoint_detail(request: StaffRequest, endpoint_id: int) -> HttpResponse:
     """One endpoint: its events, status, and recent deliveries with every attempt."""
     endpoint = _endpoint_or_404(endpoint_id)
     deliveries = Paginator(selectors.deliveries_with_attempts(endpoint=endpoint), DELIVERIES_PER_PAGE)
@@ -72,8 +72,8 @@ def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def endpoint_events(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@staff_permission_required(roles.MANAGE_WEBHOOKS)
+def endpoint_events(request: StaffRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
     form = EventsForm(request.POST)
     if form.is_valid():
@@ -98,8 +98,8 @@ def _act(request: HttpRequest, endpoint_id: int, action, done: str) -> HttpRespo
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def endpoint_pause(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@staff_permission_required(roles.MANAGE_WEBHOOKS)
+def endpoint_pause(request: StaffRequest, endpoint_id: int) -> HttpResponse:
     return _act(
         request,
         endpoint_id,
@@ -109,8 +109,8 @@ def endpoint_pause(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def endpoint_resume(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@staff_permission_required(roles.MANAGE_WEBHOOKS)
+def endpoint_resume(request: StaffRequest, endpoint_id: int) -> HttpResponse:
     return _act(
         request,
         endpoint_id,
@@ -120,8 +120,8 @@ def endpoint_resume(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def endpoint_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@staff_permission_required(roles.MANAGE_WEBHOOKS)
+def endpoint_deactivate(request: StaffRequest, endpoint_id: int) -> HttpResponse:
     return _act(
         request,
         endpoint_id,
@@ -131,16 +131,16 @@ def endpoint_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def endpoint_rotate_secret(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@staff_permission_required(roles.MANAGE_WEBHOOKS)
+def endpoint_rotate_secret(request: StaffRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
     secret = services.webhook_endpoint_rotate_secret(endpoint=endpoint, rotated_by=request.user)
     return _secret_page(request, endpoint, secret, created=False)
 
 
 @require_POST
-@staff_permission_required(MANAGE_PERM)
-def delivery_redeliver(request: HttpRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
+@staff_permission_required(roles.MANAGE_WEBHOOKS)
+def delivery_redeliver(request: StaffRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
     """The Redeliver button of a delivery, failed or not: a fresh attempt as soon as a worker takes it."""
     delivery = get_object_or_404(
         WebhookDelivery.objects.select_related("endpoint"), pk=delivery_id, endpoint_id=endpoint_id

@@ -112,7 +112,7 @@ class SummaryTotalSerializer(serializers.Serializer):
 
 class SummaryGroupSerializer(SummaryTotalSerializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a serializer field named like a Field attribute (label, fields): the API's names
 
 
 class PortfolioSummarySerializer(serializers.Serializer):

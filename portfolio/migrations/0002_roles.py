@@ -1,10 +1,46 @@
 from django.db import migrations
 
 
-def create_roles(apps, schema_editor):
-    from portfolio.roles import roles_ensure
+# The roles as they were first defined; later migrations add to them (core/roles.py has today's lists).
+ANALYST = [
+    "triage.view_assessment",
+    "triage.view_costestimate",
+    "triage.add_costestimate",
+    "triage.request_information",
+    "triage.view_decision",
+    "triage.view_scoringmodel",
+    "intake.view_changerequest",
+    "intake.change_changerequest",
+    "intake.change_similardemand",
+    "portfolio.view_project",
+]
+GRANTS = {
+    "Analyst": ANALYST,
+    "CIO": [
+        *ANALYST,
+        "triage.decide_changerequest",
+        "triage.add_scoringmodel",
+        "triage.activate_scoringmodel",
+        "triage.add_rescorejob",
+        "triage.view_rescorejob",
+    ],
+    "Portfolio manager": [
+        "triage.view_assessment",
+        "intake.view_changerequest",
+        "portfolio.view_project",
+        "portfolio.change_project",
+        "portfolio.add_milestone",
+        "portfolio.change_milestone",
+        "portfolio.add_statusupdate",
+    ],
+    "API reader": [],
+}
 
-    roles_ensure(apps)
+
+def create_roles(apps, schema_editor):
+    from core.migration_support import permissions_grant
+
+    permissions_grant(apps, GRANTS)
 
 
 class Migration(migrations.Migration):

@@ -2,9 +2,9 @@ from django.db import migrations
 
 
 def grant_audit_view(apps, schema_editor):
-    from portfolio.roles import roles_ensure
+    from core.migration_support import permissions_grant
 
-    roles_ensure(apps)
+    permissions_grant(apps, {"CIO": ["core.view_auditevent"]})
 
 
 class Migration(migrations.Migration):

@@ -5,9 +5,9 @@ from django.utils import timezone
 def grant_and_open(apps, schema_editor):
     """Portfolio managers may record revenue; a project that already had realized revenue (typed into the
     former progress form) gets one opening record, so its total stays the sum of its history."""
-    from portfolio.roles import roles_ensure
+    from core.migration_support import permissions_grant
 
-    roles_ensure(apps)
+    permissions_grant(apps, {"Portfolio manager": ["portfolio.add_revenuerecord"]})
     Project = apps.get_model("portfolio", "Project")
     RevenueRecord = apps.get_model("portfolio", "RevenueRecord")
     opening = [

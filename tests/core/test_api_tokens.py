@@ -28,7 +28,7 @@ def client_with(key: str) -> APIClient:
     return client
 
 
-def filing(product) -> dict:  # type: ignore[no-untyped-def]
+def filing(product) -> dict:
     return {
         "title": "Export invoices to SAP",
         "description": "Every night, export all invoices of the day to our SAP system as IDocs.",

@@ -39,8 +39,8 @@ def test_a_list_longer_than_the_bound_says_more_than(client, cio, settings, monk
     assert "More than 3" in client.get("/triage/").content.decode()
 
 
-def _with_bound(init, bound: int):  # type: ignore[no-untyped-def]
-    def patched(self, object_list, per_page, **kwargs):  # type: ignore[no-untyped-def]
+def _with_bound(init, bound: int):
+    def patched(self, object_list, per_page, **kwargs):
         kwargs["bound"] = bound
         init(self, object_list, per_page, **kwargs)
 

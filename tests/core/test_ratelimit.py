@@ -120,7 +120,7 @@ def test_rates_are_parsed_as_drf_writes_them():
 class _ThrottledView(APIView):
     throttle_classes = [TokenRateThrottle]
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request):
         from rest_framework.response import Response
 
         return Response({"ok": True})
@@ -136,7 +136,7 @@ def test_token_throttle_refuses_writes_over_the_limit_with_retry_after(settings,
     factory = APIRequestFactory()
     view = _ThrottledView.as_view()
 
-    def post(key: str):  # type: ignore[no-untyped-def]
+    def post(key: str):
         return view(factory.post("/x/", {}, HTTP_AUTHORIZATION=f"Token {key}"))
 
     assert [post(write_token).status_code for _ in range(3)] == [200, 200, 429]

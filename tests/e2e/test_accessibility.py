@@ -158,7 +158,7 @@ def state_visits() -> list[Visit]:
     ]
 
 
-def run_axe(page, exclude: list[str] = ()) -> list[dict]:  # type: ignore[no-untyped-def,assignment]
+def run_axe(page, exclude: list[str] = ()) -> list[dict]:
     """axe-core's violations on the page as it is now.
 
     The page's Content-Security-Policy (script-src 'self') blocks inline scripts, which is what
@@ -193,12 +193,12 @@ def blocking(violations: list[dict]) -> list[str]:
 class Browsers:
     """One browser context per role, logged in through the real form once, in one language."""
 
-    def __init__(self, browser, base_url: str, language: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, browser, base_url: str, language: str) -> None:
         self.browser, self.base_url, self.language = browser, base_url, language
         self.pages: dict[str, object] = {}
         self.console_errors: list[str] = []
 
-    def page_for(self, role: str):  # type: ignore[no-untyped-def]
+    def page_for(self, role: str):
         if role not in self.pages:
             locale = "fr-FR" if self.language == "fr" else "en-US"
             context = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
@@ -215,7 +215,7 @@ class Browsers:
             self.pages[role] = page
         return self.pages[role]
 
-    def _console(self, page, message) -> None:  # type: ignore[no-untyped-def]
+    def _console(self, page, message) -> None:
         # An expected 4xx is logged as "Failed to load resource"; anything else in red on our pages is a fault
         # (an SVG attribute the browser cannot parse, a CSP violation). The API docs are drf-spectacular's pages,
         # whose inline styles the CSP refuses (they render without them).
@@ -225,7 +225,7 @@ class Browsers:
 
     def close(self) -> None:
         for page in self.pages.values():
-            page.context.close()  # type: ignore[attr-defined]
+            page.context.close()
 
 
 def audit(browsers: Browsers, visits: list[Visit]) -> dict[str, list[str]]:
@@ -266,7 +266,7 @@ def standalone_pages(language: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def demo_data(settings):  # type: ignore[no-untyped-def]
+def demo_data(settings):
     settings.INTAKE_TRACK_MISSES_PER_IP = "1/hour"
     call_command("seed_demo", force=True, verbosity=0)
 

@@ -30,7 +30,7 @@ FOCUSED = """() => {
 class Keyboard:
     """Tab, type and press, recording every element that took focus and whether it showed it."""
 
-    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page) -> None:
         self.page = page
         self.unfocused_looking: list[str] = []
 

@@ -15,7 +15,7 @@ from tests.factories import ProductFactory, UserFactory, file_demand
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+def sign_out(page) -> None:
     page.get_by_role("button", name=re.compile(r"^Sign out")).click()
 
 

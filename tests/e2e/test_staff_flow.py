@@ -14,7 +14,7 @@ from triage.services import change_request_ask_information
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, base_url: str, username: str) -> None:
     """Through the login form, as a person would."""
     page.goto(f"{base_url}/triage/")
     page.wait_for_url(re.compile(r"/accounts/login/"))
@@ -24,7 +24,7 @@ def log_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyp
     page.wait_for_url(f"{base_url}/triage/")
 
 
-def file_some_demands(analyst) -> dict[str, ChangeRequest]:  # type: ignore[no-untyped-def]
+def file_some_demands(analyst) -> dict[str, ChangeRequest]:
     """Committed and scored on commit (eager Celery), as the live server will show them."""
     product = ProductFactory(name="Billing Cloud")
     strategic = CustomerFactory(name="Northwind", tier=CustomerTier.STRATEGIC, domain__domain="northwind.example")
@@ -61,7 +61,7 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
   .map((element) => `${element.tagName}.${element.className} ${Math.round(element.getBoundingClientRect().right)}`)"""
 
 
-def screenshots(page, artifacts, name: str) -> None:  # type: ignore[no-untyped-def]
+def screenshots(page, artifacts, name: str) -> None:
     page.screenshot(path=str(artifacts / f"{name}-desktop.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     # Nothing sticks out sideways on a phone: wide tables scroll inside their own box.

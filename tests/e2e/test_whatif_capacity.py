@@ -22,7 +22,7 @@ def seed_demo() -> None:
     call_command("seed_demo", force=True, stdout=io.StringIO())
 
 
-def log_in_as_the_demo_cio(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+def log_in_as_the_demo_cio(page, base_url: str) -> None:
     page.goto(f"{base_url}/triage/")
     page.wait_for_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Username").fill("cio")

@@ -68,7 +68,7 @@ DOM_PROBLEMS = """() => {
 }"""
 
 
-def file_hostile_demands(product, customer_domain: str, api_key: str) -> list[ChangeRequest]:  # type: ignore[no-untyped-def]
+def file_hostile_demands(product, customer_domain: str, api_key: str) -> list[ChangeRequest]:
     """Half of the payloads through the public form, half through the API, into every free-text field."""
     form, api = Client(), APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_key}")
@@ -92,7 +92,7 @@ def file_hostile_demands(product, customer_domain: str, api_key: str) -> list[Ch
     return demands
 
 
-def page_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
+def page_problems(page) -> list[str]:
     problems = list(page.evaluate("window.__trap || []"))
     if page.evaluate("window.__pwned") is not None:
         problems.append("window.__pwned was set")
@@ -100,7 +100,7 @@ def page_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
     return problems
 
 
-def log_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("pw-for-tests-1")

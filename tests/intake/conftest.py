@@ -2,7 +2,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def attachment_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+def attachment_root(settings, tmp_path):
     """Each test stores attachments in its own empty folder."""
     settings.MEDIA_ROOT = tmp_path / "attachments"
     return settings.MEDIA_ROOT

@@ -8,7 +8,7 @@ from intake.models import ChangeRequest
 from tests.factories import ProductFactory
 
 
-def payload(product_row, /, **overrides) -> dict:  # type: ignore[no-untyped-def]
+def payload(product_row, /, **overrides) -> dict:
     data = {
         "title": "Export invoices to SAP every night",
         "description": "Every night, export all invoices of the day to our SAP system as IDocs.",

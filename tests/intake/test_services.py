@@ -27,7 +27,7 @@ def test_the_same_form_token_posted_twice_makes_one_demand_and_the_same_link(cli
     assert ChangeRequest.objects.count() == 1
 
 
-def _run_in_threads(count: int, work) -> list:  # type: ignore[no-untyped-def]
+def _run_in_threads(count: int, work) -> list:
     """Start `count` threads at the same instant; each gets its own database connection."""
     results: list = [None] * count
     barrier = threading.Barrier(count)

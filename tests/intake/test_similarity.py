@@ -7,7 +7,7 @@ from intake.similarity import similar_demands_record
 from tests.factories import ProductFactory, file_demand
 
 
-def _three_demands():  # type: ignore[no-untyped-def]
+def _three_demands():
     product = ProductFactory()
     close = file_demand(
         product=product,
@@ -31,7 +31,7 @@ def _three_demands():  # type: ignore[no-untyped-def]
     return close, unrelated, other_product, newest
 
 
-def _assert_only_the_close_one_is_recorded(close, unrelated, other_product, newest) -> None:  # type: ignore[no-untyped-def]
+def _assert_only_the_close_one_is_recorded(close, unrelated, other_product, newest) -> None:
     SimilarDemand.objects.all().delete()  # the eager task already ran at filing; run it again explicitly
     assert similar_demands_record(change_request_id=newest.pk) == 1
     (candidate,) = SimilarDemand.objects.filter(change_request=newest)

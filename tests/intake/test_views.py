@@ -18,11 +18,11 @@ def upload(name: str, content: bytes, content_type: str = "application/pdf") -> 
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def submit(client: Client, **overrides):  # type: ignore[no-untyped-def]
+def submit(client: Client, **overrides):
     return client.post("/requests/new/", form_data(ProductFactory(), **overrides))
 
 
-def tracking_path(response) -> str:  # type: ignore[no-untyped-def]
+def tracking_path(response) -> str:
     return response["Location"].removesuffix("submitted/")
 
 

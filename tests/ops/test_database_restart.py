@@ -49,7 +49,7 @@ class Attempt:
 
 
 @pytest.fixture
-def private_postgres():  # type: ignore[no-untyped-def]
+def private_postgres():
     server = PostgresServer().init()
     server.start()
     yield server

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 LIST = "/api/v1/projects/"
 
 
-def assert_error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def assert_error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/json"
     body = response.json()

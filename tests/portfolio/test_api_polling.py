@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 LIST = "/api/v1/projects/"
 
 
-def etag_of(client, url: str, **params) -> str:  # type: ignore[no-untyped-def]
+def etag_of(client, url: str, **params) -> str:
     response = client.get(url, params)
     assert response.status_code == 200
     return response["ETag"]

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 LIST = "/api/v1/projects/"
 
 
-def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(response) -> list[str]:
     assert response.status_code == 200, response.content
     return [project["code"] for project in response.json()["results"]]
 

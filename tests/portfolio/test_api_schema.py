@@ -66,7 +66,7 @@ def test_docs_load_their_scripts_and_styles_from_our_own_static_files():
 
 
 @pytest.fixture
-def fuzz_data(cio):  # type: ignore[no-untyped-def]
+def fuzz_data(cio):
     """A little of everything, so the fuzzer meets real rows as well as misses."""
     sponsor = CustomerFactory()
     ProductFactory()
@@ -76,7 +76,7 @@ def fuzz_data(cio):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def in_process_connection():  # type: ignore[no-untyped-def]
+def in_process_connection():
     """As Django's test client does, keep the test's connection (and its transaction) open across
     requests to the WSGI app instead of closing it when each request finishes."""
     from django.core.signals import request_finished, request_started

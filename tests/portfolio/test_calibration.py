@@ -37,19 +37,19 @@ def assess(demand: ChangeRequest, total: str, band: str) -> Assessment:
     )
 
 
-def approved(cio, title: str, stake: str, score: str | None, band: str | None, project=None, currency: str = "EUR"):  # type: ignore[no-untyped-def]
+def approved(cio, title: str, stake: str, score: str | None, band: str | None, project=None, currency: str = "EUR"):
     demand = file_demand(title=title, revenue_at_stake=Decimal(stake), currency=currency)
     if score is not None:
         assess(demand, score, band)
     return change_request_approve(change_request=demand, decided_by=cio, rationale="Go.", project=project), demand
 
 
-def realize(project: Project, amount: str, pm) -> None:  # type: ignore[no-untyped-def]
+def realize(project: Project, amount: str, pm) -> None:
     revenue_record_add(project=project, period=MONTH, amount=Decimal(amount), recorded_by=pm)
 
 
 @pytest.fixture
-def portfolio(cio, portfolio_manager) -> dict:  # type: ignore[no-untyped-def]
+def portfolio(cio, portfolio_manager) -> dict:
     """Seven approved demands in six projects, worked out by hand:
 
     fast-track  A 100,000 at stake, alone in P1, realized  20,000 -> 0.20

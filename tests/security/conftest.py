@@ -67,7 +67,7 @@ def url_patterns() -> list[tuple[str, str, list[str]]]:
     """Every route of the project as (route, name, kwarg names); the whole admin is the one route `admin/`."""
     found: list[tuple[str, str, list[str]]] = []
 
-    def walk(patterns, prefix: str, namespace: str) -> None:  # type: ignore[no-untyped-def]
+    def walk(patterns, prefix: str, namespace: str) -> None:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 if prefix + str(pattern.pattern) == ADMIN:
@@ -105,7 +105,7 @@ def get_paths(world: World, role: str) -> list[str]:
 
 
 @pytest.fixture
-def world(db, settings, tmp_path) -> World:  # type: ignore[no-untyped-def]
+def world(db, settings, tmp_path) -> World:
     settings.MEDIA_ROOT = tmp_path / "attachments"
     # The matrix asks many wrong tracking links from one address; the miss limit has its own tests.
     settings.INTAKE_TRACK_MISSES_PER_IP = "100000/hour"

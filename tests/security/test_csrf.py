@@ -29,7 +29,7 @@ POST_ROUTES = [
 ]
 
 
-def _browser_of(world, role: str) -> Client:  # type: ignore[no-untyped-def]
+def _browser_of(world, role: str) -> Client:
     browser = Client(enforce_csrf_checks=True)
     browser.cookies = world.clients[role].cookies
     browser.get("/requests/new/")  # any page with a form sets the CSRF cookie

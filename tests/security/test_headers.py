@@ -24,7 +24,7 @@ def csp_directives(header: str) -> dict[str, list[str]]:
     return directives
 
 
-def header_problems(response) -> list[str]:  # type: ignore[no-untyped-def]
+def header_problems(response) -> list[str]:
     problems = []
     csp = csp_directives(response.get("Content-Security-Policy", ""))
     scripts = csp.get("script-src", csp.get("default-src"))

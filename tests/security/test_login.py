@@ -11,7 +11,7 @@ from django.utils import timezone
 pytestmark = pytest.mark.django_db
 
 
-def attempt(client: Client, username: str, password: str, address: str = "10.0.0.5"):  # type: ignore[no-untyped-def]
+def attempt(client: Client, username: str, password: str, address: str = "10.0.0.5"):
     return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 

@@ -19,11 +19,11 @@ from triage.quarters import quarter_after, quarter_label, quarter_start
 pytestmark = pytest.mark.django_db
 
 
-def this_quarter():  # type: ignore[no-untyped-def]
+def this_quarter():
     return quarter_start(timezone.localdate())
 
 
-def in_quarter(first_day, days: int = 3):  # type: ignore[no-untyped-def]
+def in_quarter(first_day, days: int = 3):
     """A moment inside the quarter starting on `first_day` (local time)."""
     return timezone.make_aware(datetime.combine(first_day, time(10))) + timezone.timedelta(days=days)
 

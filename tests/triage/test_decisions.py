@@ -22,7 +22,7 @@ def test_two_people_deciding_at_once_record_one_decision_and_the_other_is_told_w
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 
-    def decide(user, outcome: str) -> None:  # type: ignore[no-untyped-def]
+    def decide(user, outcome: str) -> None:
         barrier.wait()
         try:
             if outcome == "approved":

@@ -23,7 +23,7 @@ SUBMISSIONS_WHILE_DOWN = 20
 
 
 @pytest.fixture
-def workers():  # type: ignore[no-untyped-def]
+def workers():
     started: list[CeleryWorker] = []
 
     def start(broker_url: str) -> CeleryWorker:

@@ -65,7 +65,7 @@ SCORING_MODEL = [
 
 
 @pytest.fixture
-def scored_demand(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def scored_demand(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         demand = file_demand()
     demand.refresh_from_db()
@@ -73,7 +73,7 @@ def scored_demand(django_capture_on_commit_callbacks):  # type: ignore[no-untype
     return demand
 
 
-def page(client: Client, name: str, demand, headers: dict) -> str:  # type: ignore[no-untyped-def]
+def page(client: Client, name: str, demand, headers: dict) -> str:
     url = {"queue": "/triage/", "detail": f"/triage/{demand.reference}/", "scoring_model": "/triage/scoring-model/"}
     response = client.get(url[name], **headers)
     assert response.status_code == 200

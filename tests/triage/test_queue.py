@@ -18,14 +18,14 @@ from tests.factories import CustomerFactory, ProductFactory, file_demand
 pytestmark = pytest.mark.django_db
 
 
-def scored(django_capture_on_commit_callbacks, **overrides) -> ChangeRequest:  # type: ignore[no-untyped-def]
+def scored(django_capture_on_commit_callbacks, **overrides) -> ChangeRequest:
     with django_capture_on_commit_callbacks(execute=True):
         demand = file_demand(**overrides)
     demand.refresh_from_db()
     return demand
 
 
-def references(response) -> list[str]:  # type: ignore[no-untyped-def]
+def references(response) -> list[str]:
     return [demand.reference for demand in response.context["page"].object_list]
 
 

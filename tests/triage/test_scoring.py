@@ -11,7 +11,7 @@ from triage import scoring
 V1 = scoring.ScoringWeights()
 
 
-def inputs(**overrides) -> scoring.ScoringInputs:  # type: ignore[no-untyped-def]
+def inputs(**overrides) -> scoring.ScoringInputs:
     fields = {
         "value": Decimal("100000"),
         "effort_days": Decimal("20"),

@@ -19,7 +19,7 @@ from triage.services import rescoring
 pytestmark = pytest.mark.django_db
 
 
-def scored_demand(django_capture_on_commit_callbacks, **overrides) -> ChangeRequest:  # type: ignore[no-untyped-def]
+def scored_demand(django_capture_on_commit_callbacks, **overrides) -> ChangeRequest:
     with django_capture_on_commit_callbacks(execute=True):
         demand = file_demand(**overrides)
     demand.refresh_from_db()

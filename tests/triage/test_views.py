@@ -12,7 +12,7 @@ from triage.models import RescoreJob, ScoringModel
 pytestmark = pytest.mark.django_db
 
 
-def weights_form(**overrides) -> dict:  # type: ignore[no-untyped-def]
+def weights_form(**overrides) -> dict:
     active = ScoringModel.objects.get(is_active=True)
     data = {name: str(getattr(active, name)) for name in ScoringModel.WEIGHT_FIELDS}
     data["note"] = ""

@@ -181,7 +181,7 @@ def current_pk(reference: str) -> int:
     return ChangeRequest.objects.get(reference=reference).pk
 
 
-def weights_form(**overrides) -> dict:  # type: ignore[no-untyped-def]
+def weights_form(**overrides) -> dict:
     active = ScoringModel.objects.get(is_active=True)
     data = {name: str(getattr(active, name)) for name in ScoringModel.WEIGHT_FIELDS}
     data.update(note="", preview="1")

@@ -10,7 +10,7 @@ def start_receiver() -> Iterator:
     """Start real receivers on 127.0.0.1: `start_receiver(statuses=[500, 500, 200], delay=0)`."""
     started: list[Receiver] = []
 
-    def start(**options) -> Receiver:  # type: ignore[no-untyped-def]
+    def start(**options) -> Receiver:
         receiver = Receiver(**options).start()
         started.append(receiver)
         return receiver
@@ -21,12 +21,12 @@ def start_receiver() -> Iterator:
 
 
 @pytest.fixture
-def receiver(start_receiver) -> Receiver:  # type: ignore[no-untyped-def]
+def receiver(start_receiver) -> Receiver:
     return start_receiver()
 
 
 @pytest.fixture
-def quick_retries(settings):  # type: ignore[no-untyped-def]
+def quick_retries(settings):
     """Retries after 50, 100, 200 ms (capped) instead of 30 s, 1 min, 2 min."""
     settings.WEBHOOKS_BACKOFF_BASE_SECONDS = 0.05
     settings.WEBHOOKS_BACKOFF_MAX_SECONDS = 0.2

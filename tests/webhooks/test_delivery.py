@@ -19,12 +19,12 @@ from webhooks.services import webhook_delivery_redeliver, webhook_endpoint_resum
 pytestmark = pytest.mark.django_db
 
 
-def run_task(name: str, *args):  # type: ignore[no-untyped-def]
+def run_task(name: str, *args):
     """Run a registered task by name in this process, as the eager worker would, and return its result."""
     return app.signature(name, args=args).apply().get()
 
 
-def publish(django_capture_on_commit_callbacks, event_type: str = "demand.submitted", **payload) -> WebhookDelivery:  # type: ignore[no-untyped-def]
+def publish(django_capture_on_commit_callbacks, event_type: str = "demand.submitted", **payload) -> WebhookDelivery:
     """Publish one event and let its after-commit delivery task run (eagerly, in this process)."""
     with django_capture_on_commit_callbacks(execute=True):
         (delivery_id,) = webhook_event_publish(event_type=event_type, payload=payload or {"reference": "CR-2026-00001"})

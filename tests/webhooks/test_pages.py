@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 ALL_EVENTS = ["demand.submitted", "demand.scored", "demand.decided", "project.status_changed", "project.health_changed"]
 
 
-def register(client: Client, **overrides) -> object:  # type: ignore[no-untyped-def]
+def register(client: Client, **overrides) -> object:
     data = {"name": "CRM sync", "url": "https://hooks.example.com/demand-desk", "events": ["demand.submitted"]}
     data.update(overrides)
     return client.post("/webhooks/", data)

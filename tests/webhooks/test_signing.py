@@ -10,7 +10,7 @@ from webhooks import signing
 CREATED = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
-def body(**payload) -> bytes:  # type: ignore[no-untyped-def]
+def body(**payload) -> bytes:
     return signing.body_for(event_id="e-1", event_type="demand.submitted", created_at=CREATED, payload=payload)
 
 

@@ -15,7 +15,7 @@ def refusal(url: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def production_allow_list(settings):  # type: ignore[no-untyped-def]
+def production_allow_list(settings):
     settings.WEBHOOKS_ALLOW_HTTP_HOSTS = []
     return settings
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncQuarter
@@ -94,8 +95,8 @@ def capacity_by_quarter(*, first: date | None = None, count: int = CAPACITY_QUAR
     first = quarter_start(first or timezone.localdate())
     quarters = [quarter_after(first, index) for index in range(count)]
     capacities = capacity_latest(quarters=quarters)
-    approved = {
-        timezone.localtime(row["quarter"]).date() if isinstance(row["quarter"], datetime) else row["quarter"]: row
+    approved: dict[date, dict[str, Any]] = {
+        timezone.localtime(row["quarter"]).date() if isinstance(row["quarter"], datetime) else row["quarter"]: dict(row)
         for row in _approved_in(first, quarter_after(first, count))
         .annotate(quarter=TruncQuarter("approved_at"), person_days=_person_days())
         .order_by()
@@ -166,7 +167,7 @@ def approval_capacity_impact(*, change_request: ChangeRequest) -> ApprovalImpact
         for candidate in candidates:
             if displaced_days >= over_by:
                 break
-            displaced.append(candidate)
+            displaced.append(dict(candidate))
             displaced_days += candidate["person_days"] or Decimal("0")
     return ApprovalImpact(quarter=quarter, person_days=person_days, displaced=displaced, displaced_days=displaced_days)
 

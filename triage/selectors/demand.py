@@ -52,8 +52,8 @@ def assessment_comparison(*, change_request: ChangeRequest, before_id: int | Non
     if len(history) < 2:
         return None
     by_id = {assessment.pk: assessment for assessment in history}
-    after = by_id.get(after_id) or history[0]
-    before = by_id.get(before_id) or next(a for a in history if a.pk != after.pk)
+    after = (by_id.get(after_id) if after_id is not None else None) or history[0]
+    before = (by_id.get(before_id) if before_id is not None else None) or next(a for a in history if a.pk != after.pk)
     weights = {
         model.pk: {name: str(getattr(model, name)) for name in ScoringModel.WEIGHT_FIELDS}
         for model in {before.scoring_model, after.scoring_model}

@@ -1,6 +1,7 @@
 """The queue: its rows, its charts' aggregates and its CSV export."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Floor, Least
@@ -40,8 +41,8 @@ def queue_charts(*, queryset: QuerySet[ChangeRequest]) -> dict:
         .values_list("bucket", "count")
     )
     by_status = dict(queryset.values_list("status").annotate(count=Count("pk")).values_list("status", "count"))
-    by_agenda = {
-        row["agenda"]: row
+    by_agenda: dict[str, dict[str, Any]] = {
+        row["agenda"]: dict(row)
         for row in queryset.values("agenda").annotate(
             demands=Count("pk"),
             approved_cost=Sum("it_cost", filter=Q(status=ChangeRequestStatus.APPROVED)),

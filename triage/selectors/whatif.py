@@ -38,11 +38,11 @@ class ScoreMove:
 
     @property
     def old_band_label(self) -> str:
-        return ScoreBand(self.old_band).label if self.old_band else "—"
+        return str(ScoreBand(self.old_band).label) if self.old_band else "—"
 
     @property
     def new_band_label(self) -> str:
-        return ScoreBand(self.new_band).label
+        return str(ScoreBand(self.new_band).label)
 
 
 @dataclass(frozen=True)
@@ -305,12 +305,13 @@ def scoring_whatif(*, weights: scoring.ScoringWeights, top: int = WHATIF_TOP) ->
     def move(pk: int) -> ScoreMove:
         old, old_band, new, new_band = found[pk]
         reference, title = labels[pk]
-        return ScoreMove(reference, title, Decimal(old).scaleb(-2), old_band, Decimal(new).scaleb(-2), new_band)
+        old_score = Decimal(old).scaleb(-2) if old is not None else Decimal("0")
+        return ScoreMove(reference, title, old_score, old_band, Decimal(new).scaleb(-2), new_band)
 
-    from_bands = [(band.value, band.label) for band in BAND_ORDER] + [("", "Not yet scored")]
+    from_bands = [(band.value, str(band.label)) for band in BAND_ORDER] + [("", "Not yet scored")]
     band_matrix = []
     for from_band, from_label in from_bands:
-        cells = [(band.value, band.label, matrix.get((from_band, band.value), 0)) for band in BAND_ORDER]
+        cells = [(band.value, str(band.label), matrix.get((from_band, band.value), 0)) for band in BAND_ORDER]
         band_matrix.append((from_band, from_label, cells, sum(count for _, _, count in cells)))
     not_yet_scored = band_matrix[-1][3]
     return ScoringWhatIf(
@@ -320,7 +321,7 @@ def scoring_whatif(*, weights: scoring.ScoringWeights, top: int = WHATIF_TOP) ->
         moved=sum(count for (old, new), count in matrix.items() if old and old != new),
         band_matrix=band_matrix,
         band_totals_new=[
-            (band.value, band.label, sum(row[2][index][2] for row in band_matrix))
+            (band.value, str(band.label), sum(row[2][index][2] for row in band_matrix))
             for index, band in enumerate(BAND_ORDER)
         ],
         risers=[move(pk) for pk in risers],

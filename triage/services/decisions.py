@@ -4,7 +4,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -53,7 +53,7 @@ def cost_estimate_create(
     day_rate: Decimal,
     yearly_run_cost: Decimal,
     confidence: str,
-    estimated_by: AbstractBaseUser,
+    estimated_by: User,
     note: str = "",
 ) -> CostEstimate:
     """Record an analyst's estimate; the demand is rescored once it commits."""
@@ -79,9 +79,7 @@ def cost_estimate_create(
     return estimate
 
 
-def change_request_ask_information(
-    *, change_request: ChangeRequest, question: str, asked_by: AbstractBaseUser
-) -> ChangeRequest:
+def change_request_ask_information(*, change_request: ChangeRequest, question: str, asked_by: User) -> ChangeRequest:
     """Ask the customer a question; the demand waits in `needs_info` until they answer."""
     question = question.strip()
     if not question:
@@ -97,7 +95,7 @@ def change_request_ask_information(
 
 @transaction.atomic
 def change_request_assign_customer(
-    *, change_request: ChangeRequest, customer: Customer, assigned_by: AbstractBaseUser
+    *, change_request: ChangeRequest, customer: Customer, assigned_by: User
 ) -> ChangeRequest:
     """Attach an unmatched demand to a customer account; the tier changes the score."""
     ChangeRequest.objects.filter(pk=change_request.pk).update(customer=customer, updated_at=timezone.now())
@@ -113,9 +111,7 @@ def change_request_assign_customer(
 
 
 @transaction.atomic
-def similar_demand_set_link(
-    *, similar_demand: SimilarDemand, is_linked: bool, linked_by: AbstractBaseUser
-) -> SimilarDemand:
+def similar_demand_set_link(*, similar_demand: SimilarDemand, is_linked: bool, linked_by: User) -> SimilarDemand:
     """Link (or unlink) two demands as the same need; both are rescored."""
     SimilarDemand.objects.filter(pk=similar_demand.pk).update(is_linked=is_linked, linked_by=linked_by)
     similar_demand.is_linked = is_linked
@@ -136,7 +132,7 @@ def decision_record(
     change_request: ChangeRequest,
     outcome: str,
     rationale: str,
-    decided_by: AbstractBaseUser,
+    decided_by: User,
     customer_message: str = "",
     defer_until: date | None = None,
 ) -> Decision:

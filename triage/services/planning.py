@@ -4,7 +4,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from core.services import audit_record
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def decision_targets_set(*, targets: dict[str, int | None], set_by: AbstractBaseUser) -> None:
+def decision_targets_set(*, targets: dict[str, int | None], set_by: User) -> None:
     """Replace the decision-time targets (empty removes a scope's target)."""
     for scope, days in targets.items():
         if days:
@@ -29,9 +29,7 @@ def decision_targets_set(*, targets: dict[str, int | None], set_by: AbstractBase
 
 
 @transaction.atomic
-def quarter_capacities_set(
-    *, capacities: dict[date, Decimal | None], set_by: AbstractBaseUser
-) -> list[QuarterCapacity]:
+def quarter_capacities_set(*, capacities: dict[date, Decimal | None], set_by: User) -> list[QuarterCapacity]:
     """Set the capacity of some quarters (None removes it); only the quarters whose value changes get a row.
 
     Rows are appended, never edited: the table keeps who set which capacity when. The quarters' rows are

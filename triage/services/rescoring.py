@@ -3,7 +3,7 @@
 import logging
 import time
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -35,7 +35,7 @@ RESCORE_TASK = "triage.rescore_open_demands"
 
 
 @transaction.atomic
-def scoring_model_create_version(*, changes: dict, note: str, created_by: AbstractBaseUser | None) -> ScoringModel:
+def scoring_model_create_version(*, changes: dict, note: str, created_by: User | None) -> ScoringModel:
     """Save new weights as the next version and make it the active one; a used model is never edited.
 
     Every open demand is then rescored by one chunked background job.
@@ -54,7 +54,7 @@ def scoring_model_create_version(*, changes: dict, note: str, created_by: Abstra
 
 
 @transaction.atomic
-def rescore_job_start(*, scoring_model: ScoringModel, started_by: AbstractBaseUser | None) -> RescoreJob:
+def rescore_job_start(*, scoring_model: ScoringModel, started_by: User | None) -> RescoreJob:
     """Queue the rescoring of every open demand; a job already running for this model is returned instead."""
     running = RescoreJob.objects.select_for_update().filter(
         scoring_model=scoring_model, status__in=(RescoreJobStatus.QUEUED, RescoreJobStatus.RUNNING)

@@ -184,7 +184,7 @@ KIND_SHORT = {
 @register.filter
 def kind_short(kind: str) -> str:
     """A demand's kind in one or two words, for narrow table columns."""
-    return KIND_SHORT.get(kind, kind)
+    return str(KIND_SHORT.get(kind, kind))
 
 
 @register.filter

@@ -1,0 +1,96 @@
+"""The staff roles of DESIGN.md as groups with permissions, and the name of every permission a check uses.
+
+Every view, service and DRF permission checks one of these constants, never a group and never a string typed
+again. `ROLES` is what each role holds today; `roles_ensure()` makes the groups hold exactly that (tests call it
+after a database flush, `seed_demo` before it creates the demo users).
+
+Migrations never import this module: a migration's meaning must not change when the roles change later, so each
+data migration holds the literal permissions it grants and calls `core.migration_support.permissions_grant`.
+A test (tests/core/test_roles.py) checks that the migrations, applied from an empty database, give each group
+exactly `ROLES`: a new permission needs both a line here and a migration that grants it.
+"""
+
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
+
+from core.migration_support import permissions_create
+
+# Intake
+VIEW_DEMAND = "intake.view_changerequest"
+CHANGE_DEMAND = "intake.change_changerequest"  # assign the customer
+LINK_SIMILAR = "intake.change_similardemand"
+# Triage
+VIEW_ASSESSMENT = "triage.view_assessment"  # the triage pages
+VIEW_ESTIMATE = "triage.view_costestimate"
+ADD_ESTIMATE = "triage.add_costestimate"  # estimate, retry scoring
+REQUEST_INFORMATION = "triage.request_information"
+VIEW_DECISION = "triage.view_decision"
+DECIDE = "triage.decide_changerequest"
+VIEW_SCORING_MODEL = "triage.view_scoringmodel"
+ADD_SCORING_MODEL = "triage.add_scoringmodel"  # save new weights as the next version
+ACTIVATE_SCORING_MODEL = "triage.activate_scoringmodel"
+START_RESCORE = "triage.add_rescorejob"
+VIEW_RESCORE = "triage.view_rescorejob"
+SET_CAPACITY = "triage.add_quartercapacity"
+SET_DECISION_TARGETS = "triage.change_decisiontarget"
+# Portfolio
+VIEW_PROJECT = "portfolio.view_project"
+CHANGE_PROJECT = "portfolio.change_project"
+ADD_MILESTONE = "portfolio.add_milestone"
+CHANGE_MILESTONE = "portfolio.change_milestone"
+ADD_STATUS_UPDATE = "portfolio.add_statusupdate"
+RECORD_REVENUE = "portfolio.add_revenuerecord"
+# Core and webhooks
+VIEW_AUDIT = "core.view_auditevent"
+MANAGE_WEBHOOKS = "webhooks.manage_webhookendpoint"
+
+ANALYST = [
+    VIEW_ASSESSMENT,
+    VIEW_ESTIMATE,
+    ADD_ESTIMATE,
+    REQUEST_INFORMATION,
+    VIEW_DECISION,
+    VIEW_SCORING_MODEL,
+    VIEW_DEMAND,
+    CHANGE_DEMAND,
+    LINK_SIMILAR,
+    VIEW_PROJECT,
+]
+CIO = [
+    *ANALYST,
+    DECIDE,
+    ADD_SCORING_MODEL,
+    ACTIVATE_SCORING_MODEL,
+    START_RESCORE,
+    VIEW_RESCORE,
+    SET_CAPACITY,
+    SET_DECISION_TARGETS,
+    VIEW_AUDIT,
+    MANAGE_WEBHOOKS,
+]
+PORTFOLIO_MANAGER = [
+    VIEW_ASSESSMENT,
+    VIEW_DEMAND,
+    VIEW_PROJECT,
+    CHANGE_PROJECT,
+    ADD_MILESTONE,
+    CHANGE_MILESTONE,
+    ADD_STATUS_UPDATE,
+    RECORD_REVENUE,
+]
+ROLES: dict[str, list[str]] = {"Analyst": ANALYST, "CIO": CIO, "Portfolio manager": PORTFOLIO_MANAGER, "API reader": []}
+
+
+def roles_ensure(apps: Apps = global_apps) -> None:
+    """Create the role groups and give them exactly the permissions of `ROLES` (idempotent)."""
+    permissions_create(apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codes in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=code.split(".")[0], codename=code.split(".")[1])
+                for code in codes
+            ]
+        )
