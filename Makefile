@@ -28,9 +28,13 @@ run: install
 	$(DEV_ENV) EMAIL_URL=dummymail:// $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The house rules, checked: style (ruff), types (mypy, strictness in pyproject.toml) and one-way imports
+# between the stages (import-linter, contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .
