@@ -6,6 +6,7 @@ source (Python by its syntax tree, templates by their text), so they cost well u
 """
 
 import ast
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -46,10 +47,14 @@ def _files(suffixes: tuple[str, ...]) -> Iterator[Path]:
         yield from (Path(folder, name) for name in sorted(names) if name.endswith(suffixes))
 
 
-def _python_files() -> Iterator[tuple[str, ast.Module]]:
-    for path in _files((".py",)):
-        if path.name != "choices.py":
-            yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(), filename=str(path))
+@functools.cache
+def _python_files() -> tuple[tuple[str, ast.Module], ...]:
+    """Every Python file outside choices.py, migrations and tests, parsed once for all the checks."""
+    return tuple(
+        (path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(), filename=str(path)))
+        for path in _files((".py",))
+        if path.name != "choices.py"
+    )
 
 
 def test_python_never_spells_a_status_value_outside_choices():
