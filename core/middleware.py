@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from core.choices import AuditAction
 from core.enqueue import publish_scope
 from core.requestlog import client_ip_var, request_id_from, request_id_var
 
@@ -75,7 +76,7 @@ class PermissionDeniedAuditMiddleware:
             user = getattr(request, "user", None)
             try:
                 audit_record(
-                    action="permission_denied",
+                    action=AuditAction.PERMISSION_DENIED,
                     actor=user if user is not None and user.is_authenticated else None,
                     details={"method": request.method, "path": request.path[:500]},
                 )

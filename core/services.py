@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F, Model
 
-from core.choices import TokenScope
+from core.choices import AuditAction, TokenScope
 from core.models import ApiToken, AuditEvent, OutboundEmail, token_hash
 
 
@@ -48,7 +48,7 @@ def outbound_email_send(*, email_id: int) -> bool:
 
 def audit_record(
     *,
-    action: str,
+    action: AuditAction,
     actor: User | None = None,
     username: str = "",
     obj: Model | None = None,
