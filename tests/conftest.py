@@ -1,10 +1,12 @@
 """Shared fixtures: role users and their clients, API clients, waiting, a private Redis, and a real Celery worker."""
 
 import logging
+import os
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from core.choices import TokenScope
@@ -12,6 +14,13 @@ from core.services import api_token_create
 from tests import processes
 from tests.factories import UserFactory, signed_in
 from tests.processes import RedisServer
+
+# Property tests draw the same examples on every run, with no time limit per example: a run can fail only on
+# a real bug, never by the luck of the draw or a slow machine (Hypothesis' default 200 ms deadline is a
+# wall-clock bound). HYPOTHESIS_PROFILE=explore draws new examples each run, to search further by hand.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, database=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,7 +7,7 @@ from tests.webhooks.receiver import Receiver
 
 @pytest.fixture
 def start_receiver() -> Iterator:
-    """Start real receivers on 127.0.0.1: `start_receiver(statuses=[500, 500, 200], delay=0)`."""
+    """Start real receivers on 127.0.0.1: `start_receiver(statuses=[500, 500, 200], hold=False)`."""
     started: list[Receiver] = []
 
     def start(**options) -> Receiver:
