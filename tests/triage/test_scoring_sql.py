@@ -108,8 +108,8 @@ HALF_CENT = replace(
 HALF_CENT_CASE = replace(DESIGN_CASE, customers_asking=2, days_until_desired=2, provisional=False)
 
 
-# Passing takes about 10 s. A failure first shrinks to the smallest case it can find, which can take Hypothesis
-# its five minutes: the timeout leaves it the time to print that case.
+# Passing takes 10 to 20 s on a busy 2-core machine. A failure first shrinks to the smallest case it can
+# find, which can take Hypothesis its five minutes: the timeout leaves it the time to print that case.
 @pytest.mark.timeout(420)
 @settings(max_examples=250, derandomize=True, deadline=None)
 @given(weights=scoring_weights(), batch=st.lists(scoring_inputs(), min_size=1, max_size=12))
