@@ -16,17 +16,20 @@ def permissions_create(apps: Apps) -> None:
             create_permissions(app_config, verbosity=0, apps=apps)
 
 
+def permissions_named(apps: Apps, codes: list[str]) -> list:
+    """The permission rows of `app_label.codename` names (one missing is an error: a name must mean a row)."""
+    Permission = apps.get_model("auth", "Permission")
+    return [
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        for app_label, codename in (code.split(".") for code in codes)
+    ]
+
+
 def permissions_grant(apps: Apps, grants: dict[str, list[str]]) -> None:
     """Give each named group (created if missing) these permissions, on top of what it holds: additive, so the
     migrations of different apps may run in any order."""
     permissions_create(apps)
     Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
     for name, codes in grants.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *(
-                Permission.objects.get(content_type__app_label=code.split(".")[0], codename=code.split(".")[1])
-                for code in codes
-            )
-        )
+        group.permissions.add(*permissions_named(apps, codes))

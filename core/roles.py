@@ -13,7 +13,7 @@ exactly `ROLES`: a new permission needs both a line here and a migration that gr
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
 
-from core.migration_support import permissions_create
+from core.migration_support import permissions_create, permissions_named
 
 # Intake
 VIEW_DEMAND = "intake.view_changerequest"
@@ -85,12 +85,6 @@ def roles_ensure(apps: Apps = global_apps) -> None:
     """Create the role groups and give them exactly the permissions of `ROLES` (idempotent)."""
     permissions_create(apps)
     Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
     for name, codes in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            [
-                Permission.objects.get(content_type__app_label=code.split(".")[0], codename=code.split(".")[1])
-                for code in codes
-            ]
-        )
+        group.permissions.set(permissions_named(apps, codes))

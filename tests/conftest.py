@@ -1,10 +1,14 @@
-"""Shared fixtures: role users and their clients, API clients, waiting, a private Redis, and a real Celery worker."""
+"""Shared fixtures: role users and their clients, API clients, waiting, a private Redis, webhook receivers,
+query counts of a page, and a real Celery worker."""
 
 import logging
+import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from core.choices import TokenScope
@@ -12,6 +16,14 @@ from core.services import api_token_create
 from tests import processes
 from tests.factories import UserFactory, signed_in
 from tests.processes import RedisServer
+from tests.webhooks.receiver import Receiver
+
+# Property tests draw the same examples on every run, with no time limit per example: a run can fail only on
+# a real bug, never by the luck of the draw or a slow machine (Hypothesis' default 200 ms deadline is a
+# wall-clock bound). HYPOTHESIS_PROFILE=explore draws new examples each run, to search further by hand.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, database=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -145,6 +157,39 @@ def private_redis():
 def wait_for():
     """The one way tests wait: poll a predicate until a deadline (tests.processes.wait_for)."""
     return processes.wait_for
+
+
+@pytest.fixture
+def start_receiver() -> Iterator:
+    """Start real receivers on 127.0.0.1: `start_receiver(statuses=[500, 500, 200], hold=False)`."""
+    started: list[Receiver] = []
+
+    def start(**options) -> Receiver:
+        receiver = Receiver(**options).start()
+        started.append(receiver)
+        return receiver
+
+    yield start
+    for receiver in started:
+        receiver.stop()
+
+
+@pytest.fixture
+def receiver(start_receiver) -> Receiver:
+    return start_receiver()
+
+
+@pytest.fixture
+def page_statements():
+    """GET a page and return (its response, the SQL statements it ran): for query counts at two data sizes."""
+    from django.test.utils import CaptureQueriesContext
+
+    def get(client, path: str) -> tuple:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        return response, [query["sql"] for query in queries.captured_queries]
+
+    return get
 
 
 @pytest.fixture

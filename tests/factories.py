@@ -12,6 +12,8 @@ from intake.choices import ChangeRequestKind, CustomerTier
 from intake.models import ChangeRequest, Customer, CustomerDomain, Product
 from intake.services import Submission, change_request_submit
 
+TEST_PASSWORD = "pw-for-tests-1"  # every factory user's; browser tests sign in with it
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -22,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     is_staff = True
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation
     def role(self, create: bool, extracted: str | None, **kwargs) -> None:
@@ -211,3 +213,46 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# --- A demand with a history, for query counts at two sizes ---------------------------------------
+
+
+def demand_with_history(size: int, **overrides) -> tuple[ChangeRequest, str]:
+    """A demand (and its tracking token) with `size` of everything its pages list: questions asked and
+    answered (timeline events both sides see), attachments, cost estimates each scored (assessments),
+    and similar demands of other customers in both directions, linked or not. It ends waiting for an answer."""
+    import hashlib
+
+    from intake.models import Attachment, SimilarDemand
+    from intake.services import change_request_answer
+    from triage.selectors import scoring_model_active
+    from triage.services import assessments_compute_bulk, change_request_ask_information
+
+    demand, token = file_demand_with_token(**overrides)
+    analyst = UserFactory(username="history-analyst", role="Analyst")
+    for index in range(size):
+        estimate(demand, effort_days=str(10 + index))
+        assessments_compute_bulk(change_request_ids=[demand.pk], scoring_model=scoring_model_active())
+        content = f"%PDF-1.4 attachment {index}".encode()
+        Attachment.objects.create(
+            change_request=demand,
+            original_name=f"offer-{index}.pdf",
+            stored_name=f"history-{demand.pk}-{index}",
+            content_type="application/pdf",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
+        domain = f"alike-{demand.pk}-{index}.example"
+        CustomerFactory(name=f"Alike {demand.pk}-{index}", domain__domain=domain)
+        other = file_demand(title=f"Alike {demand.pk}-{index}", contact_email=f"buyer@{domain}")
+        pair = (demand, other) if index % 2 else (other, demand)
+        SimilarDemand.objects.create(
+            change_request=pair[0], similar_to=pair[1], similarity=0.5 + index / 100, is_linked=index % 3 == 0
+        )
+        demand.refresh_from_db()
+        if index:
+            change_request_answer(change_request=demand, answer=f"Answer {index}.")
+        change_request_ask_information(change_request=demand, question=f"Question {index}?", asked_by=analyst)
+    demand.refresh_from_db()
+    return demand, token

@@ -1,6 +1,6 @@
 """Real processes for fault tests: a private Redis server and Celery worker subprocesses.
 
-Faults are injected into these private processes only (stop, pause, SIGKILL), never into the shared
+Faults are injected into these private processes only (stop, freeze, SIGKILL), never into the shared
 services other tests use. Workers run the production settings module against the test database.
 """
 
@@ -94,15 +94,28 @@ class RedisServer:
             return False
 
     def pause_clients(self, milliseconds: int) -> None:
-        """Accept connections but answer nothing for a while: a hung broker."""
+        """Accept connections but answer nothing for a while (Redis' CLIENT PAUSE): a hung broker that recovers
+        by itself. A test that asserts what happens during the pause wants `freeze()`, which has no deadline."""
         subprocess.run(
             ["redis-cli", "-p", str(self.port), "CLIENT", "PAUSE", str(milliseconds), "ALL"],
             check=True,
             capture_output=True,
         )
 
+    def freeze(self) -> None:
+        """A hung broker for as long as the test needs: the process is stopped (SIGSTOP), so the kernel still
+        accepts connections but nothing answers them until `thaw()`. Whatever returns meanwhile did not wait
+        for the broker: no clock needed to tell."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            self.thaw()  # a stopped process would not act on the SIGTERM
             self.process.terminate()
             self.process.wait(timeout=10)
 

@@ -259,49 +259,17 @@ def score(inputs: ScoringInputs, weights: ScoringWeights) -> ScoreResult:
 
 
 class TotalScorer:
-    """The total and band `score` gives, for many demands under one model, without the explanations.
+    """The total and band `score` gives, for many demands under one model: the what-if preview on SQLite.
 
-    The what-if preview scores a whole open queue with it. It calls the same normalizations and the same
-    rounding as `score`, so its totals are `score`'s to the cent; components that depend on one small
-    discrete input (breadth, urgency, strategic fit, penalties) are computed once per distinct value.
+    It is `score` itself, not a second sum of the components: the one definition of the score is `score`
+    (and its SQL twin in triage/scoring_sql.py is proven equal to it).
     """
 
     def __init__(self, weights: ScoringWeights) -> None:
         self.weights = weights
-        self._breadth: dict[int, Decimal] = {}
-        self._urgency: dict[int | None, Decimal] = {}
-        self._strategic: dict[str | None, Decimal] = {}
-        self._penalties: dict[tuple[bool, bool, bool], Decimal] = {}
-
-    def _penalty(self, shares_ip: bool, exclusive: bool, security: bool) -> Decimal:
-        weights = self.weights
-        applied = (
-            (shares_ip, weights.penalty_shares_ip),
-            (exclusive, weights.penalty_exclusive),
-            (security, weights.penalty_security),
-        )
-        return sum((-penalty.quantize(CENT) for applies, penalty in applied if applies), Decimal("0"))
 
     def total(self, inputs: ScoringInputs) -> Decimal:
-        weights = self.weights
-        it_cost = it_cost_total(inputs, weights)
-        raw_total = _points(weights.weight_roi, roi_normalized(inputs.value, it_cost, weights)[1]) + _points(
-            weights.weight_revenue, revenue_normalized(inputs.value, weights)
-        )
-        asking = inputs.customers_asking
-        if asking not in self._breadth:
-            self._breadth[asking] = _points(weights.weight_breadth, breadth_normalized(asking))
-        days = inputs.days_until_desired
-        if days not in self._urgency:
-            self._urgency[days] = _points(weights.weight_urgency, urgency_normalized(days, weights))
-        tier = inputs.customer_tier
-        if tier not in self._strategic:
-            self._strategic[tier] = _points(weights.weight_strategic, strategic_normalized(tier, weights))
-        flags = (inputs.shares_ip, inputs.exclusive, inputs.security)
-        if flags not in self._penalties:
-            self._penalties[flags] = self._penalty(*flags)
-        raw_total += self._breadth[asking] + self._urgency[days] + self._strategic[tier] + self._penalties[flags]
-        return min(Decimal("100"), max(Decimal("0"), raw_total)).quantize(CENT)
+        return score(inputs, self.weights).total
 
     def band(self, total: Decimal) -> str:
         return band_for(total, self.weights)

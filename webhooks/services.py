@@ -7,9 +7,9 @@ the sweep and a redelivery never send one attempt twice at the same time. The HT
 outside any transaction: a slow receiver holds one worker for at most the timeout, and no lock.
 """
 
+import hashlib
 import json
 import logging
-import random
 import time
 import uuid
 from collections.abc import Iterable
@@ -213,11 +213,18 @@ def webhook_events_publish(*, event_type: str, payloads: list[dict]) -> list[int
     return [delivery.pk for delivery in deliveries]
 
 
-def retry_delay(*, failed_attempts: int) -> timedelta:
-    """base × 2^(n−1) seconds after the n-th failed attempt, capped, plus up to 20 % jitter."""
+def retry_delay(*, delivery_id: int, failed_attempts: int) -> timedelta:
+    """base × 2^(n−1) seconds after the n-th failed attempt, capped, plus up to 20 % jitter.
+
+    The jitter spreads the retries of deliveries that failed together (an endpoint down for a while). It is
+    taken from a hash of the delivery and the attempt number rather than drawn at random: as well spread, and
+    a schedule can be recomputed and checked exactly.
+    """
     base = settings.WEBHOOKS_BACKOFF_BASE_SECONDS * 2 ** max(failed_attempts - 1, 0)
     delay = min(base, settings.WEBHOOKS_BACKOFF_MAX_SECONDS)
-    return timedelta(seconds=delay + random.uniform(0, delay * 0.2))
+    digest = hashlib.blake2b(f"{delivery_id}:{failed_attempts}".encode(), digest_size=4).digest()
+    share = int.from_bytes(digest) / 2**32  # 0 ≤ share < 1
+    return timedelta(seconds=delay + delay * 0.2 * share)
 
 
 def _claim(delivery_id: int) -> tuple[WebhookDelivery, datetime] | None:
@@ -298,7 +305,7 @@ def _attempt_record(
     else:
         # Counted from the window's first attempt, so a redelivery starts again at the shortest delay.
         failed_in_window = WebhookAttempt.objects.filter(delivery=delivery, attempted_at__gte=first_attempt_at).count()
-        next_attempt_at = now + retry_delay(failed_attempts=failed_in_window)
+        next_attempt_at = now + retry_delay(delivery_id=delivery.pk, failed_attempts=failed_in_window)
         window_ends = first_attempt_at + timedelta(seconds=settings.WEBHOOKS_RETRY_WINDOW_SECONDS)
         if next_attempt_at > window_ends:
             ends_failed = True

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from portfolio.models import RevenueRecord
 from portfolio.services import change_request_approve
-from tests.e2e.test_staff_flow import WIDEST, log_in
+from tests.e2e.browsing import WIDEST, log_in
 from tests.factories import ProductFactory, UserFactory, file_demand
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

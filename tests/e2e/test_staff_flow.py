@@ -8,20 +8,11 @@ import pytest
 from intake.choices import CustomerTier
 from intake.models import ChangeRequest
 from portfolio.models import Project
+from tests.e2e.browsing import log_in, screenshots
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, file_demand
 from triage.services import change_request_ask_information
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    """Through the login form, as a person would."""
-    page.goto(f"{base_url}/triage/")
-    page.wait_for_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw-for-tests-1")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/triage/")
 
 
 def file_some_demands(analyst) -> dict[str, ChangeRequest]:
@@ -52,22 +43,6 @@ def file_some_demands(analyst) -> dict[str, ChangeRequest]:
     assert demands["sso"].customer == strategic
     assert demands["sso"].status == "scored" and demands["theme"].status == "needs_info"
     return demands
-
-
-WIDEST = """() => [...document.querySelectorAll('body *')]
-  .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1
-    && element.parentElement.getBoundingClientRect().right <= document.documentElement.clientWidth + 1)
-  .slice(0, 5)
-  .map((element) => `${element.tagName}.${element.className} ${Math.round(element.getBoundingClientRect().right)}`)"""
-
-
-def screenshots(page, artifacts, name: str) -> None:
-    page.screenshot(path=str(artifacts / f"{name}-desktop.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    # Nothing sticks out sideways on a phone: wide tables scroll inside their own box.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.evaluate(WIDEST)
-    page.screenshot(path=str(artifacts / f"{name}-phone.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_the_cio_filters_the_queue_reads_the_breakdown_approves_and_finds_the_project(page, live_server, artifacts):

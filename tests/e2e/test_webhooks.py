@@ -5,18 +5,10 @@ import re
 
 import pytest
 
-from tests.e2e.test_staff_flow import log_in, screenshots
+from tests.e2e.browsing import log_in, screenshots
 from tests.factories import ProductFactory, UserFactory, file_demand
-from tests.webhooks.receiver import Receiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver().start()
-    yield receiver
-    receiver.stop()
 
 
 def test_the_cio_registers_an_endpoint_sees_the_delivery_of_a_filed_demand_and_redelivers_it(

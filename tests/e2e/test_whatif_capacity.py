@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from intake.models import ChangeRequest
 from portfolio.management.commands.seed_demo import DEMO_PASSWORD
+from tests.e2e.browsing import log_in
 from triage.models import Assessment, QuarterCapacity, RescoreJob, ScoringModel
 from triage.quarters import quarter_label, quarter_start
 
@@ -22,22 +23,13 @@ def seed_demo() -> None:
     call_command("seed_demo", force=True, stdout=io.StringIO())
 
 
-def log_in_as_the_demo_cio(page, base_url: str) -> None:
-    page.goto(f"{base_url}/triage/")
-    page.wait_for_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Username").fill("cio")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/triage/")
-
-
 def test_the_cio_previews_new_weights_then_saves_them_and_reads_the_capacity_beside_the_queue(page, live_server):
     seed_demo()
     seed_demo()  # idempotent: the second run adds no capacity
     assert QuarterCapacity.objects.count() == 2
     SCREENSHOTS.mkdir(exist_ok=True)
     base = live_server.url
-    log_in_as_the_demo_cio(page, base)
+    log_in(page, base, "cio", DEMO_PASSWORD)
 
     # The queue: this quarter's capacity, the two demo approvals (60 estimated + 35 by default) and what is left.
     panel = page.get_by_test_id("capacity-panel")

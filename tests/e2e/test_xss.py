@@ -19,6 +19,7 @@ from core.choices import TokenScope
 from core.services import api_token_create
 from intake.models import ChangeRequest
 from portfolio.services import change_request_approve, milestone_add, status_update_post
+from tests.e2e.browsing import log_in
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, form_data
 from triage.services import change_request_ask_information, cost_estimate_create, scoring_model_create_version
 
@@ -98,14 +99,6 @@ def page_problems(page) -> list[str]:
         problems.append("window.__pwned was set")
     problems.extend(page.evaluate(DOM_PROBLEMS))
     return problems
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw-for-tests-1")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/triage/")
 
 
 def test_hostile_text_never_runs_on_any_page_and_reaches_emails_and_csv_as_inert_text(page, live_server, settings):

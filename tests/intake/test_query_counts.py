@@ -6,7 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from intake.models import ChangeRequest
-from tests.factories import CustomerFactory, ProductFactory, form_data
+from tests.factories import CustomerFactory, ProductFactory, demand_with_history, form_data
 from tests.processes import app_broker
 from webhooks.selectors import event_types_subscribed
 
@@ -45,3 +45,19 @@ def test_the_form_page_costs_a_fixed_number_of_queries(client: Client):
     with CaptureQueriesContext(connection) as many:
         assert client.get("/requests/new/").status_code == 200
     assert len(few) == len(many) <= 2
+
+
+# The rate limiter's read, the demand, timeline, open question, attachments (the session is not touched).
+TRACKING_PAGE_QUERIES = 5
+
+
+def test_the_tracking_page_costs_the_same_queries_with_1_or_6_events_and_attachments(client: Client, page_statements):
+    counts = []
+    for size in (1, 6):
+        _demand, token = demand_with_history(size, contact_email=f"buyer{size}@history{size}.example")
+        response, statements = page_statements(client, f"/track/{token}/")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert page.count("Question") >= size and page.count("offer-") >= size  # every event and attachment
+        counts.append(statements)
+    assert len(counts[0]) == len(counts[1]) <= TRACKING_PAGE_QUERIES, "\n".join(counts[1])

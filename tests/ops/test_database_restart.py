@@ -28,6 +28,8 @@ from tests.processes import ROOT, free_port, wait_for
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not postgres_available(), reason="needs the PostgreSQL 15 server binaries"),
+    # A customer thread that dies would leave the test checking less than it says: fail instead.
+    pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
 ]
 
 SECRET_KEY = "database-restart-test-secret-key-0123456789abcdefghij"
@@ -120,7 +122,7 @@ def customer(base_url: str, product_id: str, index: int, stop: threading.Event, 
         if status == 302:
             retry_form = None  # accepted: next demand
         else:
-            time.sleep(0.2)  # the customer tries the same form again
+            time.sleep(0.2)  # a person's pause before trying the same form again (pacing, not a wait for anything)
 
 
 def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_itself(private_postgres):
@@ -155,10 +157,12 @@ def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_
         for thread in threads:
             thread.start()
         # Each phase lasts until what it is for has been seen, with a deadline, not for a fixed time.
+        # Every customer has had a demand accepted: on a busy machine one thread may still be loading the
+        # form when the others have posted several times, and the stop must not fall into its first page load.
         wait_for(
-            lambda: sum(attempt.status == 302 for attempt in attempts) >= THREADS,
+            lambda: len({customer_of(attempt) for attempt in attempts if attempt.status == 302}) == THREADS,
             timeout=LOAD_BEFORE_SECONDS,
-            message="demands accepted before the restart",
+            message="a demand accepted from every customer before the restart",
         )
         down_at = time.monotonic()
         private_postgres.stop("fast")
@@ -169,11 +173,20 @@ def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_
         )
         private_postgres.start()
         up_at = time.monotonic()
-        # The recovery limit is the point of the test: it is watched until posts started after it have answered.
+        # Back by itself (no restart of the web process): a post is accepted again within the recovery limit,
+        # a deadline for the wait, not a measurement; then the load goes on until posts started since have answered.
+        recovered_at = wait_for(
+            lambda: min((attempt.started for attempt in accepted_since(attempts, up_at)), default=None),
+            timeout=RECOVERY_LIMIT_SECONDS,
+            message="a post accepted after PostgreSQL is back",
+        )
         wait_for(
-            lambda: sum(attempt.started > up_at + RECOVERY_LIMIT_SECONDS for attempt in attempts) >= 2 * THREADS,
-            timeout=RECOVERY_LIMIT_SECONDS + LOAD_AFTER_SECONDS,
-            message="posts answered after the recovery limit",
+            lambda: (
+                sum(attempt.started > recovered_at and attempt.status is not None for attempt in attempts)
+                >= 2 * THREADS
+            ),
+            timeout=LOAD_AFTER_SECONDS,
+            message="posts answered after the recovery",
         )
         stop.set()
         for thread in threads:
@@ -185,8 +198,8 @@ def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_
 
     accepted = [attempt for attempt in attempts if attempt.status == 302]
     failed = [attempt for attempt in attempts if attempt.status != 302]
-    after_recovery = [attempt for attempt in attempts if attempt.started > up_at + RECOVERY_LIMIT_SECONDS]
-    first_success_after_up = min(attempt.started + attempt.elapsed for attempt in accepted if attempt.started > up_at)
+    after_recovery = [attempt for attempt in attempts if attempt.started > recovered_at]
+    first_success_after_up = min(attempt.started + attempt.elapsed for attempt in accepted_since(attempts, up_at))
     print(
         f"\n{len(attempts)} posts: {len(accepted)} accepted, {len(failed)} failed "
         f"(statuses {sorted({attempt.status for attempt in failed}, key=str)}); "
@@ -198,10 +211,9 @@ def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_
     # The fault was real: posts failed while the database was down, and succeeded before and after.
     assert failed and all(down_at - 1 <= attempt.started + attempt.elapsed for attempt in failed)
     assert any(attempt.started < down_at for attempt in accepted)
-    # Failures were fast errors, never hangs.
-    assert max(attempt.elapsed for attempt in failed) < 10
-    # Back by itself within 10 s: every post started after that was accepted.
-    assert first_success_after_up - up_at < RECOVERY_LIMIT_SECONDS
+    # Failures were errors the server answered, never hangs (a hung post ends in the client's timeout: no status).
+    assert all(attempt.status is not None for attempt in failed)
+    # Back by itself: once a post was accepted again, every post started after it was accepted too.
     assert after_recovery and all(attempt.status == 302 for attempt in after_recovery)
 
     with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
@@ -211,6 +223,14 @@ def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_
     assert len(stored) == len(set(stored)), "a form posted again made a second demand"
     assert {attempt.title for attempt in accepted} <= set(stored), "an accepted demand is missing"
     assert set(stored) <= {attempt.title for attempt in attempts}
+
+
+def customer_of(attempt: Attempt) -> str:
+    return attempt.title.rsplit(" number ", 1)[0]  # "Restart load customer <index>"
+
+
+def accepted_since(attempts: list[Attempt], moment: float) -> list[Attempt]:
+    return [attempt for attempt in attempts if attempt.status == 302 and attempt.started > moment]
 
 
 def _answers(url: str) -> bool:

@@ -6,27 +6,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.triage.strategies import inputs
 from triage import scoring
 
 V1 = scoring.ScoringWeights()
-
-
-def inputs(**overrides) -> scoring.ScoringInputs:
-    fields = {
-        "value": Decimal("100000"),
-        "effort_days": Decimal("20"),
-        "day_rate": Decimal("1000"),
-        "yearly_run_cost": Decimal("5000"),
-        "customers_asking": 1,
-        "days_until_desired": 30,
-        "customer_tier": "key",
-        "shares_ip": False,
-        "exclusive": False,
-        "security": False,
-        "provisional": True,
-    }
-    fields.update(overrides)
-    return scoring.ScoringInputs(**fields)
 
 
 def points(result: scoring.ScoreResult) -> dict[str, Decimal]:

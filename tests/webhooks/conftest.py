@@ -1,28 +1,4 @@
-from collections.abc import Iterator
-
 import pytest
-
-from tests.webhooks.receiver import Receiver
-
-
-@pytest.fixture
-def start_receiver() -> Iterator:
-    """Start real receivers on 127.0.0.1: `start_receiver(statuses=[500, 500, 200], delay=0)`."""
-    started: list[Receiver] = []
-
-    def start(**options) -> Receiver:
-        receiver = Receiver(**options).start()
-        started.append(receiver)
-        return receiver
-
-    yield start
-    for receiver in started:
-        receiver.stop()
-
-
-@pytest.fixture
-def receiver(start_receiver) -> Receiver:
-    return start_receiver()
 
 
 @pytest.fixture

@@ -3,11 +3,14 @@
 import hashlib
 import hmac
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.processes import wait_for
+
+# A held request is answered at the latest after this long, so a test that forgets to release cannot leave a
+# thread behind for good; tests release as soon as they have checked what they wait for.
+RELEASE_LIMIT_SECONDS = 120
 
 
 @dataclass
@@ -23,13 +26,20 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Answers each POST with the next status of `statuses` (the last one repeats), after `delay` seconds."""
+    """Answers each POST with the next status of `statuses` (the last one repeats).
+
+    With `hold`, each request waits, unanswered, until the test calls `release()`: a receiver slower than any
+    timeout, for as long as the test needs, so a test asserts what happened meanwhile instead of how long it took.
+    """
 
     statuses: list[int] = field(default_factory=lambda: [200])
-    delay: float = 0.0
+    hold: bool = False
     secret: str = ""
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    holding: int = 0  # requests waiting for `release()` right now
+    _released: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
@@ -56,8 +66,12 @@ class Receiver:
                 receiver.received.append(
                     Received(self.path, headers, body, receiver.verify(headers, body), answered=status)
                 )
-                if receiver.delay:
-                    time.sleep(receiver.delay)  # about elapsed time: a slow receiver, for the sender's timeout
+                if receiver.hold:
+                    with receiver._lock:
+                        receiver.holding += 1
+                    receiver._released.wait(timeout=RELEASE_LIMIT_SECONDS)
+                    with receiver._lock:
+                        receiver.holding -= 1
                 answer = b"ok" if 200 <= status < 300 else b"receiver says no"
                 try:
                     self.send_response(status)
@@ -78,7 +92,12 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
+    def release(self) -> None:
+        """Let every held request (and any later one) be answered."""
+        self._released.set()
+
     def stop(self) -> None:
+        self.release()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()

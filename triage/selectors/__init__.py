@@ -46,7 +46,6 @@ from triage.selectors.scoring_inputs import (
 )
 from triage.selectors.whatif import (
     BAND_ORDER,
-    BREADTH_TABLE_SIZE,
     WHATIF_SQL,
     WHATIF_TOP,
     ScoreMove,
@@ -57,7 +56,6 @@ from triage.selectors.whatif import (
 
 __all__ = [
     "BAND_ORDER",
-    "BREADTH_TABLE_SIZE",
     "BUBBLE_LIMIT",
     "CAPACITY_QUARTERS",
     "DISPLACED_LIMIT",

@@ -1,0 +1,24 @@
+"""The staff demand page costs the same number of queries however long the demand's history is."""
+
+import pytest
+
+from tests.factories import demand_with_history
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, permissions (2), the demand with its estimates, history, decision, capacity (3 for a decider),
+# comparison, similar demands, timeline, project, the customer list of the assign form.
+DEMAND_PAGE_QUERIES = 16
+
+
+def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lists(cio_client, page_statements):
+    counts = []
+    for size in (1, 6):
+        demand, _token = demand_with_history(size, contact_email=f"buyer{size}@history{size}.example")
+        response, statements = page_statements(cio_client, f"/triage/{demand.reference}/")
+        assert response.status_code == 200
+        assert response.content.decode().count("Question") >= size  # the timeline lists every question
+        assert len(response.context["history"]) == len(response.context["similar"]) == size
+        assert len(response.context["demand"].cost_estimates.all()) == size
+        counts.append(statements)
+    assert len(counts[0]) == len(counts[1]) <= DEMAND_PAGE_QUERIES, "\n".join(counts[1])
