@@ -1,9 +1,14 @@
-"""The one tag library of shared page pieces: money, percent, sort headers, cards and tables (`{% load demanddesk %}`).
+"""The one tag library of shared page pieces: money, percent, dates, sort headers, cards and tables.
+
+`{% load demanddesk %}`. Dates have one style, the reader's language's (core/formats): `{{ moment|datetime }}`,
+`{{ day|day }}`, `{{ month|month }}`; Django's own `date` filter is left for machine-readable attributes
+(`<time datetime="{{ moment|date:'c' }}">`), which tests/core/test_templatetags.py checks.
 
 Stage libraries (triage_tags, portfolio_tags) keep only what is their stage's own (chart geometry); no two
 filters or tags anywhere share a name, which tests/core/test_templatetags.py checks.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django import template
@@ -12,6 +17,8 @@ from django.template.base import FilterExpression, NodeList, Parser, TextNode, T
 from django.template.context import Context
 from django.template.exceptions import TemplateSyntaxError
 from django.utils.safestring import mark_safe
+
+from core.formats import date_display, datetime_display, month_display
 
 register = template.Library()
 
@@ -37,6 +44,26 @@ def percent(share: Decimal | float | None) -> str:
     if share is None or share == "":
         return ""
     return f"{Decimal(str(share)) * 100:,.0f} %"
+
+
+@register.filter
+def day(value: date | None) -> str:
+    """A calendar day in the reader's language: `4 Dec 2026`, `4 déc. 2026`; a moment gives its local day."""
+    return date_display(value)
+
+
+@register.filter(name="datetime")
+def datetime_filter(value: date | None, precision: str = "") -> str:
+    """A moment in the reader's language and time zone: `4 Dec 2026, 17:26`; `datetime:"seconds"` adds seconds."""
+    if precision not in ("", "seconds"):
+        raise template.TemplateSyntaxError(f'datetime takes "seconds" or nothing, not {precision!r}.')
+    return datetime_display(value, seconds=precision == "seconds")
+
+
+@register.filter
+def month(value: date | None) -> str:
+    """A month in the reader's language: `Nov 2026`, `nov. 2026`."""
+    return month_display(value)
 
 
 @register.inclusion_tag("components/sort_header.html", takes_context=True)
