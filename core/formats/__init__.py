@@ -31,12 +31,12 @@ def reader_time_zone(name: str) -> zoneinfo.ZoneInfo | None:
 
 @functools.cache
 def time_zone_choices() -> list[tuple[str, object]]:
-    """UTC, then each region's zones as `(region, [(zone, "City"), …])`, for a grouped select."""
+    """UTC, then each region's zones as `(region, [(zone, "Region/City"), …])`, for a grouped select."""
     by_region: dict[str, list[tuple[str, str]]] = {region: [] for region in TIME_ZONE_REGIONS}
     for zone in sorted(_known_time_zones()):
         region, _, place = zone.partition("/")
         if region in by_region and place:
-            by_region[region].append((zone, place.replace("_", " ")))
+            by_region[region].append((zone, zone.replace("_", " ")))
     return [("UTC", "UTC"), *((region, zones) for region, zones in by_region.items() if zones)]
 
 

@@ -100,7 +100,7 @@ def test_a_reader_chooses_a_time_zone_and_goes_back_to_the_page_they_came_from(d
         page = reader.get("/time-zone/", HTTP_REFERER="http://testserver/requests/new/?product=3")
     html = page.content.decode()
     assert page.status_code == 200 and '<option value="UTC" selected>UTC</option>' in html
-    assert '<option value="America/New_York">New York</option>' in html and '<optgroup label="America">' in html
+    assert '<option value="America/New_York">America/New York</option>' in html and '<optgroup label="America">' in html
     assert 'name="next" value="/requests/new/?product=3"' in html and 'href="/requests/new/?product=3">Back<' in html
 
     response = reader.post("/time-zone/", {"time_zone": "Asia/Tokyo", "next": "/requests/new/?product=3"})
@@ -109,7 +109,7 @@ def test_a_reader_chooses_a_time_zone_and_goes_back_to_the_page_they_came_from(d
     assert cookie.value == "Asia/Tokyo" and cookie["httponly"] and cookie["samesite"] == "Lax"
     assert cookie["max-age"] == 365 * 24 * 3600
     assert "Times are shown in Asia/Tokyo." in reader.get("/").content.decode()
-    assert '<option value="Asia/Tokyo" selected>Tokyo</option>' in reader.get("/time-zone/").content.decode()
+    assert '<option value="Asia/Tokyo" selected>Asia/Tokyo</option>' in reader.get("/time-zone/").content.decode()
 
 
 @pytest.mark.django_db
