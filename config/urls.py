@@ -30,6 +30,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("audit/", core_views.audit_list, name="audit"),
+    path("time-zone/", core_views.time_zone_choose, name="time_zone"),
     # The language switcher posts to Django's set_language view, with the CSRF check of the tracking page's own
     # forms: that page sends no Referer, so browsers post from it with `Origin: null`; the token must still match.
     path(

@@ -1,4 +1,4 @@
-"""Request plumbing: a request id for every log line, and an audit row for every refusal."""
+"""Request plumbing: a request id for every log line, an audit row for every refusal, the reader's time zone."""
 
 import ipaddress
 import logging
@@ -6,9 +6,11 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from core.choices import AuditAction
 from core.enqueue import publish_scope
+from core.formats import TIME_ZONE_COOKIE, reader_time_zone
 from core.requestlog import client_ip_var, request_id_from, request_id_var
 
 logger = logging.getLogger("core.request")
@@ -83,3 +85,20 @@ class PermissionDeniedAuditMiddleware:
             except Exception:  # the database may be the reason; the refusal still goes out
                 logger.warning("could not record a permission refusal in the audit trail", exc_info=True)
         return response
+
+
+class ReaderTimeZoneMiddleware:
+    """Show times in the time zone the reader chose (core.views.time_zone_choose, a cookie); else settings.TIME_ZONE.
+
+    Only how times are shown changes: everything is stored and compared in UTC.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = reader_time_zone(request.COOKIES.get(TIME_ZONE_COOKIE, ""))
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)

@@ -1,17 +1,24 @@
-"""Probes for load balancers, the Prometheus endpoint and the audit trail page."""
+"""Probes for load balancers, the Prometheus endpoint, the audit trail page and the reader's time zone."""
 
 import ipaddress
 import os
 import time
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from core import roles, selectors
 from core.decorators import StaffRequest, staff_permission_required
 from core.filters import AuditEventFilterSet
+from core.formats import TIME_ZONE_COOKIE
+from core.forms import TimeZoneForm
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -58,6 +65,43 @@ def audit_list(request: StaffRequest) -> HttpResponse:
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
     return render(request, "core/audit_list.html", context, status=400 if filterset.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def time_zone_choose(request: HttpRequest) -> HttpResponse:
+    """Choose the time zone every page shows times in; kept in a cookie, like the language, for a year.
+
+    The way back is the page the reader came from (its Referer, this site only), carried in the form rather than
+    in the address, so a tracking link never ends up in a query string; pages that send no Referer lead home.
+    """
+    if request.method == "POST":
+        form = TimeZoneForm(request.POST)
+        back = _own_path(request, request.POST.get("next", ""))
+        if form.is_valid():
+            response = redirect(back or "home")
+            response.set_cookie(
+                TIME_ZONE_COOKIE,
+                form.cleaned_data["time_zone"],
+                max_age=365 * 24 * 3600,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+            return response
+    else:
+        back = _own_path(request, request.headers.get("Referer", ""))
+        form = TimeZoneForm(initial={"time_zone": timezone.get_current_timezone_name(), "next": back})
+    return render(request, "core/time_zone.html", {"form": form, "back": back}, status=400 if form.is_bound else 200)
+
+
+def _own_path(request: HttpRequest, url: str) -> str:
+    """`url`'s path and query if it is a page of this site (never another site, never this page), else ''."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    same_site = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=False)
+    if not same_site or not path.startswith("/") or path.startswith("//") or parts.path == request.path:
+        return ""
+    return path
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

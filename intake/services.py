@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.emails import email_render
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.services import outbound_email_queue
@@ -177,16 +178,8 @@ def _change_request_create(
         actor_label=demand.contact_name,
         note="Demand received.",
     )
-    outbound_email_queue(
-        to=demand.contact_email,
-        subject=f"We received your demand {demand.reference}",
-        body=(
-            f"Hello {demand.contact_name},\n\n"
-            f'thank you: your demand "{demand.title}" is filed as {demand.reference}.\n'
-            f"Follow it, answer our questions or withdraw it at this private link:\n\n"
-            f"{tracking_url(raw_token)}\n\nKeep this link to yourself: anyone holding it can see the demand.\n"
-        ),
-    )
+    email = email_render("demand_received", context={"demand": demand, "tracking_url": tracking_url(raw_token)})
+    outbound_email_queue(to=demand.contact_email, subject=email.subject, body=email.body)
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
     webhook_event_publish(event_type=EventType.DEMAND_SUBMITTED, payload=change_request_webhook_payload(demand))
@@ -241,11 +234,12 @@ def attachment_store(*, change_request: ChangeRequest, upload: UploadedFile) -> 
     return attachment
 
 
-CUSTOMER_NOTIFIED_STATUSES = {
-    ChangeRequestStatus.NEEDS_INFO: "We need more information about your demand {reference}",
-    ChangeRequestStatus.APPROVED: "Your demand {reference} is approved",
-    ChangeRequestStatus.REJECTED: "Your demand {reference} was declined",
-    ChangeRequestStatus.DEFERRED: "Your demand {reference} is deferred",
+# The statuses a customer is e-mailed about, and the e-mail (templates/emails/<name>/) that tells them.
+CUSTOMER_STATUS_EMAILS = {
+    ChangeRequestStatus.NEEDS_INFO: "demand_needs_info",
+    ChangeRequestStatus.APPROVED: "demand_approved",
+    ChangeRequestStatus.REJECTED: "demand_rejected",
+    ChangeRequestStatus.DEFERRED: "demand_deferred",
 }
 
 
@@ -287,18 +281,11 @@ def change_request_transition(
             note=note,
             visibility=visibility,
         )
-        subject = CUSTOMER_NOTIFIED_STATUSES.get(ChangeRequestStatus(to_status))
-        if subject and visibility == EventVisibility.CUSTOMER:
-            outbound_email_queue(
-                to=change_request.contact_email,
-                subject=subject.format(reference=change_request.reference),
-                body=(
-                    f"Hello {change_request.contact_name},\n\n"
-                    f'{change_request.reference} "{change_request.title}" is now: '
-                    f"{ChangeRequestStatus(to_status).label}.\n\n{note}\n\n"
-                    "Open the private link from our first e-mail to see the details or to answer.\n"
-                ),
-            )
+        email_name = CUSTOMER_STATUS_EMAILS.get(ChangeRequestStatus(to_status))
+        if email_name and visibility == EventVisibility.CUSTOMER:
+            status = ChangeRequestStatus(to_status).label
+            email = email_render(email_name, context={"demand": change_request, "status": status, "note": note})
+            outbound_email_queue(to=change_request.contact_email, subject=email.subject, body=email.body)
     return change_request
 
 

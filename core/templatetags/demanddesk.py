@@ -1,13 +1,24 @@
-"""The one tag library of shared page pieces: money, percent and sort headers (`{% load demanddesk %}`).
+"""The one tag library of shared page pieces: money, percent, dates, sort headers, cards and tables.
+
+`{% load demanddesk %}`. Dates have one style, the reader's language's (core/formats): `{{ moment|datetime }}`,
+`{{ day|day }}`, `{{ month|month }}`; Django's own `date` filter is left for machine-readable attributes
+(`<time datetime="{{ moment|date:'c' }}">`), which tests/core/test_templatetags.py checks.
 
 Stage libraries (triage_tags, portfolio_tags) keep only what is their stage's own (chart geometry); no two
 filters or tags anywhere share a name, which tests/core/test_templatetags.py checks.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django import template
 from django.http import QueryDict
+from django.template.base import FilterExpression, NodeList, Parser, TextNode, Token, kwarg_re, token_kwargs
+from django.template.context import Context
+from django.template.exceptions import TemplateSyntaxError
+from django.utils.safestring import mark_safe
+
+from core.formats import date_display, datetime_display, month_display
 
 register = template.Library()
 
@@ -35,6 +46,26 @@ def percent(share: Decimal | float | None) -> str:
     return f"{Decimal(str(share)) * 100:,.0f} %"
 
 
+@register.filter
+def day(value: date | None) -> str:
+    """A calendar day in the reader's language: `4 Dec 2026`, `4 déc. 2026`; a moment gives its local day."""
+    return date_display(value)
+
+
+@register.filter(name="datetime")
+def datetime_filter(value: date | None, precision: str = "") -> str:
+    """A moment in the reader's language and time zone: `4 Dec 2026, 17:26`; `datetime:"seconds"` adds seconds."""
+    if precision not in ("", "seconds"):
+        raise template.TemplateSyntaxError(f'datetime takes "seconds" or nothing, not {precision!r}.')
+    return datetime_display(value, seconds=precision == "seconds")
+
+
+@register.filter
+def month(value: date | None) -> str:
+    """A month in the reader's language: `Nov 2026`, `nov. 2026`."""
+    return month_display(value)
+
+
 @register.inclusion_tag("components/sort_header.html", takes_context=True)
 def sort_header(context: template.Context, key: str, label: str, numeric: bool = False) -> dict:
     """A column header that sorts by `key` and reverses when sorted by it; keeps the other parameters.
@@ -52,3 +83,120 @@ def sort_header(context: template.Context, key: str, label: str, numeric: bool =
     else:
         query[ORDERING_PARAM], state = (f"-{key}" if numeric else key), "none"
     return {"href": "?" + query.urlencode(), "label": label, "state": state, "numeric": numeric}
+
+
+# Components: a card and a data table, each drawn by one template under templates/components/. They are block tags
+# because an include cannot wrap content: what sits between the tags is rendered first (escaped like any template
+# output) and handed to the component's template as a slot.
+
+
+class ComponentNode(template.Node):
+    """Render a component's template with the tag's options and its rendered slots."""
+
+    def __init__(
+        self, template_name: str, defaults: dict[str, object], options: dict[str, FilterExpression], slots: dict
+    ) -> None:
+        self.template_name = template_name
+        self.defaults = defaults
+        self.options = options
+        self.slots: dict[str, NodeList] = slots
+
+    def render(self, context: Context) -> str:
+        values = dict(self.defaults)
+        values.update({name: expression.resolve(context) for name, expression in self.options.items()})
+        # Rendered output is escaped already; trimming its outer white space keeps it so.
+        values.update({name: mark_safe(nodelist.render(context).strip()) for name, nodelist in self.slots.items()})  # noqa: S308
+        component = context.render_context.get(self)
+        if component is None:
+            assert context.template is not None  # nodes render inside a template
+            component = context.render_context[self] = context.template.engine.get_template(self.template_name)
+        return component.render(context.new(values))
+
+
+def _has_content(nodelist: NodeList) -> bool:
+    return any(not isinstance(node, TextNode) or node.s.strip() for node in nodelist)
+
+
+def _component_parse(
+    parser: Parser,
+    token: Token,
+    *,
+    template_name: str,
+    defaults: dict[str, object],
+    slots: tuple[str, ...] = ("body",),
+    positional: str | None = None,
+) -> ComponentNode:
+    """Read `{% tag [positional] option=value… %}…{% endtag %}`; a `{% slot %}` inside starts that slot.
+
+    Content before any slot tag fills `body`. Options not in `defaults`, and a slot given twice, are template
+    errors, so a typo fails when the template loads rather than drawing a different page.
+    """
+    tag_name, *bits = token.split_contents()
+    options: dict[str, FilterExpression] = {}
+    if positional and bits and not kwarg_re.match(bits[0])[1]:  # type: ignore[index]  # the pattern always matches
+        options[positional] = parser.compile_filter(bits.pop(0))
+    options.update(token_kwargs(bits, parser))
+    if bits:
+        raise TemplateSyntaxError(f"{tag_name}: give options as name=value, not {' '.join(bits)!r}.")
+    if unknown := options.keys() - defaults.keys():
+        raise TemplateSyntaxError(f"{tag_name}: unknown option(s) {', '.join(sorted(unknown))}.")
+    end = f"end{tag_name}"
+    parsed: dict[str, NodeList] = {}
+    current = "body"
+    while True:
+        nodelist = parser.parse((*slots, end))
+        if _has_content(nodelist):
+            if current in parsed:
+                raise TemplateSyntaxError(f"{tag_name}: the {current} slot is given twice.")
+            parsed[current] = nodelist
+        current = parser.next_token().contents
+        if current == end:
+            return ComponentNode(template_name, defaults, options, parsed)
+
+
+@register.tag
+def card(parser: Parser, token: Token) -> ComponentNode:
+    """A card with an optional `h2` heading: `{% card _("Heading") id="name" %}body{% endcard %}`.
+
+    `id` names the heading (`name-heading`) and labels the card with it. A heading with markup goes in a slot:
+    `{% card id="score" %}{% heading %}Score <span>…</span>{% body %}…{% endcard %}`. Options: `class` (added to
+    `card`), `role`, `testid`, `anchor` (the card's own id) and `element` (`section` unless given).
+    """
+    return _component_parse(
+        parser,
+        token,
+        template_name="components/card.html",
+        defaults={
+            "heading": "",
+            "id": "",
+            "class": "",
+            "role": "",
+            "testid": "",
+            "anchor": "",
+            "element": "section",
+        },
+        slots=("heading", "body"),
+        positional="heading",
+    )
+
+
+@register.tag
+def datatable(parser: Parser, token: Token) -> ComponentNode:
+    """A table in its scroll container: `{% datatable caption=_("…") %}<thead>…<tbody>…{% enddatatable %}`.
+
+    Options: `caption` (`caption_hidden=True` keeps it for screen readers only), `class`, `testid`, and `wrap`, the
+    scroll container's class (`table-wrap`; `wrap=False` for a table that needs none). Rows for an empty list:
+    `{% empty_row columns message %}`.
+    """
+    return _component_parse(
+        parser,
+        token,
+        template_name="components/datatable.html",
+        defaults={"caption": "", "caption_hidden": False, "class": "", "testid": "", "wrap": "table-wrap"},
+    )
+
+
+@register.inclusion_tag("components/empty_row.html")
+def empty_row(columns: int, message: str) -> dict:
+    """The one row a table shows when it has none: the message across every column."""
+    return {"columns": columns, "message": message}

@@ -114,6 +114,8 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     # The language switcher (Django's set_language): anyone may choose a language; GET changes nothing and
     # only redirects (tests/security/test_get_changes_nothing.py), POST sets the cookie and redirects back.
     "i18n/setlang/": {"GET": answers(302), "POST": answers(302)},
+    # The time zone chooser: anyone may choose; an empty POST is the form again with its error (400).
+    "time-zone/": {"GET": answers(200), "POST": answers(400)},
     # Webhooks are the CIO's: registering a receiver sends triage data out of the house.
     "webhooks/": {"GET": staff_page(*WEBHOOK_MANAGERS), "POST": staff_page(*WEBHOOK_MANAGERS, code=400)},
     "webhooks/<int:endpoint_id>/": {"GET": staff_page(*WEBHOOK_MANAGERS), "POST": EVERYONE_405},

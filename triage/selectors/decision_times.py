@@ -1,6 +1,6 @@
 """Decision clocks against their targets, and the monthly decision-time statistics."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -70,12 +70,12 @@ def decision_time_by_month(*, months: int = 12, limit: int = 20_000) -> list[dic
         .values_list("change_request_id", "to_status", "created_at")
     ):
         transitions[change_request_id].append((to_status, at))
-    by_month: dict[str, list[float]] = {}
+    by_month: dict[date, list[float]] = {}
     now = timezone.now()
     for pk, filed_at in decided.items():
         clock = decision_clock(filed_at=filed_at, transitions=transitions[pk], now=now)
         if clock.decided_at is not None:
-            by_month.setdefault(f"{clock.decided_at:%Y-%m}", []).append(clock.running_days)
+            by_month.setdefault(clock.decided_at.date().replace(day=1), []).append(clock.running_days)
     return [
         {
             "month": month,

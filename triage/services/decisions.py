@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from core.choices import AuditAction
 from core.exceptions import ApplicationError
+from core.formats import datetime_display
 from core.services import audit_record
 from intake.choices import ASKABLE_STATUSES, DECIDABLE_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import ChangeRequest, Customer, SimilarDemand
@@ -160,7 +161,7 @@ def decision_record(
                     "reference": change_request.reference,
                     "outcome": winner.get_outcome_display().lower(),
                     "who": who,
-                    "decided_at": f"{timezone.localtime(winner.created_at):%Y-%m-%d %H:%M}",
+                    "decided_at": datetime_display(winner.created_at),
                 },
                 extra={"decided_by": who, "outcome": winner.outcome},
             ) from None
