@@ -115,6 +115,17 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lockout counts per client as every other limit does: behind a trusted proxy, the forwarded address.
+AXES_CLIENT_IP_CALLABLE = "core.proxies.client_address"
+
+# --- Reverse proxy ---------------------------------------------------------------------------
+# The networks of the reverse proxies in front of gunicorn (nginx, a load balancer), as CIDR, e.g.
+# "172.28.0.10/32,10.0.0.0/8". Only a connection from one of them may name the client in X-Forwarded-For,
+# and the client is the right-most address there that is not one of them (core.proxies.client_address).
+# Empty (the default): X-Forwarded-For is ignored, the client is the address that opened the connection.
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
+# Besides this host (loopback), the networks whose clients may read /readyz's details and scrape /metrics.
+MONITORING_NETWORKS = env.list("MONITORING_NETWORKS", default=[])
 
 # English by default; French for anyone whose browser asks for it (Accept-Language) or who picks it in the
 # language switcher (Django's set_language view, remembered in the django_language cookie).

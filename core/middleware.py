@@ -1,6 +1,5 @@
 """Request plumbing: a request id for every log line, and an audit row for every refusal."""
 
-import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -8,6 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from core.enqueue import publish_scope
+from core.proxies import client_address
 from core.requestlog import client_ip_var, request_id_from, request_id_var
 
 logger = logging.getLogger("core.request")
@@ -24,7 +24,7 @@ class RequestIdMiddleware:
         request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
         request.request_id = request_id  # type: ignore[attr-defined]
         id_token = request_id_var.set(request_id)
-        ip_token = client_ip_var.set(_valid_ip(request.META.get("REMOTE_ADDR", "")))
+        ip_token = client_ip_var.set(client_address(request))
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -41,13 +41,6 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(id_token)
             client_ip_var.reset(ip_token)
-
-
-def _valid_ip(address: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
 
 
 class PublishScopeMiddleware:

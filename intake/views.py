@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import roles
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
-from core.ratelimit import client_ip, rate_limit_hit, rate_limit_peek, rate_parse, too_many_requests
+from core.proxies import client_key
+from core.ratelimit import rate_limit_hit, rate_parse, too_many_requests
 from intake import selectors, services
 from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm
 from intake.models import Attachment, ChangeRequest
@@ -43,7 +44,7 @@ def change_request_new(request: HttpRequest) -> HttpResponse:
     """
     if request.method == "POST":
         limit, window_seconds = rate_parse(settings.INTAKE_FORM_RATE_PER_IP)
-        allowed, retry_after = rate_limit_hit(f"intake-form-ip:{client_ip(request)}", limit, window_seconds)
+        allowed, retry_after = rate_limit_hit(f"intake-form-ip:{client_key(request)}", limit, window_seconds)
         if not allowed:
             return too_many_requests(request, retry_after)
         request.upload_handlers = [AttachmentUploadHandler(request)]
@@ -92,8 +93,10 @@ no_referrer_page_csrf_protect = decorator_from_middleware(_NoReferrerPageCsrf)
 
 
 def tracking_link_required(view: TrackingView) -> TrackingView:
-    """Open the demand of `<token>` for the view, or answer the one plain 404; repeated misses get 429.
+    """Open the demand of `<token>` for the view, or answer the one plain 404; a client's repeated misses get 429.
 
+    A good link always opens: misses are counted, per client, only once the token was not found, so no
+    one (not even another customer behind the same proxy) can lock a customer out of their own page.
     Every kind of wrong token (malformed, unknown, too long) takes the same path and renders the same
     page. The page is private: never cached, and its URL never leaks through a Referer header.
     """
@@ -101,14 +104,12 @@ def tracking_link_required(view: TrackingView) -> TrackingView:
     @never_cache
     @wraps(view)
     def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponseBase:  # type: ignore[no-untyped-def]
-        limit, window_seconds = rate_parse(settings.INTAKE_TRACK_MISSES_PER_IP)
-        misses_key = f"intake-track-miss-ip:{client_ip(request)}"
-        allowed, retry_after = rate_limit_peek(misses_key, limit, window_seconds)
-        if not allowed:
-            return too_many_requests(request, retry_after)
         demand = selectors.change_request_by_tracking_token(token)
         if demand is None:
-            rate_limit_hit(misses_key, limit, window_seconds)
+            limit, window_seconds = rate_parse(settings.INTAKE_TRACK_MISSES_PER_IP)
+            allowed, retry_after = rate_limit_hit(f"intake-track-miss-ip:{client_key(request)}", limit, window_seconds)
+            if not allowed:
+                return too_many_requests(request, retry_after)
             raise Http404("No demand here.")
         response = view(request, demand, token, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"

@@ -172,15 +172,15 @@ def test_a_wrong_token_is_the_same_plain_404_as_a_missing_one(client):
 
 
 @pytest.mark.django_db
-def test_repeated_tracking_misses_from_one_ip_are_refused_with_429(client, settings):
+def test_repeated_tracking_misses_from_one_ip_are_refused_with_429_but_a_good_link_still_opens(client, settings):
     settings.INTAKE_TRACK_MISSES_PER_IP = "3/hour"
     _demand, token = file_demand_with_token()
     assert [client.get(f"/track/guess{n}/").status_code for n in range(3)] == [404, 404, 404]
     refused = client.get("/track/guess4/")
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
-    # Once blocked, even a right guess is not confirmed; another address is not affected.
-    assert client.get(f"/track/{token}/").status_code == 429
-    assert Client(REMOTE_ADDR="10.0.0.9").get(f"/track/{token}/").status_code == 200
+    # A good link always opens, even for the client who guessed too often; another address is not affected.
+    assert client.get(f"/track/{token}/").status_code == 200
+    assert Client(REMOTE_ADDR="10.0.0.9").get("/track/guess5/").status_code == 404
 
 
 @pytest.mark.django_db
