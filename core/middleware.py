@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from core.choices import AuditAction
 from core.enqueue import publish_scope
 from core.proxies import client_address
+from core.redaction import redact_secrets
 from core.requestlog import client_ip_var, request_id_from, request_id_var
 
 logger = logging.getLogger("core.request")
@@ -29,13 +31,14 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
+            path = redact_secrets(request.path)
             logger.info(
                 "%s %s %s %.1fms",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
-                extra={"status": response.status_code, "method": request.method, "path": request.path},
+                extra={"status": response.status_code, "method": request.method, "path": path},
             )
             return response
         finally:
