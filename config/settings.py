@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-deliveries": {"task": "webhooks.sweep_due_deliveries", "schedule": 10.0},
     # Rate counters older than two days are dead weight; pruning them hourly keeps the table small.
     "sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 3600.0},
+    # Anonymous refusals become one audit row per client and window (core.services.audit_anonymous_flush).
+    "flush-anonymous-audit": {"task": "core.audit_flush_anonymous", "schedule": 60.0},
 }
 
 # --- REST API ---------------------------------------------------------------------------------
@@ -335,6 +337,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
 if DB_STATEMENT_TIMEOUT_MS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+# Anonymous refusals (403s, failed CSRF checks, wrong tracking links) are written to the audit trail as one
+# row per client per window of this many seconds, with the count, once the window has closed.
+AUDIT_ANONYMOUS_WINDOW_SECONDS = env.int("AUDIT_ANONYMOUS_WINDOW_SECONDS", default=600)
 # /metrics answers only to the scraper on the same host (127.0.0.1/::1) or a signed-in staff member.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 

@@ -58,7 +58,12 @@ class PublishScopeMiddleware:
 
 
 class PermissionDeniedAuditMiddleware:
-    """Record every 403 (a page, the API, a CSRF failure) in the audit trail; never fails the response."""
+    """Record every 403 (a page, the API, a CSRF failure) in the audit trail; never fails the response.
+
+    A signed-in user's refusal is a row of its own, naming the page (secrets redacted). Anonymous refusals
+    are counted per client and window, one row each with the count (core.services.audit_anonymous_count):
+    anyone can send them, so they must not cost a row apiece nor keep what the sender wrote.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -66,15 +71,18 @@ class PermissionDeniedAuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.status_code == 403:
-            from core.services import audit_record
+            from core.services import audit_anonymous_count, audit_record
 
             user = getattr(request, "user", None)
             try:
-                audit_record(
-                    action="permission_denied",
-                    actor=user if user is not None and user.is_authenticated else None,
-                    details={"method": request.method, "path": request.path[:500]},
-                )
+                if user is not None and user.is_authenticated:
+                    audit_record(
+                        action=AuditAction.PERMISSION_DENIED,
+                        actor=user,
+                        details={"method": request.method, "path": redact_secrets(request.path)[:200]},
+                    )
+                else:
+                    audit_anonymous_count(action=AuditAction.PERMISSION_DENIED)
             except Exception:  # the database may be the reason; the refusal still goes out
                 logger.warning("could not record a permission refusal in the audit trail", exc_info=True)
         return response

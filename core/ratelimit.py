@@ -60,6 +60,17 @@ def rate_limit_hit(key: str, limit: int, window_seconds: int) -> tuple[bool, int
     return count <= limit, (0 if count <= limit else retry_after)
 
 
+def counter_add(key: str, window_seconds: int) -> int:
+    """Count one event for `key` in the current window (one statement) and return the window's count so far."""
+    window_start, _retry_after = _window(window_seconds, _now())
+    return _increment(key, window_start)
+
+
+def window_start_current(window_seconds: int, *, now: float | None = None) -> int:
+    """When the current window of this length opened, in seconds since the epoch (the counters' `window_start`)."""
+    return _window(window_seconds, _now() if now is None else now)[0]
+
+
 def rate_counter_prune(*, now: float | None = None) -> int:
     """Delete counters of windows long closed; safe to run twice or concurrently (one DELETE)."""
     cutoff = int((now if now is not None else _now()) - PRUNE_AFTER_SECONDS)

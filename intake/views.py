@@ -17,10 +17,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import roles
+from core.choices import AuditAction
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
 from core.proxies import client_key
 from core.ratelimit import rate_limit_hit, rate_parse, too_many_requests
+from core.services import audit_anonymous_count
 from intake import selectors, services
 from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm
 from intake.models import Attachment, ChangeRequest
@@ -108,6 +110,7 @@ def tracking_link_required(view: TrackingView) -> TrackingView:
         if demand is None:
             limit, window_seconds = rate_parse(settings.INTAKE_TRACK_MISSES_PER_IP)
             allowed, retry_after = rate_limit_hit(f"intake-track-miss-ip:{client_key(request)}", limit, window_seconds)
+            audit_anonymous_count(action=AuditAction.TRACKING_MISS)
             if not allowed:
                 return too_many_requests(request, retry_after)
             raise Http404("No demand here.")
