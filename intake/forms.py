@@ -1,5 +1,6 @@
 """The public demand form and the customer's tracking-page forms."""
 
+import hashlib
 import secrets
 
 from django import forms
@@ -21,6 +22,17 @@ FORM_TOKEN_SALT = "intake.submission-form"  # noqa: S105 (a signing namespace, n
 def form_token_new() -> str:
     """A signed random nonce that makes one filled-in form one demand, however often it is posted."""
     return signing.dumps(secrets.token_urlsafe(24), salt=FORM_TOKEN_SALT)
+
+
+def form_idempotency_key(*, form_token: str, browser_id: str | None) -> str:
+    """The demand's idempotency key: the form's token bound to the browser that loaded the form.
+
+    The same browser posting the same form again gets its one demand and link back; the token posted from
+    any other browser (another cookie, or none) is another key, so it files a new demand and can never
+    open the first one's private link. The browser id is a random HttpOnly cookie, in no page or body.
+    """
+    browser = hashlib.sha256((browser_id or "").encode()).hexdigest()[:32]
+    return f"form:{form_token}:{browser}"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -159,6 +171,14 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
         except signing.BadSignature:
             raise forms.ValidationError(_("This form has expired. Please submit it again.")) from None
         return token
+
+    def form_token_renew_if_refused(self) -> None:
+        """After "this form has expired", the page comes back with a fresh token, so sending it again works."""
+        if "form_token" in self.errors:
+            # mypy cannot see Form.data through the base class built at import (DemandFields, above).
+            data = self.data.copy()  # type: ignore[has-type]
+            data["form_token"] = form_token_new()
+            self.data = data
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()

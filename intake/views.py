@@ -1,5 +1,7 @@
 """Public pages: the landing page, the demand form, its confirmation, the private tracking page, attachments."""
 
+import re
+import secrets
 from collections.abc import Callable
 from functools import wraps
 
@@ -24,7 +26,7 @@ from core.proxies import client_key
 from core.ratelimit import rate_limit_hit, rate_parse, too_many_requests
 from core.services import audit_anonymous_count
 from intake import selectors, services
-from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm
+from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm, form_idempotency_key
 from intake.models import Attachment, ChangeRequest
 from intake.uploads import AttachmentUploadHandler, upload_errors
 
@@ -32,10 +34,39 @@ from intake.uploads import AttachmentUploadHandler, upload_errors
 ATTACHMENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
+# The browser that loaded the demand form, named by a random cookie its idempotency key is bound to
+# (intake.forms.form_idempotency_key). HttpOnly and sent only to the form's own URL: no page shows it.
+FORM_BROWSER_COOKIE = "dd_form_browser"
+SANE_BROWSER_ID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+FORM_BROWSER_COOKIE_MAX_AGE = 2 * 24 * 3600  # longer than a form token lives (a day)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/home.html")
 
 
+def _form_browser_id(request: HttpRequest) -> str | None:
+    browser_id = request.COOKIES.get(FORM_BROWSER_COOKIE, "")
+    return browser_id if SANE_BROWSER_ID.match(browser_id) else None
+
+
+def _form_page(request: HttpRequest, form: ChangeRequestForm, *, status: int = 200) -> HttpResponse:
+    """The form, with this browser's id cookie set (a new one if it has none)."""
+    response = render(request, "intake/change_request_form.html", {"form": form}, status=status)
+    response.set_cookie(
+        FORM_BROWSER_COOKIE,
+        _form_browser_id(request) or secrets.token_urlsafe(32),
+        max_age=FORM_BROWSER_COOKIE_MAX_AGE,
+        path=reverse("intake:new"),
+        secure=settings.CSRF_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+# The form page may hold what a customer typed (after an error) and its form token: never kept by a cache.
+@never_cache
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def change_request_new(request: HttpRequest) -> HttpResponse:
@@ -56,10 +87,11 @@ def change_request_new(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def _change_request_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "intake/change_request_form.html", {"form": ChangeRequestForm()})
+        return _form_page(request, ChangeRequestForm())
     form = ChangeRequestForm(request.POST, request.FILES, upload_errors=upload_errors(request))
     if not form.is_valid():
-        return render(request, "intake/change_request_form.html", {"form": form}, status=400)
+        form.form_token_renew_if_refused()
+        return _form_page(request, form, status=400)
     if form.is_spam:
         # Answer a bot as if it worked, and keep nothing.
         return render(request, "intake/submitted.html", {"demand": None})
@@ -70,7 +102,9 @@ def _change_request_new(request: HttpRequest) -> HttpResponse:
         return too_many_requests(request, retry_after)
     _demand, raw_token, _created = services.change_request_submit(
         submission=form.submission(),
-        idempotency_key="form:" + form.cleaned_data["form_token"],
+        idempotency_key=form_idempotency_key(
+            form_token=form.cleaned_data["form_token"], browser_id=_form_browser_id(request)
+        ),
         attachments=form.cleaned_data["attachments"],
     )
     return redirect("intake:track_submitted", token=raw_token)
