@@ -11,10 +11,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from intake.filetypes import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION
 from intake.models import ChangeRequest
 from intake.selectors import product_list_active
 from intake.services import Submission
-from intake.uploads import ALLOWED_DESCRIPTION, CheckedUpload, max_size_label
+from intake.uploads import CheckedUpload, max_size_label
 
 FORM_TOKEN_SALT = "intake.submission-form"  # noqa: S105 (a signing namespace, not a secret)
 
@@ -49,9 +50,6 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
-
-
-ACCEPTED_EXTENSIONS = ".pdf,.png,.jpg,.jpeg,.txt,.csv,.doc,.docx,.xls,.xlsx,.pptx"
 
 
 DEMAND_FIELDS = [

@@ -26,6 +26,7 @@ from core.proxies import client_key
 from core.ratelimit import rate_limit_hit, rate_parse, too_many_requests
 from core.services import audit_anonymous_count
 from intake import selectors, services
+from intake.filetypes import download_name, served_content_type
 from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm, form_idempotency_key
 from intake.models import Attachment, ChangeRequest
 from intake.uploads import AttachmentUploadHandler, upload_errors
@@ -205,8 +206,12 @@ def _attachment_response(attachment: Attachment | None) -> FileResponse:
         stored = default_storage.open(attachment.stored_name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404("No attachment here.") from None
+    # Saved under the customer's name, but always with an extension of its checked type (never `.html`).
     response = FileResponse(
-        stored, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        stored,
+        as_attachment=True,
+        filename=download_name(attachment.original_name, attachment.content_type),
+        content_type=served_content_type(attachment.content_type),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = ATTACHMENT_CSP
