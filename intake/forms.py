@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from intake.filetypes import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION
@@ -194,17 +194,17 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
         files = self.cleaned_data.get("attachments") or []
         errors = list(self.upload_errors)
         errors += [
-            gettext_now("“{name}” could not be checked; please attach it again.").format(name=file.name)
+            gettext("“{name}” could not be checked; please attach it again.").format(name=file.name)
             for file in files
             if not isinstance(file, CheckedUpload)
         ]
         if len(files) > settings.INTAKE_ATTACHMENTS_MAX_FILES:
             errors.append(
-                gettext_now("Please attach at most {count} files.").format(count=settings.INTAKE_ATTACHMENTS_MAX_FILES)
+                gettext("Please attach at most {count} files.").format(count=settings.INTAKE_ATTACHMENTS_MAX_FILES)
             )
         if errors:
             # The browser cannot keep chosen files across a round trip; say so with the reason.
-            errors.append(gettext_now("Please choose the files you want to send again."))
+            errors.append(gettext("Please choose the files you want to send again."))
             raise forms.ValidationError(errors)
         return files
 
