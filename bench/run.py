@@ -37,6 +37,7 @@ def project_count() -> int:
 def run_size(size: int) -> list[Result]:
     from bench import scoring, seed
     from bench.web import http_results
+    from intake.choices import OPEN_STATUSES, ChangeRequestStatus
     from intake.models import ChangeRequest
 
     results: list[Result] = []
@@ -65,12 +66,14 @@ def run_size(size: int) -> list[Result]:
         throughput_count,
         customer_ids=customer_ids,
         product_ids=product_ids,
-        statuses=[("submitted", 1)],
+        statuses=[(ChangeRequestStatus.SUBMITTED, 1)],
         seed=12,
         start_number=size + 10_000,
     )
     fresh = list(
-        ChangeRequest.objects.filter(status="submitted").order_by("-pk").values_list("pk", flat=True)[:throughput_count]
+        ChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:throughput_count]
     )
     # The form scenario left its scoring, similarity and e-mail tasks queued: drop them, so the
     # throughput below measures only the tasks it enqueues.
@@ -78,7 +81,7 @@ def run_size(size: int) -> list[Result]:
     worker = scoring.start_worker()
     try:
         results.append(scoring.scoring_throughput(demand_ids=fresh, worker=worker))
-        open_count = ChangeRequest.objects.filter(status__in=("submitted", "scored", "needs_info")).count()
+        open_count = ChangeRequest.objects.filter(status__in=OPEN_STATUSES).count()
         results.append(scoring.rescore_all_open(worker=worker, target_seconds=20 * open_count / 100_000))
     finally:
         worker.stop()

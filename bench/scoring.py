@@ -73,6 +73,7 @@ def rescore_all_open(*, worker: CeleryWorker, target_seconds: float) -> Result:
     """Save a new model version and time the chunked rescoring job until every open demand is done."""
     from intake.choices import OPEN_STATUSES
     from intake.models import ChangeRequest
+    from triage.choices import RescoreJobStatus
     from triage.models import RescoreJob
     from triage.services import scoring_model_create_version
 
@@ -82,7 +83,9 @@ def rescore_all_open(*, worker: CeleryWorker, target_seconds: float) -> Result:
         changes={"weight_roi": 35, "weight_breadth": 20}, note="bench", created_by=None
     )
     job = RescoreJob.objects.get(scoring_model=model)
-    wait_for(lambda: RescoreJob.objects.filter(pk=job.pk, status="done").exists(), timeout=1800, interval=0.2)
+    wait_for(
+        lambda: RescoreJob.objects.filter(pk=job.pk, status=RescoreJobStatus.DONE).exists(), timeout=1800, interval=0.2
+    )
     elapsed = time.perf_counter() - started
     job.refresh_from_db()
     children = worker.pool_children()

@@ -15,17 +15,28 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from intake.choices import ChangeRequestKind, CustomerTier
+from intake.choices import ChangeRequestKind, ChangeRequestStatus, CustomerTier
 from intake.models import Customer, CustomerDomain, Product, ProductKindDefault, ReferenceCounter
+from portfolio.choices import ProjectStatus
 
 STATUS_MIX = [
-    ("submitted", 10),
-    ("scored", 55),
-    ("needs_info", 10),
-    ("approved", 8),
-    ("rejected", 10),
-    ("deferred", 4),
-    ("withdrawn", 3),
+    (ChangeRequestStatus.SUBMITTED, 10),
+    (ChangeRequestStatus.SCORED, 55),
+    (ChangeRequestStatus.NEEDS_INFO, 10),
+    (ChangeRequestStatus.APPROVED, 8),
+    (ChangeRequestStatus.REJECTED, 10),
+    (ChangeRequestStatus.DEFERRED, 4),
+    (ChangeRequestStatus.WITHDRAWN, 3),
+]
+# One project in seven of each, but three in seven active.
+PROJECT_STATUS_CYCLE = [
+    ProjectStatus.PLANNED,
+    ProjectStatus.ACTIVE,
+    ProjectStatus.ACTIVE,
+    ProjectStatus.ACTIVE,
+    ProjectStatus.ON_HOLD,
+    ProjectStatus.DELIVERED,
+    ProjectStatus.CANCELLED,
 ]
 KINDS = [kind for kind, _ in ChangeRequestKind.choices]
 WORDS = (
@@ -157,7 +168,7 @@ def seed_demands(
     seed: int = 11,
     start_number: int = 0,
 ) -> None:
-    """COPY `count` demands; `statuses` overrides the realistic mix (e.g. [("scored", 1)])."""
+    """COPY `count` demands; `statuses` overrides the realistic mix (e.g. [(ChangeRequestStatus.SCORED, 1)])."""
     rng = random.Random(seed)
     mix = statuses or STATUS_MIX
     status_population = [status for status, weight in mix for _ in range(weight)]
@@ -165,7 +176,7 @@ def seed_demands(
     year = now.year
 
     def scores(status: str, revenue: int):
-        if status == "submitted":
+        if status == ChangeRequestStatus.SUBMITTED:
             return "", "", "", "", 1, ""
         score = round(min(100.0, max(0.0, rng.betavariate(2.2, 2.6) * 100)), 2)
         band = "fast_track" if score >= 70 else ("review" if score >= 40 else "decline")
@@ -204,7 +215,8 @@ def seed_demands(
                 hashlib.sha256(f"bench-{number}".encode()).hexdigest(),
                 True,
                 *scores(status, revenue),
-                created.isoformat() if status == "submitted" else "",  # not scored yet: its score is due
+                # Not scored yet: its score is due.
+                created.isoformat() if status == ChangeRequestStatus.SUBMITTED else "",
             )
 
     with secondary_indexes_rebuilt_after("intake_changerequest", when=count >= 50_000):
@@ -275,14 +287,14 @@ def seed_projects(count: int, *, customer_ids: list[int]) -> None:
             SELECT now() - (g %% 700) * interval '1 day', now() - (g %% 300) * interval '1 hour',
                    'BT-' || CASE WHEN g < 10000 THEN lpad(g::text, 4, '0') ELSE g::text END, 'Project ' || g,
                    CASE WHEN g %% 5 = 0 THEN 'it' ELSE 'bt' END,
-                   (ARRAY['planned','active','active','active','on_hold','delivered','cancelled'])[1 + g %% 7],
+                   (%s::varchar[])[1 + g %% 7],
                    (ARRAY['green','green','green','amber','red'])[1 + g %% 5],
                    10000 + (g * 7919) %% 900000, ((10000 + (g * 7919) %% 900000) * (g %% 120)) / 100.0,
                    current_date - (g %% 400)::int, current_date + (g %% 300)::int, 50000 + (g * 104729) %% 2000000, 0,
                    g %% 101
             FROM generate_series(1::bigint, %s::bigint) AS g
             """,
-            [count],
+            [[status.value for status in PROJECT_STATUS_CYCLE], count],
         )
         cursor.execute(
             "INSERT INTO portfolio_project_sponsors (project_id, customer_id) "
@@ -303,10 +315,10 @@ def seed_projects(count: int, *, customer_ids: list[int]) -> None:
             INSERT INTO portfolio_projectdemand (project_id, change_request_id, added_at)
             SELECT p.id, d.id, now()
             FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM intake_changerequest
-                  WHERE status = 'approved') AS d
+                  WHERE status = %s) AS d
             JOIN portfolio_project AS p ON p.id = (SELECT min(id) FROM portfolio_project) + (d.rn %% %s)
             """,
-            [count],
+            [ChangeRequestStatus.APPROVED.value, count],
         )
         cursor.execute(
             "INSERT INTO portfolio_projectcounter (name, last_number) VALUES ('project', %s) "

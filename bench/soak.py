@@ -51,6 +51,7 @@ def main() -> int:
     from bench.web import Gunicorn
     from core.choices import TokenScope
     from core.services import api_token_create
+    from intake.choices import ChangeRequestStatus
     from intake.models import ChangeRequest
 
     recreate_database()
@@ -98,13 +99,15 @@ def main() -> int:
         while time.time() - drain_started < 120:
             if (
                 broker.llen("celery") == 0
-                and not ChangeRequest.objects.filter(status="submitted", contact_name="Load Test").exists()
+                and not ChangeRequest.objects.filter(
+                    status=ChangeRequestStatus.SUBMITTED, contact_name="Load Test"
+                ).exists()
             ):
                 break
             time.sleep(1)
         drained_after = time.time() - drain_started
         created = ChangeRequest.objects.count() - before
-        unscored = ChangeRequest.objects.filter(status="submitted", contact_name="Load Test").count()
+        unscored = ChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED, contact_name="Load Test").count()
     finally:
         worker.stop()
         server.stop()

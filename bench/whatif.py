@@ -21,10 +21,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BENCH_DATABASE_URL, recreate_database, setup_django
+from intake.choices import ChangeRequestStatus
 
 RUNS = 5
-OPEN_MIX = [("submitted", 10), ("scored", 75), ("needs_info", 15)]
-DECIDED_MIX = [("approved", 8), ("rejected", 10), ("deferred", 4), ("withdrawn", 3)]
+OPEN_MIX = [(ChangeRequestStatus.SUBMITTED, 10), (ChangeRequestStatus.SCORED, 75), (ChangeRequestStatus.NEEDS_INFO, 15)]
+DECIDED_MIX = [
+    (ChangeRequestStatus.APPROVED, 8),
+    (ChangeRequestStatus.REJECTED, 10),
+    (ChangeRequestStatus.DEFERRED, 4),
+    (ChangeRequestStatus.WITHDRAWN, 3),
+]
 
 
 def seed(count: int) -> None:

@@ -1,18 +1,16 @@
 """Demand Desk's own Prometheus metrics, read at scrape time from the database and the broker.
 
-`core` sits below the stages, so it looks their models up by name (as it enqueues their tasks by name)
-instead of importing them.
+`core` sits below the stages, so it never reads their tables: a stage registers its own readings
+(`metric_reading_register`, from its AppConfig.ready) and the collector calls them on each scrape.
 
 Each reading fails open: a broker or database that does not answer within a short timeout leaves its
 metric out of this scrape (and sets `demanddesk_metric_read_ok` to 0) instead of failing the scrape.
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from django.apps import apps
 from django.conf import settings
-from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -49,21 +47,14 @@ def scoring_queue_depth() -> int:
         client.close()
 
 
-def scoring_lag_seconds() -> float:
-    """Age of the oldest demand still waiting for its first score (set-aside failures are counted apart)."""
-    change_request_model = apps.get_model("intake", "ChangeRequest")
-    oldest = (
-        change_request_model.objects.filter(status="submitted", scoring_failure__isnull=True)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    return 0.0 if oldest is None else max((timezone.now() - oldest).total_seconds(), 0.0)
+# (metric name, documentation, read): gauges the stages register, read in registration order.
+_stage_readings: list[tuple[str, str, Callable[[], float]]] = []
 
 
-def scoring_failures() -> int:
-    """Scoring tasks that ran out of retries and were recorded as failed."""
-    return apps.get_model("triage", "ScoringFailure").objects.count()
+def metric_reading_register(*, name: str, documentation: str, read: Callable[[], float]) -> None:
+    """Add a gauge read on every scrape; registering a name twice (ready() may run again) keeps the first."""
+    if all(existing != name for existing, _documentation, _read in _stage_readings):
+        _stage_readings.append((name, documentation, read))
 
 
 class DemandDeskCollector(Collector):
@@ -77,18 +68,7 @@ class DemandDeskCollector(Collector):
         read_ok = GaugeMetricFamily(
             "demanddesk_metric_read_ok", "1 when the source of a metric answered in this scrape.", labels=["metric"]
         )
-        readings = [
-            (
-                "demanddesk_scoring_lag_seconds",
-                "Age of the oldest demand still waiting to be scored.",
-                scoring_lag_seconds,
-            ),
-            (
-                "demanddesk_scoring_failed_tasks",
-                "Scoring tasks recorded as failed after their retries.",
-                scoring_failures,
-            ),
-        ]
+        readings = list(_stage_readings)
         if settings.BROKER_CONFIGURED:
             readings.append(
                 ("demanddesk_scoring_queue_depth", "Scoring messages waiting in the broker queue.", scoring_queue_depth)

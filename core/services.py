@@ -51,7 +51,7 @@ def outbound_email_send(*, email_id: int) -> bool:
 
 def audit_record(
     *,
-    action: str,
+    action: AuditAction,
     actor: User | None = None,
     username: str = "",
     obj: Model | None = None,
@@ -90,7 +90,7 @@ ANONYMOUS_AUDIT_PREFIX = "audit:"
 ANONYMOUS_AUDIT_FLUSH_BATCH = 1000
 
 
-def audit_anonymous_count(*, action: str) -> None:
+def audit_anonymous_count(*, action: AuditAction) -> None:
     """Count one anonymous refusal of `action` from the current request's client; one statement, no row yet."""
     from core.ratelimit import counter_add
     from core.requestlog import client_ip_var

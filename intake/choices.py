@@ -38,6 +38,11 @@ class ChangeRequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# The status sets: every rule about "which statuses" names one of these, here and only here, and
+# ChangeRequest's predicates (is_open, is_decidable, can_be_asked...) read them. Triage's and portfolio's
+# rules live here too when intake must know them (a later stage may import intake, never the reverse).
+
+# Waiting for a decision: counted as open on every page, in every total and by rescoring.
 OPEN_STATUSES = (ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.SCORED, ChangeRequestStatus.NEEDS_INFO)
 CLOSED_STATUSES = (
     ChangeRequestStatus.APPROVED,
@@ -45,6 +50,15 @@ CLOSED_STATUSES = (
     ChangeRequestStatus.DEFERRED,
     ChangeRequestStatus.WITHDRAWN,
 )
+# Set by a decision (the decision outcomes): the decision clock stops, the customer reads the decision message.
+DECIDED_STATUSES = (ChangeRequestStatus.APPROVED, ChangeRequestStatus.REJECTED, ChangeRequestStatus.DEFERRED)
+# The CIO may decide: an open demand, or a deferred one taken up again.
+DECIDABLE_STATUSES = (*OPEN_STATUSES, ChangeRequestStatus.DEFERRED)
+# Triage may ask the customer a question (not while one is already waiting for its answer).
+ASKABLE_STATUSES = (ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.SCORED, ChangeRequestStatus.DEFERRED)
+# The customer owes an answer: the tracking page asks for it and the decision clock is paused.
+ANSWERABLE_STATUSES = (ChangeRequestStatus.NEEDS_INFO,)
+# The customer may withdraw: anything not finally decided.
 WITHDRAWABLE_STATUSES = (*OPEN_STATUSES, ChangeRequestStatus.DEFERRED)
 
 

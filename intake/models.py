@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
 from intake.choices import (
+    ANSWERABLE_STATUSES,
+    ASKABLE_STATUSES,
     CUSTOMER_STATUS_LABELS,
+    DECIDABLE_STATUSES,
+    DECIDED_STATUSES,
+    OPEN_STATUSES,
+    WITHDRAWABLE_STATUSES,
     Agenda,
     ChangeRequestKind,
     ChangeRequestStatus,
@@ -182,13 +188,40 @@ class ChangeRequest(BaseModel):
         """The status as the customer reads it (intake.choices.CUSTOMER_STATUS_LABELS)."""
         return str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.status)])
 
+    # The predicates pages, services and selectors ask of one demand; the sets are in intake/choices.py.
     @property
     def is_open(self) -> bool:
-        return self.status in (
-            ChangeRequestStatus.SUBMITTED,
-            ChangeRequestStatus.SCORED,
-            ChangeRequestStatus.NEEDS_INFO,
-        )
+        """Waiting for a decision."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_decided(self) -> bool:
+        """A decision set the current status (approved, rejected or deferred)."""
+        return self.status in DECIDED_STATUSES
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ChangeRequestStatus.APPROVED
+
+    @property
+    def is_decidable(self) -> bool:
+        """The CIO may approve, reject or defer it now."""
+        return self.status in DECIDABLE_STATUSES
+
+    @property
+    def can_be_asked(self) -> bool:
+        """Triage may ask the customer a question now."""
+        return self.status in ASKABLE_STATUSES
+
+    @property
+    def is_answerable(self) -> bool:
+        """The customer owes an answer to triage's question."""
+        return self.status in ANSWERABLE_STATUSES
+
+    @property
+    def is_withdrawable(self) -> bool:
+        """The customer may still withdraw it."""
+        return self.status in WITHDRAWABLE_STATUSES
 
 
 class ReferenceCounter(models.Model):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db.models import QuerySet
 
+from intake.choices import ChangeRequestStatus, EventVisibility
 from intake.models import Attachment, ChangeRequest, Customer, CustomerDomain, Product, StatusEvent
 from intake.tracking import tracking_token_hash
 
@@ -38,16 +39,16 @@ def change_request_by_tracking_token(raw_token: str) -> ChangeRequest | None:
 def status_event_timeline(*, change_request: ChangeRequest, customer_view: bool) -> QuerySet[StatusEvent]:
     events = StatusEvent.objects.filter(change_request=change_request).select_related("actor")
     if customer_view:
-        events = events.filter(visibility="customer")
+        events = events.filter(visibility=EventVisibility.CUSTOMER)
     return events.order_by("created_at", "pk")
 
 
 def status_event_open_question(*, change_request: ChangeRequest) -> StatusEvent | None:
     """The question the customer owes an answer to, when the demand waits for information."""
-    if change_request.status != "needs_info":
+    if not change_request.is_answerable:
         return None
     return (
-        StatusEvent.objects.filter(change_request=change_request, to_status="needs_info")
+        StatusEvent.objects.filter(change_request=change_request, to_status=ChangeRequestStatus.NEEDS_INFO)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -67,11 +68,11 @@ def attachment_get(*, attachment_id: int, change_request: ChangeRequest | None =
 
 def status_event_decision_message(*, change_request: ChangeRequest) -> StatusEvent | None:
     """The message written for the customer with the decision that set the current status."""
-    if change_request.status not in ("approved", "rejected", "deferred"):
+    if not change_request.is_decided:
         return None
     return (
         StatusEvent.objects.filter(
-            change_request=change_request, to_status=change_request.status, visibility="customer"
+            change_request=change_request, to_status=change_request.status, visibility=EventVisibility.CUSTOMER
         )
         .order_by("-created_at", "-pk")
         .first()

@@ -20,6 +20,7 @@ from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.services import outbound_email_queue
 from intake.choices import (
+    ANSWERABLE_STATUSES,
     WITHDRAWABLE_STATUSES,
     Agenda,
     ChangeRequestKind,
@@ -297,7 +298,7 @@ def change_request_answer(*, change_request: ChangeRequest, answer: str) -> Chan
     with transaction.atomic():
         change_request_transition(
             change_request=change_request,
-            from_statuses=(ChangeRequestStatus.NEEDS_INFO,),
+            from_statuses=ANSWERABLE_STATUSES,
             to_status=ChangeRequestStatus.SUBMITTED,
             actor_label=change_request.contact_name,
             note=answer,

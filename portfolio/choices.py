@@ -10,6 +10,11 @@ class ProjectStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A project under way may still take more demands (Project.is_open); a delivered or cancelled one is closed.
+PROJECT_OPEN_STATUSES = (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
+PROJECT_CLOSED_STATUSES = (ProjectStatus.DELIVERED, ProjectStatus.CANCELLED)
+
+
 class Health(models.TextChoices):
     GREEN = "green", _("Green")
     AMBER = "amber", _("Amber")

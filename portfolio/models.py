@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import BaseModel
 from intake.choices import Agenda
 from intake.models import ChangeRequest, Customer
-from portfolio.choices import Health, ProjectStatus
+from portfolio.choices import PROJECT_OPEN_STATUSES, Health, ProjectStatus
 
 _money: dict[str, Any] = {
     "max_digits": 16,
@@ -74,6 +74,11 @@ class Project(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still under way, so it may take more demands."""
+        return self.status in PROJECT_OPEN_STATUSES
 
     @property
     def budget_burn(self) -> Decimal | None:

@@ -18,9 +18,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.money import sum_to_base, to_base_expression
-from intake.choices import OPEN_STATUSES, Agenda
+from intake.choices import OPEN_STATUSES, Agenda, ChangeRequestStatus
 from intake.models import ChangeRequest, Customer
-from portfolio.choices import Health, ProjectStatus
+from portfolio.choices import PROJECT_CLOSED_STATUSES, Health, ProjectStatus
 from portfolio.models import Milestone, Project, RevenueRecord, StatusUpdate
 
 
@@ -42,7 +42,7 @@ def project_by_code(*, code: str) -> Project | None:
 
 
 def project_open_choices() -> QuerySet[Project]:
-    return Project.objects.exclude(status__in=("delivered", "cancelled")).order_by("code").only("pk", "code", "name")
+    return Project.objects.exclude(status__in=PROJECT_CLOSED_STATUSES).order_by("code").only("pk", "code", "name")
 
 
 MONEY_FIELDS = ("approved_budget", "actual_spend", "expected_revenue", "realized_revenue")
@@ -81,7 +81,9 @@ def customer_accounts() -> QuerySet:
         .annotate(
             demands=Count("change_requests", distinct=True),
             open_demands=Count("change_requests", filter=Q(change_requests__status__in=OPEN_STATUSES), distinct=True),
-            approved_demands=Count("change_requests", filter=Q(change_requests__status="approved"), distinct=True),
+            approved_demands=Count(
+                "change_requests", filter=Q(change_requests__status=ChangeRequestStatus.APPROVED), distinct=True
+            ),
             revenue_open=Coalesce(
                 Sum(
                     to_base_expression("change_requests__revenue_at_stake", "change_requests__currency"),
@@ -116,7 +118,7 @@ def customer_account(*, customer_id: int) -> dict | None:
         "demands": demands,
         "projects": projects,
         "revenue_open": sum_to_base((d.revenue_at_stake, d.currency) for d in demands if d.is_open),
-        "revenue_approved": sum_to_base((d.revenue_at_stake, d.currency) for d in demands if d.status == "approved"),
+        "revenue_approved": sum_to_base((d.revenue_at_stake, d.currency) for d in demands if d.is_approved),
         **totals,
     }
 

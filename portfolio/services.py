@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
+from core.choices import AuditAction
 from core.exceptions import ApplicationError
 from core.money import to_base
 from core.services import audit_record
@@ -87,7 +88,7 @@ def change_request_approve(
         )
         project.full_clean(exclude=["code"])
         project.save()
-    elif project.status in ("delivered", "cancelled"):
+    elif not project.is_open:
         raise ApplicationError(f"{project.code} is {project.get_status_display().lower()}; choose an open project.")
     return project_add_demand(project=project, change_request=change_request)
 
@@ -198,7 +199,7 @@ def revenue_record_add(
         )
     record.save(force_insert=True)
     audit_record(
-        action="revenue_record",
+        action=AuditAction.REVENUE_RECORD,
         actor=recorded_by,
         obj=record,
         reference=project.code,

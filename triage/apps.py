@@ -9,3 +9,6 @@ class TriageConfig(AppConfig):
         # Register this app's Celery tasks by name in every process, so that enqueueing by name
         # (core.enqueue) finds them and honours eager mode in the embedded default.
         from triage import tasks  # noqa: F401
+        from triage.metrics import metrics_register
+
+        metrics_register()

@@ -1,9 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from intake.choices import ScoreBand
+from intake.choices import ChangeRequestStatus, ScoreBand
 
-__all__ = ["Confidence", "DecisionOutcome", "RescoreJobStatus", "ScoreBand"]
+__all__ = ["PIPELINE_ORDER", "Confidence", "DecisionOutcome", "RescoreJobStatus", "ScoreBand"]
 
 
 class Confidence(models.TextChoices):
@@ -24,3 +24,15 @@ class RescoreJobStatus(models.TextChoices):
     DONE = "done", _("Done")
     SUPERSEDED = "superseded", _("Superseded by a newer model")
     FAILED = "failed", _("Failed")
+
+
+# The order a demand moves through, as the queue's funnel chart draws it.
+PIPELINE_ORDER = (
+    ChangeRequestStatus.SUBMITTED,
+    ChangeRequestStatus.SCORED,
+    ChangeRequestStatus.NEEDS_INFO,
+    ChangeRequestStatus.DEFERRED,
+    ChangeRequestStatus.APPROVED,
+    ChangeRequestStatus.REJECTED,
+    ChangeRequestStatus.WITHDRAWN,
+)

@@ -8,7 +8,8 @@ clock stops at the withdrawal; it never counts as a decision.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-DECISIONS = ("approved", "rejected", "deferred")
+from intake.choices import ANSWERABLE_STATUSES, DECIDED_STATUSES, ChangeRequestStatus
+
 DAY = timedelta(days=1)
 
 
@@ -36,15 +37,15 @@ def decision_clock(*, filed_at: datetime, transitions: list[tuple[str, datetime]
     waiting = timedelta(0)
     decided_at = stopped_at = None
     for status, at in transitions:
-        if status == "needs_info":
+        if status in ANSWERABLE_STATUSES:
             paused_since = paused_since or at
         elif paused_since is not None:
             waiting += at - paused_since
             paused_since = None
-        if status in DECISIONS:
+        if status in DECIDED_STATUSES:
             decided_at = stopped_at = at
             break
-        if status == "withdrawn":
+        if status == ChangeRequestStatus.WITHDRAWN:
             stopped_at = at
             break
     end = stopped_at or now

@@ -94,9 +94,10 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "ask_form": AskInformationForm(),
         "assign_form": AssignCustomerForm(),
         "can_decide": request.user.has_perm(roles.DECIDE),
+        "outcomes": DecisionOutcome,
         "capacity_impact": (
             selectors.approval_capacity_impact(change_request=demand)
-            if request.user.has_perm(roles.DECIDE) and demand.status in services.DECIDABLE_STATUSES
+            if request.user.has_perm(roles.DECIDE) and demand.is_decidable
             else None
         ),
         "scoring_failure": getattr(demand, "scoring_failure", None),

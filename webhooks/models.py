@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
-from webhooks.choices import DeliveryStatus, EndpointStatus, EventType
+from webhooks.choices import RECEIVING_STATUSES, DeliveryStatus, EndpointStatus, EventType
 from webhooks.targets import validate_endpoint_url
 
 
@@ -42,6 +42,21 @@ class WebhookEndpoint(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
+
+    @property
+    def is_active(self) -> bool:
+        """Deliveries go out now."""
+        return self.status == EndpointStatus.ACTIVE
+
+    @property
+    def is_paused(self) -> bool:
+        """New events are held until it is resumed."""
+        return self.status == EndpointStatus.PAUSED
+
+    @property
+    def is_receiving(self) -> bool:
+        """Events are still owed to it (active or paused), unlike a deactivated endpoint."""
+        return self.status in RECEIVING_STATUSES
 
 
 class WebhookSubscription(models.Model):
@@ -95,6 +110,11 @@ class WebhookDelivery(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint_id} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        """Not delivered yet, and not given up on: it has a next attempt."""
+        return self.status == DeliveryStatus.PENDING
 
 
 class WebhookAttempt(models.Model):

@@ -351,13 +351,13 @@ def _failed_delivery_count(*, endpoint: WebhookEndpoint, result: transport.PostR
 def webhook_delivery_redeliver(*, delivery: WebhookDelivery, requested_by: User) -> WebhookDelivery:
     """Send a delivery again, whatever became of it: it is due now, with a fresh retry window."""
     endpoint = delivery.endpoint
-    if endpoint.status == EndpointStatus.DEACTIVATED:
+    if not endpoint.is_receiving:
         raise ApplicationError(_("This endpoint is deactivated; reactivate it before redelivering."))
     now = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, first_attempt_at=None, completed_at=None, updated_at=now
     )
-    if endpoint.status == EndpointStatus.ACTIVE:
+    if endpoint.is_active:
         enqueue_on_commit(DELIVER_TASK, delivery.pk)
     _audit(endpoint=endpoint, actor=requested_by, change="redelivered", delivery=delivery.pk)
     delivery.refresh_from_db()

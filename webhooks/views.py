@@ -12,7 +12,6 @@ from core import roles
 from core.decorators import StaffRequest, staff_permission_required
 from core.exceptions import ApplicationError
 from webhooks import selectors, services
-from webhooks.choices import EndpointStatus
 from webhooks.forms import EndpointForm, EventsForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -150,7 +149,7 @@ def delivery_redeliver(request: StaffRequest, endpoint_id: int, delivery_id: int
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        if delivery.endpoint.status == EndpointStatus.ACTIVE:
+        if delivery.endpoint.is_active:
             messages.success(request, _("Delivery %(id)s queued for another attempt.") % {"id": delivery.pk})
         else:
             messages.success(

@@ -28,7 +28,7 @@ def _target_days(demand: ChangeRequest, targets: dict[str, int]) -> int | None:
 
 def decision_clocks(*, demands: list[ChangeRequest]) -> dict[int, dict]:
     """Each open demand's decision clock against its target, in two queries whatever the number of demands."""
-    open_demands = [demand for demand in demands if demand.is_open or demand.status == "deferred"]
+    open_demands = [demand for demand in demands if demand.is_open]
     if not open_demands:
         return {}
     transitions: dict[int, list] = {demand.pk: [] for demand in open_demands}
@@ -41,8 +41,6 @@ def decision_clocks(*, demands: list[ChangeRequest]) -> dict[int, dict]:
         transitions[change_request_id].append((to_status, at))
     targets, now, clocks = decision_targets(), timezone.now(), {}
     for demand in open_demands:
-        if demand.status == "deferred":
-            continue
         clock = decision_clock(filed_at=demand.created_at, transitions=transitions[demand.pk], now=now)
         target = _target_days(demand, targets)
         share = clock.running_days / target if target else 0

@@ -8,6 +8,7 @@ from django.db.models.functions import Cast, Floor, Least
 
 from intake.choices import OPEN_STATUSES, ChangeRequestStatus
 from intake.models import ChangeRequest
+from triage.choices import PIPELINE_ORDER
 
 
 def change_request_queue() -> QuerySet[ChangeRequest]:
@@ -16,7 +17,6 @@ def change_request_queue() -> QuerySet[ChangeRequest]:
 
 
 BUBBLE_LIMIT = 150
-PIPELINE_ORDER = ("submitted", "scored", "needs_info", "deferred", "approved", "rejected", "withdrawn")
 
 
 def queue_charts(*, queryset: QuerySet[ChangeRequest]) -> dict:

@@ -1,8 +1,6 @@
 """Triage writes, split by concern; callers import from `triage.services` and need not know the modules."""
 
 from triage.services.decisions import (
-    ASKABLE_STATUSES,
-    DECIDABLE_STATUSES,
     AlreadyDecided,
     change_request_ask_information,
     change_request_assign_customer,
@@ -32,8 +30,6 @@ from triage.services.scoring import (
 )
 
 __all__ = [
-    "ASKABLE_STATUSES",
-    "DECIDABLE_STATUSES",
     "RESCORE_CHUNK",
     "RESCORE_TASK",
     "AlreadyDecided",

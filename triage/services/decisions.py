@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.choices import AuditAction
 from core.exceptions import ApplicationError
 from core.services import audit_record
-from intake.choices import ChangeRequestStatus, EventVisibility
+from intake.choices import ASKABLE_STATUSES, DECIDABLE_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import ChangeRequest, Customer, SimilarDemand
 from intake.selectors import change_request_webhook_payload
 from intake.services import (
@@ -30,15 +31,6 @@ from webhooks.choices import EventType
 from webhooks.services import webhook_event_publish
 
 logger = logging.getLogger(__name__)
-
-
-DECIDABLE_STATUSES = (
-    ChangeRequestStatus.SUBMITTED,
-    ChangeRequestStatus.SCORED,
-    ChangeRequestStatus.NEEDS_INFO,
-    ChangeRequestStatus.DEFERRED,
-)
-ASKABLE_STATUSES = (ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.SCORED, ChangeRequestStatus.DEFERRED)
 
 
 class AlreadyDecided(ApplicationError):
@@ -74,7 +66,7 @@ def cost_estimate_create(
         note=f"Cost estimated: {effort_days} person-days at {day_rate}/day, {yearly_run_cost}/year to run.",
         visibility=EventVisibility.INTERNAL,
     )
-    audit_record(action="estimate", actor=estimated_by, obj=estimate, reference=change_request.reference)
+    audit_record(action=AuditAction.ESTIMATE, actor=estimated_by, obj=estimate, reference=change_request.reference)
     change_request_scoring_request(change_request_id=change_request.pk)
     return estimate
 
@@ -188,7 +180,7 @@ def decision_record(
             note=f"Rationale: {rationale}",
             visibility=EventVisibility.INTERNAL,
         )
-        audit_record(action="decision", actor=decided_by, obj=decision, reference=change_request.reference)
+        audit_record(action=AuditAction.DECISION, actor=decided_by, obj=decision, reference=change_request.reference)
         decided = {"outcome": outcome, "decided_at": decision.created_at, "defer_until": defer_until}
         webhook_event_publish(
             event_type=EventType.DEMAND_DECIDED, payload=change_request_webhook_payload(change_request) | decided

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from core.choices import AuditAction
 from core.services import audit_record
 from triage.models import (
     DecisionTarget,
@@ -25,7 +26,7 @@ def decision_targets_set(*, targets: dict[str, int | None], set_by: User) -> Non
             DecisionTarget.objects.update_or_create(scope=scope, defaults={"days": days})
         else:
             DecisionTarget.objects.filter(scope=scope).delete()
-    audit_record(action="decision_targets", actor=set_by, details=targets)
+    audit_record(action=AuditAction.DECISION_TARGETS, actor=set_by, details=targets)
 
 
 @transaction.atomic

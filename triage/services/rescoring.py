@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from core.choices import AuditAction
 from core.enqueue import enqueue_on_commit
 from core.services import audit_record
 from intake.choices import OPEN_STATUSES
@@ -49,7 +50,9 @@ def scoring_model_create_version(*, changes: dict, note: str, created_by: User |
     model.full_clean()
     model.save()
     rescore_job_start(scoring_model=model, started_by=created_by)
-    audit_record(action="scoring_model", actor=created_by, obj=model, reference=f"v{model.version}", details=changes)
+    audit_record(
+        action=AuditAction.SCORING_MODEL, actor=created_by, obj=model, reference=f"v{model.version}", details=changes
+    )
     return model
 
 
