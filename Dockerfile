@@ -9,4 +9,5 @@ RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput
     && useradd --create-home --uid 10001 app && mkdir -p /app/var/attachments && chown -R app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# config/gunicorn_conf.py: the access-log format and the logger that redacts private tracking links.
+CMD ["gunicorn", "-c", "config/gunicorn_conf.py", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

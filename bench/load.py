@@ -71,7 +71,12 @@ class Driver:
         conn.request(method, path, body=body, headers={**self.headers, **(headers or {})})
         response = conn.getresponse()
         data = response.read()
-        return response.status, dict(response.getheaders()), data
+        headers = dict(response.getheaders())
+        # Every cookie the answer sets (the form sets two), as the one Cookie header a browser sends back.
+        headers["Set-Cookie"] = "; ".join(
+            value.split(";", 1)[0] for name, value in response.getheaders() if name.lower() == "set-cookie"
+        )
+        return response.status, headers, data
 
     def worker_get(self) -> None:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
@@ -97,7 +102,7 @@ class Driver:
             try:
                 status, headers, page = self.request(conn, "GET", "/requests/new/")
                 html = page.decode()
-                cookie = headers.get("Set-Cookie", "").split(";", 1)[0]
+                cookie = headers["Set-Cookie"]
                 fields = {
                     "csrfmiddlewaretoken": CSRF_FIELD.search(html).group(1),
                     "form_token": FORM_TOKEN.search(html).group(1),

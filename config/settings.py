@@ -116,6 +116,17 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lockout counts per client as every other limit does: behind a trusted proxy, the forwarded address.
+AXES_CLIENT_IP_CALLABLE = "core.proxies.client_address"
+
+# --- Reverse proxy ---------------------------------------------------------------------------
+# The networks of the reverse proxies in front of gunicorn (nginx, a load balancer), as CIDR, e.g.
+# "172.28.0.10/32,10.0.0.0/8". Only a connection from one of them may name the client in X-Forwarded-For,
+# and the client is the right-most address there that is not one of them (core.proxies.client_address).
+# Empty (the default): X-Forwarded-For is ignored, the client is the address that opened the connection.
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
+# Besides this host (loopback), the networks whose clients may read /readyz's details and scrape /metrics.
+MONITORING_NETWORKS = env.list("MONITORING_NETWORKS", default=[])
 
 # English by default; French for anyone whose browser asks for it (Accept-Language) or who picks it in the
 # language switcher (Django's set_language view, remembered in the django_language cookie).
@@ -198,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-deliveries": {"task": "webhooks.sweep_due_deliveries", "schedule": 10.0},
     # Rate counters older than two days are dead weight; pruning them hourly keeps the table small.
     "sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 3600.0},
+    # Anonymous refusals become one audit row per client and window (core.services.audit_anonymous_flush).
+    "flush-anonymous-audit": {"task": "core.audit_flush_anonymous", "schedule": 60.0},
 }
 
 # --- REST API ---------------------------------------------------------------------------------
@@ -213,6 +226,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.TokenRateThrottle", "core.throttling.TokenReadThrottle"],
+    # JSON only in production: the browsable API is a development aid (its pages show every field and form).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -289,7 +307,11 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "core.requestlog.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "core.requestlog.RequestContextFilter"},
+        # Private tracking links are written `/track/[redacted]/`, whoever logs them (core.redaction).
+        "redact_secrets": {"()": "core.redaction.SecretRedactingFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(task_id)s] %(message)s"},
         "json": {
@@ -301,7 +323,11 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context", "redact_secrets"],
+        }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
@@ -314,6 +340,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
 if DB_STATEMENT_TIMEOUT_MS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+# Anonymous refusals (403s, failed CSRF checks, wrong tracking links) are written to the audit trail as one
+# row per client per window of this many seconds, with the count, once the window has closed.
+AUDIT_ANONYMOUS_WINDOW_SECONDS = env.int("AUDIT_ANONYMOUS_WINDOW_SECONDS", default=600)
 # /metrics answers only to the scraper on the same host (127.0.0.1/::1) or a signed-in staff member.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 

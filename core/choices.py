@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Sign-in failed")
     LOCKED_OUT = "locked_out", _("Locked out")
     PERMISSION_DENIED = "permission_denied", _("Permission refused")
+    TRACKING_MISS = "tracking_miss", _("Wrong tracking links")
     DECISION = "decision", _("Decision recorded")
     ESTIMATE = "estimate", _("Cost estimate entered")
     SCORING_MODEL = "scoring_model", _("Scoring model changed")

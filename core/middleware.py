@@ -1,6 +1,5 @@
 """Request plumbing: a request id for every log line, an audit row for every refusal, the reader's time zone."""
 
-import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -11,6 +10,8 @@ from django.utils import timezone
 from core.choices import AuditAction
 from core.enqueue import publish_scope
 from core.formats import TIME_ZONE_COOKIE, reader_time_zone
+from core.proxies import client_address
+from core.redaction import redact_secrets
 from core.requestlog import client_ip_var, request_id_from, request_id_var
 
 logger = logging.getLogger("core.request")
@@ -27,30 +28,24 @@ class RequestIdMiddleware:
         request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
         request.request_id = request_id  # type: ignore[attr-defined]
         id_token = request_id_var.set(request_id)
-        ip_token = client_ip_var.set(_valid_ip(request.META.get("REMOTE_ADDR", "")))
+        ip_token = client_ip_var.set(client_address(request))
         started = time.perf_counter()
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
+            path = redact_secrets(request.path)
             logger.info(
                 "%s %s %s %.1fms",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
-                extra={"status": response.status_code, "method": request.method, "path": request.path},
+                extra={"status": response.status_code, "method": request.method, "path": path},
             )
             return response
         finally:
             request_id_var.reset(id_token)
             client_ip_var.reset(ip_token)
-
-
-def _valid_ip(address: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
 
 
 class PublishScopeMiddleware:
@@ -65,7 +60,12 @@ class PublishScopeMiddleware:
 
 
 class PermissionDeniedAuditMiddleware:
-    """Record every 403 (a page, the API, a CSRF failure) in the audit trail; never fails the response."""
+    """Record every 403 (a page, the API, a CSRF failure) in the audit trail; never fails the response.
+
+    A signed-in user's refusal is a row of its own, naming the page (secrets redacted). Anonymous refusals
+    are counted per client and window, one row each with the count (core.services.audit_anonymous_count):
+    anyone can send them, so they must not cost a row apiece nor keep what the sender wrote.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -73,15 +73,18 @@ class PermissionDeniedAuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.status_code == 403:
-            from core.services import audit_record
+            from core.services import audit_anonymous_count, audit_record
 
             user = getattr(request, "user", None)
             try:
-                audit_record(
-                    action=AuditAction.PERMISSION_DENIED,
-                    actor=user if user is not None and user.is_authenticated else None,
-                    details={"method": request.method, "path": request.path[:500]},
-                )
+                if user is not None and user.is_authenticated:
+                    audit_record(
+                        action=AuditAction.PERMISSION_DENIED,
+                        actor=user,
+                        details={"method": request.method, "path": redact_secrets(request.path)[:200]},
+                    )
+                else:
+                    audit_anonymous_count(action=AuditAction.PERMISSION_DENIED)
             except Exception:  # the database may be the reason; the refusal still goes out
                 logger.warning("could not record a permission refusal in the audit trail", exc_info=True)
         return response

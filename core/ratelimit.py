@@ -60,14 +60,15 @@ def rate_limit_hit(key: str, limit: int, window_seconds: int) -> tuple[bool, int
     return count <= limit, (0 if count <= limit else retry_after)
 
 
-def rate_limit_peek(key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
-    """Whether `key` is still under `limit` in this window, without counting a request."""
-    now = _now()
-    window_start, retry_after = _window(window_seconds, now)
-    count = RateCounter.objects.filter(key=key[:200], window_start=window_start).values_list("count", flat=True).first()
-    if count is None or count < limit:
-        return True, 0
-    return False, retry_after
+def counter_add(key: str, window_seconds: int) -> int:
+    """Count one event for `key` in the current window (one statement) and return the window's count so far."""
+    window_start, _retry_after = _window(window_seconds, _now())
+    return _increment(key, window_start)
+
+
+def window_start_current(window_seconds: int, *, now: float | None = None) -> int:
+    """When the current window of this length opened, in seconds since the epoch (the counters' `window_start`)."""
+    return _window(window_seconds, _now() if now is None else now)[0]
 
 
 def rate_counter_prune(*, now: float | None = None) -> int:
@@ -75,15 +76,6 @@ def rate_counter_prune(*, now: float | None = None) -> int:
     cutoff = int((now if now is not None else _now()) - PRUNE_AFTER_SECONDS)
     deleted, _ = RateCounter.objects.filter(window_start__lt=cutoff).delete()
     return deleted
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The address the request came from, as the web server saw it.
-
-    Behind a reverse proxy the server must set REMOTE_ADDR from the proxy's header (e.g. gunicorn's
-    --forwarded-allow-ips); trusting X-Forwarded-For here would let a client pick its own key.
-    """
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:

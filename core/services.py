@@ -1,13 +1,16 @@
 """Writes of shared plumbing."""
 
 import json
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models import F, Model
 
 from core.choices import AuditAction, TokenScope
-from core.models import ApiToken, AuditEvent, OutboundEmail, token_hash
+from core.models import ApiToken, AuditEvent, OutboundEmail, RateCounter, token_hash
 
 
 def api_token_create(*, user: User, name: str, scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
@@ -76,3 +79,60 @@ def audit_record(
     event.full_clean()
     event.save()
     return event
+
+
+# Anonymous refusals (a 403, a failed CSRF check, a wrong tracking link) are counted per client and window,
+# and written as one audit row per client and window once the window has closed, with the count: a flood
+# costs a counter, not a row per request, and nothing the sender chose (a path, a token) is kept. The
+# counters live beside the rate limits' (core.RateCounter), under this prefix.
+ANONYMOUS_AUDIT_PREFIX = "audit:"
+# At most this many client windows are written per run of the flush; the next run takes the rest.
+ANONYMOUS_AUDIT_FLUSH_BATCH = 1000
+
+
+def audit_anonymous_count(*, action: AuditAction) -> None:
+    """Count one anonymous refusal of `action` from the current request's client; one statement, no row yet."""
+    from core.ratelimit import counter_add
+    from core.requestlog import client_ip_var
+
+    counter_add(
+        f"{ANONYMOUS_AUDIT_PREFIX}{action}:{client_ip_var.get() or '-'}", settings.AUDIT_ANONYMOUS_WINDOW_SECONDS
+    )
+
+
+def audit_anonymous_flush(*, now: float | None = None) -> int:
+    """Write one audit row, with its count, per client and closed window of anonymous refusals; return how many.
+
+    The counters written are deleted in the same transaction, and rows locked by a concurrent run are
+    skipped, so running it twice or at once writes each window once.
+    """
+    from core.ratelimit import window_start_current
+
+    window_seconds = settings.AUDIT_ANONYMOUS_WINDOW_SECONDS
+    with transaction.atomic():
+        counters = list(
+            RateCounter.objects.select_for_update(skip_locked=True)
+            .filter(
+                key__startswith=ANONYMOUS_AUDIT_PREFIX, window_start__lt=window_start_current(window_seconds, now=now)
+            )
+            .order_by("window_start", "key")[:ANONYMOUS_AUDIT_FLUSH_BATCH]
+        )
+        events = []
+        for counter in counters:
+            _prefix, action, client = counter.key.split(":", 2)
+            opened = datetime.fromtimestamp(counter.window_start, tz=UTC)
+            events.append(
+                AuditEvent(
+                    created_at=opened,
+                    action=AuditAction(action),
+                    ip_address=None if client == "-" else client,
+                    details={
+                        "count": counter.count,
+                        "until": datetime.fromtimestamp(counter.window_start + window_seconds, tz=UTC).isoformat(),
+                    },
+                )
+            )
+        # Append-only rows, inserted at once; AuditEvent.save() would only add its own "new rows only" check.
+        AuditEvent.objects.bulk_create(events)
+        RateCounter.objects.filter(pk__in=[counter.pk for counter in counters]).delete()
+    return len(events)

@@ -36,3 +36,9 @@ def sweep_rate_counters() -> int:
     from core.ratelimit import rate_counter_prune
 
     return rate_counter_prune()
+
+
+@shared_task(name="core.audit_flush_anonymous", acks_late=True, soft_time_limit=50, time_limit=60)
+def audit_flush_anonymous() -> int:
+    """Turn closed windows of anonymous refusals into one audit row per client, with the count."""
+    return services.audit_anonymous_flush()

@@ -12,10 +12,22 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from core.models import ApiToken
+from core.proxies import client_key
 from core.ratelimit import rate_limit_hit, rate_parse
 
 
-class TokenRateThrottle(BaseThrottle):
+class ClientAddressMixin:
+    """Identify an anonymous client as every other limit does (core.proxies), never by a header it chose.
+
+    DRF's own `get_ident` believes X-Forwarded-For from anyone unless NUM_PROXIES is set; any throttle of
+    ours that keys on the client (DRF's anonymous throttles do) must mix this in.
+    """
+
+    def get_ident(self, request: Request) -> str:
+        return client_key(request)
+
+
+class TokenRateThrottle(ClientAddressMixin, BaseThrottle):
     """At most `settings.API_TOKEN_RATE_LIMIT` writes per API token; reads go to TokenReadThrottle."""
 
     def __init__(self) -> None:
@@ -33,7 +45,7 @@ class TokenRateThrottle(BaseThrottle):
         return self.retry_after
 
 
-class TokenReadThrottle(SimpleRateThrottle):
+class TokenReadThrottle(ClientAddressMixin, SimpleRateThrottle):
     """At most `settings.API_TOKEN_READ_RATE` reads per API token, counted in this process's memory."""
 
     scope = "token_read"

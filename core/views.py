@@ -1,6 +1,5 @@
 """Probes for load balancers, the Prometheus endpoint, the audit trail page and the reader's time zone."""
 
-import ipaddress
 import os
 import time
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from core.decorators import StaffRequest, staff_permission_required
 from core.filters import AuditEventFilterSet
 from core.formats import TIME_ZONE_COOKIE
 from core.forms import TimeZoneForm
+from core.proxies import monitoring_client
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -27,7 +27,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database (and the broker, when one is configured) answer; timings in milliseconds."""
+    """The database (and the broker, when one is configured) answer; each check and its time in milliseconds
+    only for this host and MONITORING_NETWORKS (everyone else gets the bare status)."""
     from django.conf import settings
 
     checks: dict[str, dict] = {}
@@ -53,7 +54,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["broker"]["ms"] = round((time.perf_counter() - started) * 1000, 1)
 
     ready = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    body: dict[str, object] = {"status": "ok" if ready else "unavailable"}
+    # Which components answer and how fast is for our own probes and scrapers, not for the internet.
+    if monitoring_client(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if ready else 503)
 
 
 @staff_permission_required(roles.VIEW_AUDIT)
@@ -105,7 +110,7 @@ def _own_path(request: HttpRequest, url: str) -> str:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus metrics, for a scraper on this host or a signed-in staff member only; others get a 404.
+    """Prometheus metrics for a scraper (this host, MONITORING_NETWORKS) or a signed-in staff member; others get a 404.
 
     With PROMETHEUS_MULTIPROC_DIR set (several gunicorn workers), the request metrics of every worker
     are summed from that directory and Demand Desk's own gauges are read once, here.
@@ -115,7 +120,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
     from core.metrics import DemandDeskCollector
 
-    if not (_is_loopback(request.META.get("REMOTE_ADDR", "")) or request.user.is_staff):
+    if not (monitoring_client(request) or request.user.is_staff):
         raise Http404
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = prometheus_client.CollectorRegistry()
@@ -124,10 +129,3 @@ def metrics(request: HttpRequest) -> HttpResponse:
     else:
         registry = prometheus_client.REGISTRY
     return HttpResponse(prometheus_client.generate_latest(registry), content_type=prometheus_client.CONTENT_TYPE_LATEST)
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False

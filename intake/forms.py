@@ -1,5 +1,6 @@
 """The public demand form and the customer's tracking-page forms."""
 
+import hashlib
 import secrets
 
 from django import forms
@@ -7,13 +8,14 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from intake.filetypes import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION
 from intake.models import ChangeRequest
 from intake.selectors import product_list_active
 from intake.services import Submission
-from intake.uploads import ALLOWED_DESCRIPTION, CheckedUpload, max_size_label
+from intake.uploads import CheckedUpload, max_size_label
 
 FORM_TOKEN_SALT = "intake.submission-form"  # noqa: S105 (a signing namespace, not a secret)
 
@@ -21,6 +23,17 @@ FORM_TOKEN_SALT = "intake.submission-form"  # noqa: S105 (a signing namespace, n
 def form_token_new() -> str:
     """A signed random nonce that makes one filled-in form one demand, however often it is posted."""
     return signing.dumps(secrets.token_urlsafe(24), salt=FORM_TOKEN_SALT)
+
+
+def form_idempotency_key(*, form_token: str, browser_id: str | None) -> str:
+    """The demand's idempotency key: the form's token bound to the browser that loaded the form.
+
+    The same browser posting the same form again gets its one demand and link back; the token posted from
+    any other browser (another cookie, or none) is another key, so it files a new demand and can never
+    open the first one's private link. The browser id is a random HttpOnly cookie, in no page or body.
+    """
+    browser = hashlib.sha256((browser_id or "").encode()).hexdigest()[:32]
+    return f"form:{form_token}:{browser}"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -37,9 +50,6 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
-
-
-ACCEPTED_EXTENSIONS = ".pdf,.png,.jpg,.jpeg,.txt,.csv,.doc,.docx,.xls,.xlsx,.pptx"
 
 
 DEMAND_FIELDS = [
@@ -160,6 +170,14 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
             raise forms.ValidationError(_("This form has expired. Please submit it again.")) from None
         return token
 
+    def form_token_renew_if_refused(self) -> None:
+        """After "this form has expired", the page comes back with a fresh token, so sending it again works."""
+        if "form_token" in self.errors:
+            # mypy cannot see Form.data through the base class built at import (DemandFields, above).
+            data = self.data.copy()  # type: ignore[has-type]
+            data["form_token"] = form_token_new()
+            self.data = data
+
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
         if len(title) < 5:
@@ -176,17 +194,17 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
         files = self.cleaned_data.get("attachments") or []
         errors = list(self.upload_errors)
         errors += [
-            gettext_now("“{name}” could not be checked; please attach it again.").format(name=file.name)
+            gettext("“{name}” could not be checked; please attach it again.").format(name=file.name)
             for file in files
             if not isinstance(file, CheckedUpload)
         ]
         if len(files) > settings.INTAKE_ATTACHMENTS_MAX_FILES:
             errors.append(
-                gettext_now("Please attach at most {count} files.").format(count=settings.INTAKE_ATTACHMENTS_MAX_FILES)
+                gettext("Please attach at most {count} files.").format(count=settings.INTAKE_ATTACHMENTS_MAX_FILES)
             )
         if errors:
             # The browser cannot keep chosen files across a round trip; say so with the reason.
-            errors.append(gettext_now("Please choose the files you want to send again."))
+            errors.append(gettext("Please choose the files you want to send again."))
             raise forms.ValidationError(errors)
         return files
 

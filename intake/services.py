@@ -2,7 +2,6 @@
 
 import hashlib
 import secrets
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -30,6 +29,7 @@ from intake.choices import (
     Currency,
     EventVisibility,
 )
+from intake.filetypes import display_name
 from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent
 from intake.selectors import change_request_webhook_payload, customer_for_email
 from intake.tracking import tracking_token_hash, tracking_token_new, tracking_url
@@ -200,18 +200,6 @@ def change_request_scoring_request(*, change_request_id: int) -> None:
     enqueue_on_commit(SCORE_TASK, change_request_id)
 
 
-def attachment_display_name(name: str) -> str:
-    """The customer's file name without any path, control characters or excess length; shown, never used."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
-    if name in {"", ".", ".."}:
-        return "attachment"
-    if len(name) > 200:
-        stem, dot, extension = name.rpartition(".")
-        name = (stem[:190] + dot + extension[:9]) if dot and len(extension) < 10 else name[:200]
-    return name
-
-
 def attachment_store(*, change_request: ChangeRequest, upload: UploadedFile) -> Attachment:
     """Keep one checked upload under a random name in the attachment store, and record it."""
     from intake.uploads import CheckedUpload
@@ -223,7 +211,7 @@ def attachment_store(*, change_request: ChangeRequest, upload: UploadedFile) -> 
     stored_name = default_storage.save(secrets.token_hex(16), upload)
     attachment = Attachment(
         change_request=change_request,
-        original_name=attachment_display_name(upload.name or ""),
+        original_name=display_name(upload.name or ""),
         stored_name=stored_name,
         content_type=upload.content_type or "",
         size=upload.size or 0,

@@ -1,9 +1,10 @@
-"""Attachments are checked while they stream in: too many, too large or not an allowed type stops at once."""
+"""Attachments are checked while they stream in: too many, too large or not an allowed type stops at once.
 
-import codecs
+What an allowed type is, and how a file is checked (by its name and its whole content), is intake.filetypes.
+"""
+
 import hashlib
 
-import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
@@ -13,38 +14,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from intake.filetypes import FileRefused, FileTypeCheck
+
 ATTACHMENT_FIELD = "attachments"
-# Types recognised by their content (the `filetype` package's signatures); anything else binary is refused.
-ALLOWED_BINARY_TYPES = frozenset(
-    {
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/msword",
-        "application/vnd.ms-excel",
-    }
-)
-ALLOWED_DESCRIPTION = _("PDF, PNG, JPEG, plain text, CSV, Word, Excel or PowerPoint")
-# `filetype` needs the first 8 KiB to tell Office documents apart.
-SNIFF_BYTES = 8192
-# Text that a browser or a shell would run rather than show: refused even though it is valid UTF-8.
-ACTIVE_CONTENT_SIGNS = (
-    b"<html",
-    b"<head",
-    b"<body",
-    b"<script",
-    b"<svg",
-    b"<!doctype",
-    b"<?xml",
-    b"<iframe",
-    b"<object",
-    b"<embed",
-    b"<meta",
-    b"<?php",
-)
 
 
 def max_size_label() -> str | Promise:
@@ -58,22 +30,6 @@ class CheckedUpload(TemporaryUploadedFile):
     sha256: str = ""
 
 
-def sniff_content_type(head: bytes, *, file_name: str, valid_utf8: bool) -> str | None:
-    """The allowed content type these first bytes show, or None when the file must be refused."""
-    kind = filetype.guess(head)
-    if kind is not None:
-        return kind.mime if kind.mime in ALLOWED_BINARY_TYPES else None
-    if not valid_utf8 or b"\x00" in head:
-        return None
-    lowered = head.lower()
-    if lowered.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"#!") or any(
-        sign in lowered for sign in ACTIVE_CONTENT_SIGNS
-    ):
-        return None
-    # Both are plain text by content; the name only picks the label a spreadsheet program expects.
-    return "text/csv" if file_name.lower().endswith(".csv") else "text/plain"
-
-
 def upload_errors(request: HttpRequest) -> list[str]:
     """What the attachment handler refused in this request, in words for the customer."""
     return list(getattr(request, "attachment_errors", []))
@@ -82,9 +38,10 @@ def upload_errors(request: HttpRequest) -> list[str]:
 class AttachmentUploadHandler(FileUploadHandler):
     """Stream `attachments` to temporary files, refusing a file the moment it breaks a rule.
 
-    The sixth file, the byte past 10 MB and a first chunk that is not an allowed type each stop that
-    file there: the rest of it is discarded as it arrives, never stored. Refusals are kept on the
-    request for the form to show next to the field.
+    The sixth file, the byte past 10 MB, a name off the allow-list, a first 8 KiB that are not that type
+    and any later chunk that breaks its type's rules (intake.filetypes) each stop that file there: the
+    rest of it is discarded as it arrives, never stored. Refusals are kept on the request for the form to
+    show next to the field.
     """
 
     chunk_size = 64 * 1024
@@ -122,46 +79,27 @@ class AttachmentUploadHandler(FileUploadHandler):
             )
         if content_length is not None and content_length > settings.INTAKE_ATTACHMENT_MAX_BYTES:
             self._refuse(self._too_large_message())
+        try:
+            self.type_check = FileTypeCheck(file_name)
+        except FileRefused as refused:
+            self._refuse(refused.message)
         self.file = CheckedUpload(file_name, "application/octet-stream", 0, None, content_type_extra)
-        self.head = bytearray()
-        self.detected_type: str | None = None
         self.received = 0
         self.digest = hashlib.sha256()
-        self.utf8 = codecs.getincrementaldecoder("utf-8")()
-        self.valid_utf8 = True
 
     def _too_large_message(self) -> str:
         return gettext("“{name}” is larger than {size}; please send a smaller file.").format(
             name=self.file_name, size=max_size_label()
         )
 
-    def _not_allowed_message(self) -> str:
-        return gettext("“{name}” is not a file type we accept ({types}).").format(
-            name=self.file_name, types=ALLOWED_DESCRIPTION
-        )
-
-    def _decide_type(self) -> None:
-        self.detected_type = sniff_content_type(
-            bytes(self.head), file_name=self.file_name or "", valid_utf8=self.valid_utf8
-        )
-        if self.detected_type is None:
-            self._refuse(self._not_allowed_message())
-
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.received += len(raw_data)
         if self.received > settings.INTAKE_ATTACHMENT_MAX_BYTES:
             self._refuse(self._too_large_message())
-        if self.valid_utf8:
-            try:
-                self.utf8.decode(raw_data)
-            except UnicodeDecodeError:
-                self.valid_utf8 = False
-        if self.detected_type is None:
-            self.head.extend(raw_data[: SNIFF_BYTES - len(self.head)])
-            if len(self.head) >= SNIFF_BYTES:
-                self._decide_type()
-        elif self.detected_type.startswith("text/") and (not self.valid_utf8 or b"\x00" in raw_data):
-            self._refuse(self._not_allowed_message())
+        try:
+            self.type_check.feed(raw_data)
+        except FileRefused as refused:
+            self._refuse(refused.message)
         self.digest.update(raw_data)
         self.file.write(raw_data)
         return None
@@ -169,22 +107,19 @@ class AttachmentUploadHandler(FileUploadHandler):
     def file_complete(self, file_size: int) -> CheckedUpload | None:
         if "file" not in self.__dict__:
             return None
+        upload: CheckedUpload = self.file
+        upload.flush()
         try:
-            if file_size == 0:
-                self._refuse(gettext("“{name}” is empty.").format(name=self.file_name))
-            if self.detected_type is None:
-                self._decide_type()
-            if self.detected_type is not None and self.detected_type.startswith("text/"):
-                try:
-                    self.utf8.decode(b"", final=True)
-                except UnicodeDecodeError:
-                    self._refuse(self._not_allowed_message())
-        except SkipFile:
-            return None
-        upload: CheckedUpload = self.__dict__.pop("file")
+            content_type = self.type_check.finish(upload)
+        except FileRefused as refused:
+            try:
+                self._refuse(refused.message)
+            except SkipFile:
+                return None
+        self.__dict__.pop("file")
         upload.seek(0)
         upload.size = file_size
-        upload.content_type = self.detected_type
+        upload.content_type = content_type
         upload.sha256 = self.digest.hexdigest()
         self.accepted_files += 1
         return upload

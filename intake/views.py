@@ -1,5 +1,7 @@
 """Public pages: the landing page, the demand form, its confirmation, the private tracking page, attachments."""
 
+import re
+import secrets
 from collections.abc import Callable
 from functools import wraps
 
@@ -17,11 +19,15 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import roles
+from core.choices import AuditAction
 from core.decorators import staff_permission_required
 from core.exceptions import ApplicationError
-from core.ratelimit import client_ip, rate_limit_hit, rate_limit_peek, rate_parse, too_many_requests
+from core.proxies import client_key
+from core.ratelimit import rate_limit_hit, rate_parse, too_many_requests
+from core.services import audit_anonymous_count
 from intake import selectors, services
-from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm
+from intake.filetypes import download_name, served_content_type
+from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm, form_idempotency_key
 from intake.models import Attachment, ChangeRequest
 from intake.uploads import AttachmentUploadHandler, upload_errors
 
@@ -29,10 +35,39 @@ from intake.uploads import AttachmentUploadHandler, upload_errors
 ATTACHMENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
+# The browser that loaded the demand form, named by a random cookie its idempotency key is bound to
+# (intake.forms.form_idempotency_key). HttpOnly and sent only to the form's own URL: no page shows it.
+FORM_BROWSER_COOKIE = "dd_form_browser"
+SANE_BROWSER_ID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+FORM_BROWSER_COOKIE_MAX_AGE = 2 * 24 * 3600  # longer than a form token lives (a day)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/home.html")
 
 
+def _form_browser_id(request: HttpRequest) -> str | None:
+    browser_id = request.COOKIES.get(FORM_BROWSER_COOKIE, "")
+    return browser_id if SANE_BROWSER_ID.match(browser_id) else None
+
+
+def _form_page(request: HttpRequest, form: ChangeRequestForm, *, status: int = 200) -> HttpResponse:
+    """The form, with this browser's id cookie set (a new one if it has none)."""
+    response = render(request, "intake/change_request_form.html", {"form": form}, status=status)
+    response.set_cookie(
+        FORM_BROWSER_COOKIE,
+        _form_browser_id(request) or secrets.token_urlsafe(32),
+        max_age=FORM_BROWSER_COOKIE_MAX_AGE,
+        path=reverse("intake:new"),
+        secure=settings.CSRF_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+# The form page may hold what a customer typed (after an error) and its form token: never kept by a cache.
+@never_cache
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def change_request_new(request: HttpRequest) -> HttpResponse:
@@ -43,7 +78,7 @@ def change_request_new(request: HttpRequest) -> HttpResponse:
     """
     if request.method == "POST":
         limit, window_seconds = rate_parse(settings.INTAKE_FORM_RATE_PER_IP)
-        allowed, retry_after = rate_limit_hit(f"intake-form-ip:{client_ip(request)}", limit, window_seconds)
+        allowed, retry_after = rate_limit_hit(f"intake-form-ip:{client_key(request)}", limit, window_seconds)
         if not allowed:
             return too_many_requests(request, retry_after)
         request.upload_handlers = [AttachmentUploadHandler(request)]
@@ -53,10 +88,11 @@ def change_request_new(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def _change_request_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "intake/change_request_form.html", {"form": ChangeRequestForm()})
+        return _form_page(request, ChangeRequestForm())
     form = ChangeRequestForm(request.POST, request.FILES, upload_errors=upload_errors(request))
     if not form.is_valid():
-        return render(request, "intake/change_request_form.html", {"form": form}, status=400)
+        form.form_token_renew_if_refused()
+        return _form_page(request, form, status=400)
     if form.is_spam:
         # Answer a bot as if it worked, and keep nothing.
         return render(request, "intake/submitted.html", {"demand": None})
@@ -67,7 +103,9 @@ def _change_request_new(request: HttpRequest) -> HttpResponse:
         return too_many_requests(request, retry_after)
     _demand, raw_token, _created = services.change_request_submit(
         submission=form.submission(),
-        idempotency_key="form:" + form.cleaned_data["form_token"],
+        idempotency_key=form_idempotency_key(
+            form_token=form.cleaned_data["form_token"], browser_id=_form_browser_id(request)
+        ),
         attachments=form.cleaned_data["attachments"],
     )
     return redirect("intake:track_submitted", token=raw_token)
@@ -92,8 +130,10 @@ no_referrer_page_csrf_protect = decorator_from_middleware(_NoReferrerPageCsrf)
 
 
 def tracking_link_required(view: TrackingView) -> TrackingView:
-    """Open the demand of `<token>` for the view, or answer the one plain 404; repeated misses get 429.
+    """Open the demand of `<token>` for the view, or answer the one plain 404; a client's repeated misses get 429.
 
+    A good link always opens: misses are counted, per client, only once the token was not found, so no
+    one (not even another customer behind the same proxy) can lock a customer out of their own page.
     Every kind of wrong token (malformed, unknown, too long) takes the same path and renders the same
     page. The page is private: never cached, and its URL never leaks through a Referer header.
     """
@@ -101,14 +141,13 @@ def tracking_link_required(view: TrackingView) -> TrackingView:
     @never_cache
     @wraps(view)
     def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponseBase:  # type: ignore[no-untyped-def]
-        limit, window_seconds = rate_parse(settings.INTAKE_TRACK_MISSES_PER_IP)
-        misses_key = f"intake-track-miss-ip:{client_ip(request)}"
-        allowed, retry_after = rate_limit_peek(misses_key, limit, window_seconds)
-        if not allowed:
-            return too_many_requests(request, retry_after)
         demand = selectors.change_request_by_tracking_token(token)
         if demand is None:
-            rate_limit_hit(misses_key, limit, window_seconds)
+            limit, window_seconds = rate_parse(settings.INTAKE_TRACK_MISSES_PER_IP)
+            allowed, retry_after = rate_limit_hit(f"intake-track-miss-ip:{client_key(request)}", limit, window_seconds)
+            audit_anonymous_count(action=AuditAction.TRACKING_MISS)
+            if not allowed:
+                return too_many_requests(request, retry_after)
             raise Http404("No demand here.")
         response = view(request, demand, token, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
@@ -167,8 +206,12 @@ def _attachment_response(attachment: Attachment | None) -> FileResponse:
         stored = default_storage.open(attachment.stored_name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404("No attachment here.") from None
+    # Saved under the customer's name, but always with an extension of its checked type (never `.html`).
     response = FileResponse(
-        stored, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        stored,
+        as_attachment=True,
+        filename=download_name(attachment.original_name, attachment.content_type),
+        content_type=served_content_type(attachment.content_type),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = ATTACHMENT_CSP

@@ -5,7 +5,10 @@ services other tests use. Workers run the production settings module against the
 """
 
 import contextlib
+import grp
 import os
+import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -49,6 +52,29 @@ def stays_true(predicate: Callable[[], object], *, duration: float, interval: fl
         assert predicate(), message or "condition stopped holding"
         time.sleep(interval)
     assert predicate(), message or "condition stopped holding"
+
+
+def answers_http(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (a URL of our own, on this host)
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def process_group_stop(process: subprocess.Popen | None, *, timeout: float) -> None:
+    """SIGTERM a process started with `start_new_session=True` and its children; SIGKILL them after `timeout`."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def free_port() -> int:
@@ -202,13 +228,7 @@ class CeleryWorker:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        process_group_stop(self.process, timeout=15)
 
 
 @contextlib.contextmanager
@@ -233,3 +253,117 @@ def app_broker(url: str) -> Iterator[None]:
         yield
     finally:
         configure(*previous)
+
+
+def nginx_binary() -> str | None:
+    """nginx from the Debian package (`.ci/run` installs it), or None."""
+    return shutil.which("nginx") or next((path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None)
+
+
+class Nginx:
+    """nginx as a plain subprocess (never the system service) on a free port, in front of `upstream_port`.
+
+    Its configuration is written to a temporary folder and includes the repository's own
+    deploy/nginx/logging.conf and proxy.conf, so what runs here is what production runs, minus TLS.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="nginx-"))
+        self.access_log = self.folder / "access.log"
+        self.error_log = self.folder / "error.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def configuration(self) -> str:
+        user, group = pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+        temp = self.folder
+        deploy = ROOT / "deploy" / "nginx"
+        return f"""
+user {user} {group};
+daemon off;
+worker_processes 1;
+pid {temp}/nginx.pid;
+error_log {self.error_log} info;
+events {{ worker_connections 64; }}
+http {{
+    client_body_temp_path {temp}/client_body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    include {deploy}/logging.conf;
+    upstream demanddesk_web {{ server 127.0.0.1:{self.upstream_port}; keepalive 4; }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        access_log {self.access_log} demanddesk;
+        include {deploy}/proxy.conf;
+    }}
+}}
+"""
+
+    def start(self) -> "Nginx":
+        binary = nginx_binary()
+        assert binary, "nginx is not installed (apt-get install nginx)"
+        conf = self.folder / "nginx.conf"
+        conf.write_text(self.configuration())
+        self.process = subprocess.Popen(
+            [binary, "-p", str(self.folder), "-c", str(conf), "-e", str(self.error_log)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for(
+            lambda: self.process.poll() is not None or answers_http(f"{self.url}/healthz"),
+            timeout=20,
+            message=f"nginx on port {self.port} answering",
+        )
+        assert self.process.poll() is None, self.error_log.read_text(errors="replace")
+        return self
+
+    def stop(self) -> None:
+        process_group_stop(self.process, timeout=10)
+
+
+class Gunicorn:
+    """The web process as production runs it: gunicorn with config/gunicorn_conf.py, on a free port.
+
+    `app` is the WSGI application's import path; stdout and stderr (gunicorn's access and error logs,
+    Django's JSON log lines) go to `self.log`.
+    """
+
+    def __init__(self, env: dict[str, str], *, app: str = "config.wsgi:application") -> None:
+        self.env = env
+        self.app = app
+        self.port = free_port()
+        self.log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Gunicorn":
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn_conf.py", self.app,
+                 "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "60"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        wait_for(
+            lambda: self.process.poll() is not None or answers_http(f"{self.url}/healthz"),
+            timeout=60,
+            message=f"gunicorn on port {self.port} answering",
+        )
+        assert self.process.poll() is None, self.output()[-3000:]
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        process_group_stop(self.process, timeout=20)

@@ -7,7 +7,7 @@ from django.test import Client
 
 from core.models import AuditEvent, AuditRefused
 from core.services import audit_record
-from tests.factories import UserFactory, file_demand
+from tests.factories import UserFactory, file_demand, file_demand_with_token
 from triage import services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
@@ -162,3 +162,50 @@ def test_the_database_refuses_updates_and_deletes_of_audit_events_but_lets_a_use
     user.delete()  # the actor becomes NULL; the name it had stays
     event = AuditEvent.objects.get(pk=event.pk)
     assert (event.actor, event.username, event.action) == (None, "leaver", "login")
+
+
+def flush_after_the_window(settings) -> int:
+    """Run the flush as the beat would once the current window has closed (the tests' rate-limit clock is held)."""
+    from core import ratelimit
+    from core.services import audit_anonymous_flush
+
+    return audit_anonymous_flush(now=ratelimit._now() + settings.AUDIT_ANONYMOUS_WINDOW_SECONDS)
+
+
+def test_60_anonymous_posts_make_one_audit_row_with_the_count_and_never_the_token(settings):
+    _demand, token = file_demand_with_token()
+    browser = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.60")
+    statuses = {browser.post(f"/track/{token}/", {"action": "withdraw"}).status_code for _ in range(60)}
+    assert statuses == {403}  # each one a failed CSRF check on a valid private link
+    assert events("permission_denied") == []  # counted, not yet written: the window is open
+    assert flush_after_the_window(settings) == 1
+    [event] = events("permission_denied")
+    assert (event.actor, event.ip_address, event.details["count"]) == (None, "203.0.113.60", 60)
+    assert token not in str(AuditEvent.objects.values_list())
+    assert flush_after_the_window(settings) == 0  # written once
+
+
+def test_anonymous_refusals_and_tracking_misses_are_one_row_per_client_and_action(settings):
+    for address, misses in (("203.0.113.61", 3), ("203.0.113.62", 2)):
+        browser = Client(REMOTE_ADDR=address)
+        for n in range(misses):
+            assert browser.get(f"/track/wrong-token-{n}/").status_code == 404
+    Client(REMOTE_ADDR="203.0.113.61").get("/audit/")  # anonymous: sent to the login page, no refusal
+    Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.61").post("/requests/new/", {})
+    assert flush_after_the_window(settings) == 3
+    rows = {(e.action, e.ip_address, e.details["count"]) for e in AuditEvent.objects.all()}
+    assert rows == {
+        ("tracking_miss", "203.0.113.61", 3),
+        ("tracking_miss", "203.0.113.62", 2),
+        ("permission_denied", "203.0.113.61", 1),
+    }
+    assert "wrong-token" not in str(AuditEvent.objects.values_list())
+
+
+def test_a_signed_in_refusal_on_a_private_link_names_the_page_with_the_token_redacted(analyst):
+    _demand, token = file_demand_with_token()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(analyst)
+    assert browser.post(f"/track/{token}/", {"action": "withdraw"}).status_code == 403
+    [event] = events("permission_denied")
+    assert event.actor == analyst and event.details == {"method": "POST", "path": "/track/[redacted]/"}

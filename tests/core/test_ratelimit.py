@@ -9,7 +9,7 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from core.models import RateCounter
-from core.ratelimit import PRUNE_AFTER_SECONDS, rate_counter_prune, rate_limit_hit, rate_limit_peek, rate_parse
+from core.ratelimit import PRUNE_AFTER_SECONDS, rate_counter_prune, rate_limit_hit, rate_parse
 from core.throttling import TokenRateThrottle
 
 
@@ -36,17 +36,6 @@ def test_a_new_window_starts_from_zero():
     assert allowed
     RateCounter.objects.filter(key="test:w").update(window_start=0)  # as if the window had closed long ago
     assert rate_limit_hit("test:w", 1, 60)[0] is True
-
-
-@pytest.mark.django_db
-def test_peek_tells_whether_a_key_is_over_its_limit_without_counting():
-    assert rate_limit_peek("test:p", 2, 60) == (True, 0)
-    rate_limit_hit("test:p", 2, 60)
-    assert rate_limit_peek("test:p", 2, 60)[0] is True
-    rate_limit_hit("test:p", 2, 60)
-    allowed, retry_after = rate_limit_peek("test:p", 2, 60)
-    assert not allowed and retry_after >= 1
-    assert RateCounter.objects.get(key="test:p").count == 2
 
 
 @pytest.mark.django_db

@@ -65,3 +65,33 @@ def test_a_celery_task_logs_with_its_task_id():
     assert result.successful()
     [line] = [json.loads(line) for line in stream.getvalue().splitlines() if "inside the task" in line]
     assert line["task_id"] == "task-id-0123456789" and line["request_id"] == "-"
+
+
+@pytest.mark.django_db
+def test_no_log_line_shows_a_tracking_token(analyst):
+    from tests.factories import file_demand_with_token
+
+    _demand, token = file_demand_with_token()
+    handler = console_handler()
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        customer = Client()
+        assert customer.get(f"/track/{token}/").status_code == 200  # the access line
+        assert customer.post(f"/track/{token}/", {"action": "answer"}).status_code == 400  # Django's "Bad Request"
+        csrf_failure = Client(enforce_csrf_checks=True).post(f"/track/{token}/", {"action": "withdraw"})
+        assert csrf_failure.status_code == 403  # django.security.csrf's "Forbidden (...)" line
+        logging.getLogger("test").warning("a link in a message: https://x.example/track/%s/", token)
+        try:
+            raise ValueError(f"no demand at /track/{token}/")
+        except ValueError:
+            logging.getLogger("test").exception("a traceback")
+    finally:
+        handler.setStream(previous)
+    output = stream.getvalue()
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert token not in output
+    assert {"core.request", "django.request", "django.security.csrf"} <= {line["logger"] for line in lines}
+    [first] = [line for line in lines if line["logger"] == "core.request"][:1]
+    assert first["message"].startswith("GET /track/[redacted]/ 200") and first["path"] == "/track/[redacted]/"
+    assert "no demand at /track/[redacted]/" in output

@@ -3,7 +3,8 @@
 import pytest
 from django.test import Client
 
-from core.models import AuditEvent
+from core.models import AuditEvent, RateCounter
+from core.redaction import redact_secrets
 from tests.security.access_matrix import ADMIN, LOGIN, MATRIX, ROLES
 from tests.security.conftest import path_for, table_digests, url_patterns
 from tests.security.test_get_changes_nothing import unexpected_writes
@@ -46,11 +47,17 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(world, rou
     forged = browser.post(path, {"action": "withdraw", "reason": "forged"}, HTTP_ORIGIN="null")
     after = table_digests()
     assert forged.status_code == 403
-    # The refusal itself is recorded in the audit trail; the public form also counts the POST against its
-    # sender's rate limit before it reads the body, as it must. Nothing else may change.
-    counted = {"core_auditevent"} | ({"core_ratecounter"} if path == "/requests/new/" else set())
+    # The refusal itself is recorded: a signed-in user's as an audit row naming the page (any tracking token
+    # redacted), an anonymous one as a count for its client's audit row (core.services.audit_anonymous_count).
+    # The public form also counts the POST against its sender's rate limit before it reads the body, as it
+    # must. Nothing else may change.
+    counted = {"core_auditevent", "core_ratecounter"}
     assert unexpected_writes(path, before, after) - counted == set()
-    assert AuditEvent.objects.filter(action="permission_denied", details__path=path).exists()
+    if browser.session.get("_auth_user_id"):
+        assert AuditEvent.objects.filter(action="permission_denied", details__path=redact_secrets(path)).exists()
+    else:
+        assert RateCounter.objects.filter(key__startswith="audit:permission_denied:").exists()
+        assert not AuditEvent.objects.filter(action="permission_denied").exists()
     with_token = browser.post(path, {"csrfmiddlewaretoken": browser.cookies["csrftoken"].value})
     assert with_token.status_code != 403 or MATRIX[route]["POST"][role] == 403
 

@@ -77,6 +77,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         ALLOWED_HOSTS="demands.example.com",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         DJANGO_SETTINGS_MODULE="config.settings",
+        EMAIL_URL="smtp+tls://demands:secret@smtp.example.com:587",
     )
     return env
 
@@ -92,6 +93,20 @@ def test_check_deploy_passes_at_warning_level_with_production_settings(tmp_path)
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "backend", ["django.core.mail.backends.console.EmailBackend", "django.core.mail.backends.filebased.EmailBackend"]
+)
+def test_check_deploy_refuses_the_development_email_backends_in_production(settings, backend):
+    from django.core.checks import run_checks
+
+    settings.EMAIL_BACKEND = backend  # they write each e-mail, with its private tracking link, to a log or a file
+    assert [message.id for message in run_checks(include_deployment_checks=True) if message.id == "core.E002"] == [
+        "core.E002"
+    ]
+    settings.DEBUG = True
+    assert "core.E002" not in {message.id for message in run_checks(include_deployment_checks=True)}
 
 
 PRODUCTION_PROBE = """
