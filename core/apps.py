@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Register this app's Celery tasks by name in every process, so that enqueueing by name
         # (core.enqueue) finds them and honours eager mode in the embedded default.
-        from core import signals, tasks  # noqa: F401
+        from core import checks, signals, tasks  # noqa: F401
         from core.metrics import collector_register
 
         collector_register()
