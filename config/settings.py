@@ -134,6 +134,9 @@ OIDC_USE_NONCE = True
 OIDC_STORE_ID_TOKEN = True  # the hint the provider's end-session endpoint asks for
 OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)  # a provider that hangs never holds a worker longer
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+# How long a signed-in session lasts, in seconds. With SSO, a working day: roles are read from the provider at each
+# sign-in, so a session must not outlive a change of groups by long (Django's default, without SSO, is two weeks).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600 if OIDC_RP_CLIENT_ID else 14 * 24 * 3600)
 # Local passwords: "all" accounts, or "superusers" only (the break-glass account) once staff sign in through SSO.
 LOCAL_PASSWORD_LOGIN = env.str("LOCAL_PASSWORD_LOGIN", default="superusers" if OIDC_RP_CLIENT_ID else "all")
 # A reset link works for an hour (Django's default is three days).
