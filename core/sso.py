@@ -172,8 +172,12 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
 
 
 def sso_context() -> dict[str, Any]:
-    """What the sign-in pages need to offer SSO: its button's provider name, or nothing when SSO is off."""
-    return {"sso_provider_name": settings.OIDC_PROVIDER_NAME if sso_enabled() else ""}
+    """What the sign-in pages need to offer SSO: its button's provider name ("" when SSO is off), and whether the
+    password form below it is only the break-glass superuser's."""
+    return {
+        "sso_provider_name": settings.OIDC_PROVIDER_NAME if sso_enabled() else "",
+        "local_password_break_glass_only": settings.LOCAL_PASSWORD_LOGIN == "superusers",  # noqa: S105
+    }
 
 
 def end_session_url(request: HttpRequest) -> str:

@@ -41,6 +41,7 @@ def test_without_configuration_the_login_page_offers_passwords_only_and_sso_urls
 def test_configured_the_login_page_offers_the_provider_first(client: Client, configured):
     page = client.get("/accounts/login/?next=/portfolio/").content.decode()
     assert 'href="/oidc/authenticate/?next=/portfolio/"' in page and "Sign in with Acme Login" in page
+    assert "emergency account" not in page  # LOCAL_PASSWORD_LOGIN=all: the form below is for everyone
     french = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Se connecter avec Acme Login" in french
 
@@ -55,6 +56,7 @@ def test_with_sso_only_the_superusers_local_password_still_opens(configured):
 
     assert answer("root") == 302
     assert answer("analyst") == 200  # the same "wrong username or password" as for anyone
+    assert "emergency account" in Client().get("/accounts/login/").content.decode()
 
 
 def test_a_session_opened_with_a_local_password_ends_when_local_passwords_are_restricted(settings):
