@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from intake.models import Attachment
 from tests.factories import file_demand, signed_in
@@ -64,3 +66,26 @@ def test_a_portfolio_manager_granted_the_permissions_sees_both(demand_with_file,
     html = client.get(f"/triage/{demand.reference}/").content.decode()
     assert "maria.rossi@acme.example" in html and "signed-offer.pdf" in html
     assert client.get(f"/attachments/{attachment.pk}/").status_code == 200
+
+
+def test_the_attachment_list_costs_the_same_queries_for_one_file_or_five(demand_with_file, analyst):
+    demand, attachment = demand_with_file
+    client = signed_in(analyst)
+    client.get(f"/triage/{demand.reference}/")  # warm the session and the per-process caches
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/triage/{demand.reference}/").status_code == 200
+        return len(captured)
+
+    with_one = queries()
+    for index in range(4):
+        Attachment.objects.create(
+            change_request=demand,
+            original_name=f"more-{index}.pdf",
+            stored_name=f"{attachment.stored_name}-{index}",
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256=attachment.sha256,
+        )
+    assert queries() == with_one
