@@ -98,7 +98,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.sso.LocalPasswordBackend",
+    "core.sso.SsoBackend",  # answers only the single sign-on callback, and only when SSO is configured
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -109,6 +110,41 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "triage:queue"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Single sign-on (OpenID Connect), docs/sso.md -----------------------------------------------
+# Off unless OIDC_RP_CLIENT_ID is set. Endpoints are the provider's discovery document's
+# (<issuer>/.well-known/openid-configuration): authorization, token, userinfo, jwks_uri, end_session.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your company account")  # "Sign in with <this>"
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")  # empty: sign out here only
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+# The claim that lists the person's groups ("groups"; "roles" for Entra ID app roles), and the roles each gives:
+# "dd-cio=CIO,dd-analysts=Analyst,dd-pm=Portfolio manager" (role names as in core/roles.py).
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_GROUP_ROLES = env.str("OIDC_GROUP_ROLES", default="")
+OIDC_CLOCK_LEEWAY_SECONDS = env.int("OIDC_CLOCK_LEEWAY_SECONDS", default=60)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint the provider's end-session endpoint asks for
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)  # a provider that hangs never holds a worker longer
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+# How long a signed-in session lasts, in seconds. With SSO, a working day: roles are read from the provider at each
+# sign-in, so a session must not outlive a change of groups by long (Django's default, without SSO, is two weeks).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600 if OIDC_RP_CLIENT_ID else 14 * 24 * 3600)
+# Local passwords: "all" accounts, or "superusers" only (the break-glass account) once staff sign in through SSO.
+LOCAL_PASSWORD_LOGIN = env.str("LOCAL_PASSWORD_LOGIN", default="superusers" if OIDC_RP_CLIENT_ID else "all")
+# A reset link works for an hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = 3600
+# Password-reset e-mails: per client address, and per e-mail address asked for.
+PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="10/hour")
+PASSWORD_RESET_RATE_PER_EMAIL = env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/hour")
 
 # Brute-force protection for the staff login: 5 failures lock the username+IP for 15 minutes.
 AXES_FAILURE_LIMIT = 5

@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from core import passwords, sso
 from core import views as core_views
 from intake import views as intake_views
 
@@ -18,8 +19,26 @@ urlpatterns = [
     path("triage/", include("triage.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("webhooks/", include("webhooks.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", sso.StaffLoginView.as_view(), name="login"),
+    path("accounts/logout/", sso.StaffLogoutView.as_view(), name="logout"),
+    # Single sign-on (core/sso.py): 404 unless configured.
+    path("oidc/authenticate/", sso.SsoLoginView.as_view(), name="sso_login"),
+    path("oidc/callback/", sso.SsoCallbackView.as_view(), name="sso_callback"),
+    # Local passwords: change your own, or reset a forgotten one by e-mail (core/passwords.py).
+    path("accounts/password/change/", passwords.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password/reset/", passwords.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

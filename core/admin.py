@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from core.models import ApiToken, AuditEvent
+from core.models import ApiToken, AuditEvent, SsoIdentity
 from core.services import api_token_create
 
 
@@ -39,4 +39,22 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(SsoIdentity)
+class SsoIdentityAdmin(admin.ModelAdmin):
+    """Which identity-provider account signs in as which user, and the groups it had at its last sign-in.
+
+    Read-only: the provider is the source; to cut someone off at once, deactivate the user.
+    """
+
+    list_display = ("user", "subject", "issuer", "groups", "updated_at")
+    search_fields = ("user__username", "subject")
+    readonly_fields = ("user", "issuer", "subject", "groups", "created_at", "updated_at")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -19,3 +19,4 @@ class AuditAction(models.TextChoices):
     DECISION_TARGETS = "decision_targets", _("Decision-time targets changed")
     WEBHOOK = "webhook", _("Webhook endpoint changed")
     REVENUE_RECORD = "revenue_record", _("Realized revenue recorded")
+    ROLES_CHANGED = "roles_changed", _("Roles changed")

@@ -142,3 +142,19 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+class SsoIdentity(BaseModel):
+    """The identity-provider account (issuer and subject) a user signs in with; it, not the e-mail, names the user."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    # The groups the provider sent at the last sign-in, for whoever wonders why a role came or went.
+    groups = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_issuer_subject_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"

@@ -15,10 +15,16 @@ class HasTokenScope(BasePermission):
         return request.method in SAFE_METHODS or request.auth.scope == TokenScope.READ_WRITE
 
 
-class IsStaffToken(HasTokenScope):
-    """Demands are triage data: only tokens of staff users read them."""
+class StaffTokenPermission(HasTokenScope):
+    """Triage data through the API: the token's user must be active staff holding the endpoint's permission.
 
-    message = "Only staff tokens may read demands."
+    A token acts with its user's roles (core/roles.py), exactly as that user would on the pages: the view names
+    the one permission it needs in `required_permission`, so a staff account without that role is refused.
+    """
+
+    message = "This token's user has no role that may read this."
 
     def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
-        return super().has_permission(request, view) and request.user.is_staff
+        required = view.required_permission
+        user = request.user
+        return super().has_permission(request, view) and user.is_active and user.is_staff and user.has_perm(required)

@@ -15,6 +15,8 @@ REDACTED = "[redacted]"
 SECRET_URL_PATTERNS = (
     re.compile(r"/track/([^/?#\s\"'<>]+)", re.IGNORECASE),
     re.compile(r"%2Ftrack%2F([^/?#&%\s\"'<>]+)", re.IGNORECASE),
+    # A password-reset link signs in whoever holds it, for an hour: its user id and token are secrets too.
+    re.compile(r"/accounts/password/reset/([^/?#\s\"'<>]+/[^/?#\s\"'<>]+)", re.IGNORECASE),
 )
 # What every LogRecord has; anything else on a record is an `extra` a logger added (a path, a request...).
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

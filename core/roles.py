@@ -10,13 +10,17 @@ A test (tests/core/test_roles.py) checks that the migrations, applied from an em
 exactly `ROLES`: a new permission needs both a line here and a migration that grants it.
 """
 
+from collections.abc import Iterable
+
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
 
 from core.migration_support import permissions_create, permissions_named
 
 # Intake
-VIEW_DEMAND = "intake.view_changerequest"
+VIEW_DEMAND = "intake.view_changerequest"  # a demand through the API
+VIEW_CONTACT = "intake.view_contact_details"  # the customer contact's name and e-mail, on pages and in the API
+VIEW_ATTACHMENT = "intake.view_attachment"  # the files a customer attached, listed and downloaded
 CHANGE_DEMAND = "intake.change_changerequest"  # assign the customer
 LINK_SIMILAR = "intake.change_similardemand"
 # Triage
@@ -52,6 +56,8 @@ ANALYST = [
     VIEW_DECISION,
     VIEW_SCORING_MODEL,
     VIEW_DEMAND,
+    VIEW_CONTACT,
+    VIEW_ATTACHMENT,
     CHANGE_DEMAND,
     LINK_SIMILAR,
     VIEW_PROJECT,
@@ -68,6 +74,8 @@ CIO = [
     VIEW_AUDIT,
     MANAGE_WEBHOOKS,
 ]
+# Reads triage and the demands behind projects, but not who the customer's contact is nor what they attached
+# (docs/roles.md): a deployment that wants otherwise grants VIEW_CONTACT / VIEW_ATTACHMENT to the group.
 PORTFOLIO_MANAGER = [
     VIEW_ASSESSMENT,
     VIEW_DEMAND,
@@ -79,6 +87,8 @@ PORTFOLIO_MANAGER = [
     RECORD_REVENUE,
 ]
 ROLES: dict[str, list[str]] = {"Analyst": ANALYST, "CIO": CIO, "Portfolio manager": PORTFOLIO_MANAGER, "API reader": []}
+# The roles that work in the staff pages; "API reader" is for the users behind API tokens, who are not staff.
+STAFF_ROLES = frozenset({"Analyst", "CIO", "Portfolio manager"})
 
 
 def roles_ensure(apps: Apps = global_apps) -> None:
@@ -88,3 +98,27 @@ def roles_ensure(apps: Apps = global_apps) -> None:
     for name, codes in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(permissions_named(apps, codes))
+
+
+def group_roles_parse(text: str) -> dict[str, frozenset[str]]:
+    """The identity provider's groups and the roles they give, from `"dd-cio=CIO,dd-analysts=Analyst"`.
+
+    A group may be listed twice to give two roles. A role that `ROLES` does not define is a ValueError naming it,
+    so a typo in the deployment's settings is caught by `manage.py check`, not by a user who finds no access.
+    """
+    mapping: dict[str, set[str]] = {}
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        group, separator, role = (piece.strip() for piece in entry.rpartition("="))
+        if not separator or not group or not role:
+            raise ValueError(f"{entry!r} is not group=role")
+        if role not in ROLES:
+            raise ValueError(f"{role!r} is not a role; the roles are {', '.join(sorted(ROLES))}")
+        mapping.setdefault(group, set()).add(role)
+    return {group: frozenset(roles) for group, roles in mapping.items()}
+
+
+def roles_for_groups(groups: Iterable[str], mapping: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The roles a member of these provider groups holds: the union of what each mapped group gives."""
+    return frozenset(role for group in groups for role in mapping.get(group, ()))

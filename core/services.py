@@ -1,16 +1,20 @@
 """Writes of shared plumbing."""
 
+import hashlib
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 
 from core.choices import AuditAction, TokenScope
-from core.models import ApiToken, AuditEvent, OutboundEmail, RateCounter, token_hash
+from core.models import ApiToken, AuditEvent, OutboundEmail, RateCounter, SsoIdentity, token_hash
+from core.roles import ROLES, STAFF_ROLES
 
 
 def api_token_create(*, user: User, name: str, scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
@@ -136,3 +140,69 @@ def audit_anonymous_flush(*, now: float | None = None) -> int:
         AuditEvent.objects.bulk_create(events)
         RateCounter.objects.filter(pk__in=[counter.pk for counter in counters]).delete()
     return len(events)
+
+
+@dataclass(frozen=True)
+class SsoPerson:
+    """Who the identity provider says signed in: its verified claims, reduced to what an account keeps."""
+
+    issuer: str
+    subject: str
+    username_hint: str
+    email: str
+    first_name: str
+    last_name: str
+    groups: tuple[str, ...]
+
+
+def _sso_username(person: SsoPerson) -> str:
+    """The provider's user name (or e-mail) when no account has it yet; else the same, made unique by the identity."""
+    wanted = (person.username_hint or person.email or person.subject)[:120]
+    if not User.objects.filter(username=wanted).exists():
+        return wanted
+    suffix = hashlib.sha256(f"{person.issuer} {person.subject}".encode()).hexdigest()[:10]
+    return f"{wanted}-{suffix}"
+
+
+@transaction.atomic
+def user_sso_sync(*, person: SsoPerson, roles: Iterable[str]) -> User | None:
+    """Make the account of an identity-provider user match what the provider says now, at each sign-in.
+
+    The user's role groups become exactly `roles` (a group taken away at the provider is a role lost here), and
+    staff status follows from holding a staff role. Groups that are not roles are left alone. An account is made
+    only for someone who gets a role: None for a newcomer without one. The account is found by its identity
+    (issuer and subject), never by e-mail, so a provider user cannot take over a local account that shares it.
+    """
+    roles = frozenset(roles) & frozenset(ROLES)
+    identity = SsoIdentity.objects.select_related("user").filter(issuer=person.issuer, subject=person.subject).first()
+    if identity is None:
+        if not roles:
+            return None
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(username=_sso_username(person), email=person.email)
+                identity = SsoIdentity.objects.create(user=user, issuer=person.issuer, subject=person.subject)
+        except IntegrityError:  # the same person's first sign-in in another tab won the race
+            identity = SsoIdentity.objects.select_related("user").get(issuer=person.issuer, subject=person.subject)
+    user = identity.user
+    held = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    added, removed = sorted(roles - held), sorted(held - roles)
+    if removed:
+        user.groups.remove(*Group.objects.filter(name__in=removed))
+    if added:
+        user.groups.add(*Group.objects.filter(name__in=added))
+    was_staff = user.is_staff
+    user.is_staff = user.is_superuser or bool(roles & STAFF_ROLES)
+    user.email, user.first_name, user.last_name = person.email, person.first_name[:150], person.last_name[:150]
+    user.full_clean(exclude=["password", "username"])
+    user.save(update_fields=["is_staff", "email", "first_name", "last_name"])
+    identity.groups = list(person.groups)
+    identity.save(update_fields=["groups", "updated_at"])
+    if added or removed or was_staff != user.is_staff:
+        audit_record(
+            action=AuditAction.ROLES_CHANGED,
+            actor=user,
+            obj=user,
+            details={"added": added, "removed": removed, "staff": user.is_staff, "source": "identity provider"},
+        )
+    return user

@@ -157,6 +157,8 @@ class ChangeRequest(BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
+        # Who the customer's contact is (name, e-mail) is personal data: not every role that reads demands sees it.
+        permissions = [("view_contact_details", "Can see a demand's contact name and e-mail")]
         indexes = [
             models.Index(
                 fields=["scoring_requested_at"],

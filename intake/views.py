@@ -227,7 +227,7 @@ def track_attachment(request: HttpRequest, demand: ChangeRequest, token: str, at
 
 @never_cache
 @require_GET
-@staff_permission_required(roles.VIEW_ASSESSMENT)
+@staff_permission_required(roles.VIEW_ATTACHMENT)
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
-    """Any attachment, for staff who may see triage."""
+    """Any attachment, for staff whose role may open customers' files (not the portfolio manager's, by default)."""
     return _attachment_response(selectors.attachment_get(attachment_id=attachment_id))

@@ -17,7 +17,7 @@ from core.exceptions import ApplicationError
 from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
 from intake.models import SimilarDemand
-from intake.selectors import status_event_timeline
+from intake.selectors import attachment_list, status_event_timeline
 from triage import selectors, services
 from triage.choices import DecisionOutcome
 from triage.filters import ChangeRequestFilterSet
@@ -95,6 +95,11 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "assign_form": AssignCustomerForm(),
         "can_decide": request.user.has_perm(roles.DECIDE),
         "outcomes": DecisionOutcome,
+        # Least privilege (docs/roles.md): who the contact is and what they attached, only for the roles that hold it.
+        "can_see_contact": request.user.has_perm(roles.VIEW_CONTACT),
+        "attachments": (
+            list(attachment_list(change_request=demand)) if request.user.has_perm(roles.VIEW_ATTACHMENT) else None
+        ),
         "capacity_impact": (
             selectors.approval_capacity_impact(change_request=demand)
             if request.user.has_perm(roles.DECIDE) and demand.is_decidable

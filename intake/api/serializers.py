@@ -1,7 +1,9 @@
 from decimal import Decimal
+from typing import Any
 
 from rest_framework import serializers
 
+from core import roles
 from intake.choices import Agenda, ChangeRequestKind, Currency
 from intake.models import ChangeRequest
 from intake.selectors import product_list_active
@@ -34,6 +36,12 @@ class ChangeRequestInputSerializer(serializers.Serializer):
 class ChangeRequestOutputSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.name")
     customer = serializers.CharField(source="customer.name", default=None)
+    contact_name = serializers.CharField(
+        allow_null=True, help_text="null unless the token's user may see contact details (docs/roles.md)."
+    )
+    contact_email = serializers.EmailField(
+        allow_null=True, help_text="null unless the token's user may see contact details (docs/roles.md)."
+    )
 
     class Meta:
         model = ChangeRequest
@@ -62,6 +70,13 @@ class ChangeRequestOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, instance: ChangeRequest) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not request.user.has_perm(roles.VIEW_CONTACT):
+            data["contact_name"] = data["contact_email"] = None
+        return data
 
 
 class ChangeRequestCreatedSerializer(serializers.Serializer):

@@ -4,7 +4,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.permissions import HasTokenScope, IsStaffToken
+from core import roles
+from core.permissions import HasTokenScope, StaffTokenPermission
 from intake.api.serializers import (
     ChangeRequestCreatedSerializer,
     ChangeRequestInputSerializer,
@@ -40,9 +41,10 @@ class ChangeRequestCreateApi(APIView):
 
 
 class ChangeRequestDetailApi(generics.RetrieveAPIView):
-    """A demand by reference, for staff tokens only."""
+    """A demand by reference, for tokens of staff whose role reads demands; contact details only if it may see them."""
 
-    permission_classes = [IsStaffToken]
+    permission_classes = [StaffTokenPermission]
+    required_permission = roles.VIEW_DEMAND
     serializer_class = ChangeRequestOutputSerializer
     lookup_field = "reference"
     queryset = ChangeRequest.objects.select_related("product", "customer")

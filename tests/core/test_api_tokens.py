@@ -110,8 +110,24 @@ def test_demands_are_read_by_reference_with_staff_tokens_only(cio):
     assert body["reference"] == demand.reference and body["status"] == "submitted"
     refused = client_with(outsider_key).get(url)
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "Only staff tokens may read demands.", "fields": {}}
+    assert refused.json() == {"detail": "This token's user has no role that may read this.", "fields": {}}
     assert client_with(staff_key).get("/api/v1/requests/CR-1999-00001/").status_code == 404
+
+
+def test_a_staff_token_acts_with_its_users_role_not_with_staff_status(analyst, portfolio_manager):
+    demand = file_demand(contact_name="Maria Rossi", contact_email="maria@acme.example")
+    keys = {
+        name: api_token_create(user=user, name=name)[1]
+        for name, user in (("analyst", analyst), ("pm", portfolio_manager), ("no role", UserFactory(username="nr")))
+    }
+    url = f"/api/v1/requests/{demand.reference}/"
+    analyst_view = client_with(keys["analyst"]).get(url).json()
+    manager_view = client_with(keys["pm"]).get(url).json()
+    assert (analyst_view["contact_name"], analyst_view["contact_email"]) == ("Maria Rossi", "maria@acme.example")
+    assert (manager_view["contact_name"], manager_view["contact_email"]) == (None, None)
+    assert manager_view["title"] == analyst_view["title"] == demand.title
+    # Staff, but in no role: the pages refuse it, and so does its token.
+    assert client_with(keys["no role"]).get(url).status_code == 403
 
 
 def test_demand_detail_carries_an_etag_and_answers_a_matching_poll_with_304(read_token):

@@ -95,3 +95,12 @@ def test_no_log_line_shows_a_tracking_token(analyst):
     [first] = [line for line in lines if line["logger"] == "core.request"][:1]
     assert first["message"].startswith("GET /track/[redacted]/ 200") and first["path"] == "/track/[redacted]/"
     assert "no demand at /track/[redacted]/" in output
+
+
+def test_a_password_reset_link_is_redacted_like_a_tracking_link():
+    """A reset link signs in whoever holds it for an hour: its user id and token never reach a log line."""
+    from core.redaction import redact_secrets
+
+    line = "GET /accounts/password/reset/MQ/cz5k1a-0123456789abcdef0123456789abcdef/ 200"
+    assert redact_secrets(line) == "GET /accounts/password/reset/[redacted]/ 200"
+    assert redact_secrets("GET /accounts/password/reset/sent/ 200") == "GET /accounts/password/reset/sent/ 200"

@@ -57,3 +57,22 @@ def test_decision_targets_have_their_own_permission(analyst, cio):
     weights_client.force_login(scoring_model_only)
     assert weights_client.post("/triage/decision-times/", form).status_code == 403
     assert cio_client.post("/triage/decision-times/", form).status_code == 302
+
+
+def test_the_table_in_docs_roles_md_is_what_the_roles_hold():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    lines = Path(settings.BASE_DIR, "docs", "roles.md").read_text().splitlines()
+    header = next(line for line in lines if line.startswith("| permission |"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")][2:]
+    documented: dict[str, set[str]] = {role: set() for role in columns}
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| `"):
+            constant = cells[0].strip("`")
+            for role, mark in zip(columns, cells[2:], strict=True):
+                if mark == "✓":
+                    documented[role].add(getattr(roles, constant))
+    assert documented == {role: set(codes) for role, codes in roles.ROLES.items()}

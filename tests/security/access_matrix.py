@@ -11,13 +11,17 @@ incomplete (400, or 302 back to the page with a message); a role that may not is
 ROLES = (
     "anonymous",
     "tracking_holder",  # a customer holding the private tracking link of one demand, nothing else
+    # The staff roles: signed in on the web, and each holding a read-only API token of its own, which acts with
+    # the role's permissions (docs/roles.md).
     "analyst",
     "cio",
     "portfolio_manager",
+    "staff_without_role",  # a staff account in no role group (made in the admin, never given a role)
     "api_reader",  # a non-staff user with a read-only API token and no web role, also logged in on the web
     "api_writer",  # a non-staff integration user with a read-write API token and no web role
     "superuser",
 )
+READ_TOKENS = ("analyst", "cio", "portfolio_manager", "staff_without_role", "api_reader", "superuser")
 LOGIN = "login"
 ADMIN_LOGIN = "admin-login"
 ADMIN = "admin/"
@@ -36,9 +40,10 @@ def staff_page(*allowed: str, code: int | str = 200) -> dict[str, int | str]:
     return answers(403, anonymous=LOGIN, tracking_holder=LOGIN, **dict.fromkeys(allowed, code))
 
 
-def api(reader: int, writer: int) -> dict[str, int | str]:
-    """Only a token opens the API: a web session alone is a 401."""
-    return answers(401, api_reader=reader, api_writer=writer)
+def api(reader: int, writer: int, **by_role: int | str) -> dict[str, int | str]:
+    """Only a token opens the API (a web session alone is a 401): `reader` for each read-only token, `writer` for
+    the read-write one, except the roles named."""
+    return answers(401, **{**dict.fromkeys(READ_TOKENS, reader), "api_writer": writer, **by_role})
 
 
 EVERYONE_405 = answers(405)
@@ -47,7 +52,8 @@ ESTIMATORS = ("analyst", "cio", "superuser")
 DECIDERS = ("cio", "superuser")
 WEBHOOK_MANAGERS = ("cio", "superuser")
 PROJECT_MANAGERS = ("portfolio_manager", "superuser")
-LOGGED_IN = ("analyst", "cio", "portfolio_manager", "api_reader", "api_writer", "superuser")
+LOGGED_IN = ("analyst", "cio", "portfolio_manager", "staff_without_role", "api_reader", "api_writer", "superuser")
+SIGNED_IN_PAGE = answers(200, anonymous=LOGIN, tracking_holder=LOGIN)
 ONLY_THE_LINK = answers(404, tracking_holder=200)
 
 MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
@@ -65,7 +71,8 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "track/<str:token>/": {"GET": ONLY_THE_LINK, "POST": answers(404, tracking_holder=400)},
     "track/<str:token>/submitted/": {"GET": ONLY_THE_LINK, "POST": ONLY_THE_LINK},
     "track/<str:token>/attachments/<int:attachment_id>/": {"GET": ONLY_THE_LINK, "POST": EVERYONE_405},
-    "attachments/<int:attachment_id>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    # Customers' files: for the roles that deal with the customer, not the portfolio manager (docs/roles.md).
+    "attachments/<int:attachment_id>/": {"GET": staff_page(*ESTIMATORS), "POST": EVERYONE_405},
     # Triage: reading is for the three roles; each action needs its own permission.
     "triage/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
     "triage/export.csv": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
@@ -135,11 +142,30 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": answers(200, **dict.fromkeys(LOGGED_IN, 302)),
     },
     "accounts/logout/": {"GET": EVERYONE_405, "POST": answers(302)},
+    # Single sign-on: off in this world (no OIDC_RP_CLIENT_ID), so not found; tests/sso/ runs it for real.
+    "oidc/authenticate/": {"GET": answers(404), "POST": EVERYONE_405},
+    "oidc/callback/": {"GET": answers(404), "POST": EVERYONE_405},
+    # Local passwords: anyone signed in changes their own (an empty POST is the form again with its errors);
+    # anyone may ask for a reset link, which tells nobody whether the address has an account.
+    "accounts/password/change/": {"GET": SIGNED_IN_PAGE, "POST": SIGNED_IN_PAGE},
+    "accounts/password/change/done/": {
+        "GET": SIGNED_IN_PAGE,
+        "POST": answers(405, anonymous=LOGIN, tracking_holder=LOGIN),
+    },
+    "accounts/password/reset/": {"GET": answers(200), "POST": answers(200)},
+    "accounts/password/reset/sent/": {"GET": answers(200), "POST": EVERYONE_405},
+    # A made-up link: the page says it no longer works, to everyone.
+    "accounts/password/reset/<uidb64>/<token>/": {"GET": answers(200), "POST": answers(200)},
+    "accounts/password/reset/done/": {"GET": answers(200), "POST": EVERYONE_405},
     # The admin is for superusers only: staff roles change data through the pages, which record every change.
     ADMIN: {"GET": answers(ADMIN_LOGIN, superuser=200)},
-    # The API: tokens only; read-only tokens never write; demands are for staff tokens.
+    # The API: tokens only; read-only tokens never write; a demand is for the token of a staff role that reads
+    # demands (a staff account without a role is refused, as on the pages).
     "api/v1/requests/": {"GET": api(405, 405), "POST": api(403, 400)},
-    "api/v1/^requests/(?P<reference>[A-Za-z0-9-]{1,20})/$": {"GET": api(403, 403), "POST": api(403, 403)},
+    "api/v1/^requests/(?P<reference>[A-Za-z0-9-]{1,20})/$": {
+        "GET": api(403, 403, **dict.fromkeys(TRIAGE_VIEWERS, 200)),
+        "POST": api(403, 403),
+    },
     "api/v1/portfolio/summary/": {"GET": api(200, 200), "POST": api(403, 405)},
     "api/v1/^projects/$": {"GET": api(200, 200), "POST": api(403, 405)},
     "api/v1/^projects\\.(?P<format>[a-z0-9]+)/?$": {"GET": api(200, 200), "POST": api(403, 405)},

@@ -24,7 +24,7 @@ from tests.factories import (
     file_demand_with_token,
     webhook_endpoint,
 )
-from tests.security.access_matrix import ADMIN, MATRIX, ROLES
+from tests.security.access_matrix import ADMIN, MATRIX, READ_TOKENS, ROLES
 
 # Made up, well-formed, and no demand's: what anyone without the real link would try.
 WRONG_TRACKING_TOKEN = "x" * 43
@@ -59,6 +59,7 @@ class World:
             "customer_id": self.customer_id,
             "endpoint_id": self.webhook_endpoint_id,
             "delivery_id": self.webhook_delivery_id,
+            "uidb64": "MQ",  # a password-reset link for user 1, with the made-up token above
         }
         return values
 
@@ -111,6 +112,7 @@ def world(db, settings, tmp_path) -> World:
     settings.INTAKE_TRACK_MISSES_PER_IP = "100000/hour"
     settings.INTAKE_FORM_RATE_PER_IP = "100000/hour"
     settings.API_TOKEN_RATE_LIMIT = "100000/minute"
+    settings.PASSWORD_RESET_RATE_PER_IP = "100000/hour"
     product = ProductFactory(name="Billing Cloud")
     customer = CustomerFactory(name="Acme")
     earlier, _ = file_demand_with_token(product=product, contact_email="ops@acme.example", title="Export to SAP")
@@ -134,14 +136,13 @@ def world(db, settings, tmp_path) -> World:
         "analyst": UserFactory(username="analyst", role="Analyst"),
         "cio": UserFactory(username="cio", role="CIO"),
         "portfolio_manager": UserFactory(username="pm", role="Portfolio manager"),
+        "staff_without_role": UserFactory(username="no-role"),
         "api_reader": UserFactory(username="reader", is_staff=False, role="API reader"),
         "api_writer": UserFactory(username="integration", is_staff=False),
         "superuser": UserFactory(username="root", is_superuser=True),
     }
-    keys = {
-        "api_reader": api_token_create(user=users["api_reader"], name="bi", scope=TokenScope.READ)[1],
-        "api_writer": api_token_create(user=users["api_writer"], name="crm", scope=TokenScope.READ_WRITE)[1],
-    }
+    keys = {role: api_token_create(user=users[role], name=role, scope=TokenScope.READ)[1] for role in READ_TOKENS}
+    keys["api_writer"] = api_token_create(user=users["api_writer"], name="crm", scope=TokenScope.READ_WRITE)[1]
     clients = {}
     for role in ROLES:
         headers = {"Authorization": f"Token {keys[role]}"} if role in keys else {}

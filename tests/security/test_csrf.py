@@ -81,4 +81,7 @@ def test_the_state_changing_web_posts_are_all_covered():
         "portfolio/<str:code>/progress/",
         "accounts/login/",
         "accounts/logout/",
+        "accounts/password/change/",
+        "accounts/password/reset/",
+        "accounts/password/reset/<uidb64>/<token>/",
     } <= covered
