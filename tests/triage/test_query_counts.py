@@ -6,9 +6,10 @@ from tests.factories import demand_with_history
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, permissions (2), the demand with its estimates, history, decision, capacity (3 for a decider),
-# comparison, similar demands, timeline, project, the customer list of the assign form.
-DEMAND_PAGE_QUERIES = 16
+# Session, user, permissions (2), the demand with its estimates, history, decision, attachments (for the roles
+# that may see them), capacity (3 for a decider), comparison, similar demands, timeline, project, the customer
+# list of the assign form.
+DEMAND_PAGE_QUERIES = 17
 
 
 def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lists(cio_client, page_statements):
@@ -20,5 +21,6 @@ def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lis
         assert response.content.decode().count("Question") >= size  # the timeline lists every question
         assert len(response.context["history"]) == len(response.context["similar"]) == size
         assert len(response.context["demand"].cost_estimates.all()) == size
+        assert len(response.context["attachments"]) == size
         counts.append(statements)
     assert len(counts[0]) == len(counts[1]) <= DEMAND_PAGE_QUERIES, "\n".join(counts[1])
