@@ -225,3 +225,9 @@ class AnswerForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Why are you withdrawing it? (optional)"), required=False, max_length=2_000)
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The e-mail address you filed your demands with"), max_length=254, widget=forms.EmailInput()
+    )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
@@ -174,6 +175,8 @@ class ChangeRequest(BaseModel):
             models.Index(fields=["-value_total"], name="cr_value_idx"),
             models.Index(fields=["-revenue_at_stake"], name="cr_revenue_idx"),
             models.Index(fields=["-it_cost"], name="cr_it_cost_idx"),
+            # "Lost your link?" finds a contact's demands by address, in any case (`contact_email__iexact`).
+            models.Index(Upper("contact_email"), name="cr_contact_email_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(revenue_at_stake__gte=0), name="cr_revenue_non_negative"),
@@ -304,3 +307,22 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_request_id}: {self.original_name}"
+
+
+class TrackingLink(models.Model):
+    """A further private link to one demand, minted for one e-mail: only its SHA-256 is kept, like the first.
+
+    The first link's hash stays on the demand (`ChangeRequest.tracking_token_hash`); every later e-mail
+    (a status change, a receipt, a "Lost your link?" answer) carries a fresh token whose hash is a row here.
+    Each link opens its one demand and nothing else.
+    """
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="tracking_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.change_request_id}: link of {self.created_at:%Y-%m-%d}"

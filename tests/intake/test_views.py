@@ -344,3 +344,77 @@ def test_a_declined_demand_shows_the_message_written_for_the_customer(client, ci
     page = client.get(f"/track/{token}/").content.decode()
     assert "Declined" in page and "Our spring release covers most of this." in page
     assert "Too costly" not in page
+
+
+@pytest.mark.django_db
+def test_a_tracking_miss_and_the_confirmation_lead_to_lost_your_link(client):
+    response = client.get("/track/nope/")
+    assert response.status_code == 404 and 'href="/lost-link/"' in response.content.decode()
+    submitted = submit(client)
+    page = client.get(submitted["Location"]).content.decode()
+    assert 'href="/lost-link/"' in page
+
+
+def _ask_for_links(client: Client, email: str):
+    page = client.get("/lost-link/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    return client.post("/lost-link/", {"email": email, "csrfmiddlewaretoken": token})
+
+
+@pytest.mark.django_db
+def test_lost_your_link_answers_and_works_the_same_for_a_known_and_an_unknown_address(
+    django_capture_on_commit_callbacks,
+):
+    """The same bytes, the same statements in the request; the lookup and the e-mail happen after commit."""
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    demand, _token = file_demand_with_token(contact_email="ana@client.example")
+    mail.outbox.clear()
+    answers, statements = [], []
+    for email in ("ana@client.example", "nobody@client.example"):
+        client = Client(REMOTE_ADDR="10.9.0.1", enforce_csrf_checks=False)
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
+            response = client.post("/lost-link/", {"email": email})
+        assert response.status_code == 200
+        # The language switcher's CSRF token is masked afresh for every response, whoever asks.
+        answers.append(re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content))
+        statements.append([query["sql"].replace(email, "?") for query in queries.captured_queries])
+        assert len(callbacks) == 1  # the task, not yet run: nothing looked the address up
+        with django_capture_on_commit_callbacks(execute=True):
+            callbacks[0]()
+    assert answers[0] == answers[1]
+    assert [re.sub(r"'[^']*'", "?", sql) for sql in statements[0]] == [
+        re.sub(r"'[^']*'", "?", sql) for sql in statements[1]
+    ]
+    assert not any("intake_changerequest" in sql for sql in statements[0])
+    (sent,) = mail.outbox  # the known address got its link, the unknown one nothing
+    assert sent.to == ["ana@client.example"] and demand.reference in sent.body
+
+
+@pytest.mark.django_db
+def test_lost_your_link_is_limited_per_client_and_per_address(settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    settings.INTAKE_LOST_LINK_RATE_PER_IP = "3/hour"
+    settings.INTAKE_LOST_LINK_RATE_PER_EMAIL = "2/hour"
+    file_demand_with_token(contact_email="ana@client.example")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            _ask_for_links(Client(REMOTE_ADDR=f"10.8.0.{n}"), "ana@client.example").status_code for n in range(4)
+        ]
+    assert answers == [200, 200, 200, 200]  # past the address's limit the answer is the same...
+    assert len(mail.outbox) == 2  # ...and nothing more is sent
+    one_client = Client(REMOTE_ADDR="10.7.0.1")
+    statuses = [_ask_for_links(one_client, f"p{n}@client.example").status_code for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_lost_your_link_refuses_a_bad_address_with_the_field_message_and_keeps_it(client):
+    response = _ask_for_links(client, "not-an-address")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter a valid email address." in page and 'value="not-an-address"' in page
