@@ -23,6 +23,7 @@ from intake.choices import (
     ChangeRequestStatus,
     Currency,
     CustomerTier,
+    DeliveryStage,
     EventVisibility,
     ScoreBand,
 )
@@ -135,6 +136,10 @@ class ChangeRequest(BaseModel):
     # Only the SHA-256 of the tracking token is kept: the link in the customer's hands is the secret.
     tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # For an approved demand: where its project stands, as the customer reads it (set by portfolio).
+    delivery_stage = models.CharField(
+        max_length=20, choices=DeliveryStage.choices, blank=True, db_default="", editable=False
+    )
 
     # The current score, denormalized by triage's scoring service so the queue sorts and filters
     # without joining the assessment history.
@@ -190,8 +195,16 @@ class ChangeRequest(BaseModel):
 
     @property
     def customer_status_label(self) -> str:
-        """The status as the customer reads it (intake.choices.CUSTOMER_STATUS_LABELS)."""
+        """The status as the customer reads it: an approved demand's follows its project (delivery_stage),
+        any other status reads as intake.choices.CUSTOMER_STATUS_LABELS says."""
+        if self.status == ChangeRequestStatus.APPROVED and self.delivery_stage:
+            return str(DeliveryStage(self.delivery_stage).label)
         return str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.status)])
+
+    @property
+    def is_in_delivery(self) -> bool:
+        """Approved and its project neither delivered nor cancelled: the customer sees the plan and progress."""
+        return self.is_approved and self.delivery_stage not in (DeliveryStage.DELIVERED, DeliveryStage.CANCELLED)
 
     # The predicates pages, services and selectors ask of one demand; the sets are in intake/choices.py.
     @property
@@ -248,6 +261,8 @@ class StatusEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=200, blank=True, help_text="Who acted when it was not a staff user.")
     note = models.TextField(blank=True, max_length=10_000)
+    # Set on the entry that records an approved demand's project moving (started, delivered, cancelled).
+    delivery_stage = models.CharField(max_length=20, choices=DeliveryStage.choices, blank=True, db_default="")
     visibility = models.CharField(max_length=10, choices=EventVisibility.choices, default=EventVisibility.CUSTOMER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -260,6 +275,8 @@ class StatusEvent(models.Model):
 
     @property
     def customer_status_label(self) -> str:
+        if self.delivery_stage:
+            return str(DeliveryStage(self.delivery_stage).label)
         return str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.to_status)]) if self.to_status else ""
 
     @property

@@ -28,6 +28,7 @@ from intake.choices import (
     ChangeRequestKind,
     ChangeRequestStatus,
     Currency,
+    DeliveryStage,
     EventVisibility,
 )
 from intake.filetypes import display_name
@@ -100,12 +101,14 @@ def status_event_record(
     actor_label: str = "",
     note: str = "",
     visibility: str = EventVisibility.CUSTOMER,
+    delivery_stage: str = "",
 ) -> StatusEvent:
     """Append one line to a demand's timeline."""
     return StatusEvent.objects.create(
         change_request=change_request,
         from_status=from_status,
         to_status=to_status,
+        delivery_stage=delivery_stage,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor_label,
         note=note,
@@ -351,3 +354,31 @@ def change_request_withdraw(*, change_request: ChangeRequest, reason: str = "") 
         actor_label=change_request.contact_name,
         note=reason.strip() or "Withdrawn by the customer.",
     )
+
+
+def change_request_delivery_follow(*, change_request: ChangeRequest, stage: str, actor: User | None = None) -> bool:
+    """An approved demand's project moved: its customer status follows, with a timeline entry and an e-mail.
+
+    Called by portfolio when a project takes a demand or changes status. Being planned is what approval
+    already told the customer, so reaching `planned` writes no entry. A guarded update: only an approved
+    demand not yet at this stage moves, so a repeated call records nothing twice. Returns whether it moved.
+    """
+    with transaction.atomic():
+        previous = ChangeRequest.objects.filter(pk=change_request.pk).values_list("delivery_stage", flat=True).first()
+        moved = (
+            ChangeRequest.objects.filter(pk=change_request.pk, status=ChangeRequestStatus.APPROVED)
+            .exclude(delivery_stage=stage)
+            .update(delivery_stage=stage, updated_at=timezone.now())
+        )
+        if not moved:
+            return False
+        change_request.delivery_stage = stage
+        if stage == (previous or DeliveryStage.PLANNED):
+            return True  # "" → planned: the approval already said so
+        status_event_record(change_request=change_request, delivery_stage=stage, actor=actor)
+        customer_email_queue(
+            change_request=change_request,
+            name="demand_delivery",
+            context={"stage": stage, "status": DeliveryStage(stage).label},
+        )
+    return True

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import translation
 
 from core.emails import email_render
-from intake.choices import ChangeRequestStatus
+from intake.choices import ChangeRequestStatus, DeliveryStage
 from intake.services import CUSTOMER_STATUS_EMAILS
 from tests.intake.test_i18n import po_entries
 
@@ -30,6 +30,12 @@ def contexts() -> dict[str, dict]:
     return {
         "demand_received": {"demand": DEMAND, "tracking_url": LINK},
         "tracking_links": {"name": DEMAND.contact_name, "links": [(DEMAND, LINK)]},
+        "demand_delivery": {
+            "demand": DEMAND,
+            "stage": "delivered",
+            "status": DeliveryStage.DELIVERED.label,
+            "tracking_url": LINK,
+        },
         **status_emails,
     }
 
@@ -38,9 +44,19 @@ def contexts() -> dict[str, dict]:
 STATUS_SENTENCE_EMAILS = {"demand_needs_info", "demand_approved", "demand_rejected", "demand_deferred"}
 
 
+@pytest.mark.parametrize("stage", list(DeliveryStage))
+def test_the_delivery_email_says_each_stage_in_both_languages(stage):
+    context = {"demand": DEMAND, "stage": stage, "status": stage.label, "tracking_url": LINK}
+    english = email_render("demand_delivery", context=context)
+    french = email_render("demand_delivery", context=context, language="fr")
+    assert DEMAND.reference in english.subject and DEMAND.reference in french.subject
+    assert english.subject != french.subject and english.body != french.body
+    assert f"is now: {stage.label}." in english.body and LINK in french.body
+
+
 def test_every_email_template_is_sent_by_the_product():
     on_disk = {path.name for path in EMAILS_DIR.iterdir() if path.is_dir()}
-    assert on_disk == set(contexts()) and len(on_disk) == 7
+    assert on_disk == set(contexts()) and len(on_disk) == 8
 
 
 @pytest.mark.parametrize("name", sorted(contexts()))

@@ -321,11 +321,65 @@ def test_the_customer_reads_plain_status_labels_and_the_planned_projects_progres
         rationale="Internal reasons.",
         customer_message="We will build it this spring.",
     )
+    page = client.get(f"/track/{token}/").content.decode()
+    assert "Planned" in page and f"Project {project.code}" in page
     project_update(project=project, progress=40, status="active")
     page = client.get(f"/track/{token}/").content.decode()
-    assert "Planned" in page and f"Planned as {project.code}" in page
+    assert "In progress" in page and f"Project {project.code}" in page
     assert "40 % done" in page and "We will build it this spring." in page
     assert "Internal reasons." not in page  # the rationale is for staff only
+
+
+def _status_and_plan(page: str) -> tuple[str, str]:
+    status = re.search(r'<span class="badge status-\w+">([^<]+)</span>', page).group(1)
+    plan = re.search(r'id="plan-heading".*?</section>', page, re.S)
+    return status, plan.group(0) if plan else ""
+
+
+@pytest.mark.django_db
+def test_the_customer_status_follows_the_project_and_the_timeline_records_each_step(
+    client, cio, django_capture_on_commit_callbacks
+):
+    """Issue 15, item 4: a delivered project's demand read "Planned", "Planned as BT-0003", "Delivered" and
+    "100 % done" together, and the timeline never recorded the delivery."""
+    from django.core import mail
+
+    from portfolio.services import change_request_approve, project_update
+
+    demand, token = file_demand_with_token()
+    project = change_request_approve(change_request=demand, decided_by=cio, rationale="Yes.", customer_message="")
+    steps = {}
+    for status, progress in (("active", 30), ("on_hold", 50), ("active", 80), ("delivered", 100)):
+        with django_capture_on_commit_callbacks(execute=True):
+            project_update(project=project, progress=progress, status=status, actor=cio)
+        steps[status] = _status_and_plan(client.get(f"/track/{token}/").content.decode())
+    status, plan = steps["active"]
+    assert status == "In progress" and "80 % done" in plan
+    status, plan = steps["delivered"]
+    page = client.get(f"/track/{token}/").content.decode()
+    assert status == "Delivered" and "The work is done and delivered." in plan
+    timeline = re.search(r'id="timeline-heading".*?</ol>', page, re.S).group(0)
+    outside_the_history = page.replace(timeline, "")
+    assert "Planned" not in outside_the_history and "% done" not in page and "<progress" not in page
+    labels = re.findall(r"<strong>([^<]+)</strong>", timeline)
+    # On hold reads as "in progress" to the customer, so it adds no entry; the second "active" neither.
+    assert labels == ["Under review", "Planned", "In progress", "Delivered"]
+    subjects = [message.subject for message in mail.outbox if demand.reference in message.subject]
+    assert f"Work on your demand {demand.reference} has started" in subjects
+    assert f"Your demand {demand.reference} is delivered" in subjects
+
+
+@pytest.mark.django_db
+def test_a_cancelled_project_reads_cancelled_without_progress(client, cio):
+    from portfolio.services import change_request_approve, project_update
+
+    demand, token = file_demand_with_token()
+    project = change_request_approve(change_request=demand, decided_by=cio, rationale="Yes.", customer_message="")
+    project_update(project=project, progress=60, status="cancelled", actor=cio)
+    status, plan = _status_and_plan(client.get(f"/track/{token}/").content.decode())
+    assert status == "Cancelled" and "has been cancelled" in plan and "% done" not in plan
+    demand.refresh_from_db()
+    assert demand.delivery_stage == "cancelled" and demand.customer_status_label == "Cancelled"
 
 
 @pytest.mark.django_db
