@@ -21,6 +21,18 @@ def customer_for_email(email: str) -> Customer | None:
     return match.customer if match else None
 
 
+def asker_key(*, customer_id: int | None, contact_email: str) -> str:
+    """Who asks, for counting distinct customers: the matched customer, else the e-mail domain (not a
+    free-mail one), else the address. Two demands with the same key are one customer asking twice: a copy
+    adds neither breadth nor revenue. `triage/selectors/whatif.py::WHATIF_SQL` computes the same key in SQL."""
+    if customer_id is not None:
+        return f"customer:{customer_id}"
+    domain = email_domain(contact_email)
+    if domain and domain not in settings.FREE_MAIL_DOMAINS:
+        return f"domain:{domain}"
+    return f"email:{contact_email.strip().lower()}"
+
+
 def product_list_active() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True).order_by("name")
 
