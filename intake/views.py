@@ -184,7 +184,12 @@ def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpRespon
                 return redirect("intake:track", token=token)
             if request.POST.get("action") == "withdraw" and withdraw_form.is_valid():
                 services.change_request_withdraw(change_request=demand, reason=withdraw_form.cleaned_data["reason"])
-                messages.success(request, gettext("Your demand is withdrawn."))
+                messages.success(
+                    request,
+                    gettext("Your demand is withdrawn. We sent a receipt to {email}.").format(
+                        email=demand.contact_email
+                    ),
+                )
                 return redirect("intake:track", token=token)
         except ApplicationError as error:
             messages.error(request, error.message)

@@ -293,7 +293,9 @@ def test_a_no_referrer_tracking_page_can_post_with_origin_null_but_never_without
     demand.refresh_from_db()
     assert demand.status != "withdrawn"
     # What Chromium sends from a page with `Referrer-Policy: no-referrer`: Origin null, with the token.
-    real = browser.post(f"/track/{token}/", {"action": "withdraw", "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null")
+    real = browser.post(
+        f"/track/{token}/", {"action": "withdraw", "confirm": "on", "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null"
+    )
     assert real.status_code == 302
     demand.refresh_from_db()
     assert demand.status == "withdrawn"
@@ -472,3 +474,37 @@ def test_lost_your_link_refuses_a_bad_address_with_the_field_message_and_keeps_i
     assert response.status_code == 400
     page = response.content.decode()
     assert "Enter a valid email address." in page and 'value="not-an-address"' in page
+
+
+@pytest.mark.django_db
+def test_the_form_marks_each_required_field_with_the_asterisk_it_announces(client):
+    """Issue 15, item 9: "Fields marked * are required", and no field had an asterisk."""
+    page = client.get("/requests/new/").content.decode()
+    assert "Fields marked * are required" in page
+    marked = set(re.findall(r'<label[^>]*for="id_(\w+)"[^>]*>[^<]*<span class="required-mark"[^>]*> \*</span>', page))
+    assert {"contact_name", "contact_email", "product", "title", "description"} <= marked
+    assert not {"organization_name", "business_justification", "desired_date", "website", "attachments"} & marked
+
+
+@pytest.mark.django_db
+def test_withdrawing_asks_for_confirmation_then_sends_a_receipt(client, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    demand, token = file_demand_with_token(contact_email="ana@client.example")
+    mail.outbox.clear()
+    refused = client.post(f"/track/{token}/", {"action": "withdraw", "reason": "We found another way."})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Tick this box to confirm" in page and "We found another way." in page  # what was typed is kept
+    demand.refresh_from_db()
+    assert demand.status != "withdrawn" and mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            f"/track/{token}/", {"action": "withdraw", "reason": "We found another way.", "confirm": "on"}, follow=True
+        )
+    assert "Your demand is withdrawn. We sent a receipt to ana@client.example." in done.content.decode()
+    demand.refresh_from_db()
+    assert demand.status == "withdrawn"
+    (receipt,) = mail.outbox
+    assert receipt.to == ["ana@client.example"] and f"Your demand {demand.reference} is withdrawn" == receipt.subject
+    assert "We found another way." in receipt.body and "/track/" in receipt.body

@@ -193,3 +193,13 @@ def test_the_link_form_warns_when_an_unmatched_contact_would_count_as_another_cu
     assert response.status_code == 302 and SimilarDemand.objects.get(pk=pair.pk).is_linked
     # The preview is what scoring then stores.
     assert Assessment.objects.filter(change_request=first).order_by("-pk").first().total == linked_preview
+
+
+@pytest.mark.django_db
+def test_the_provisional_score_note_reads_well_for_every_kind(analyst_client, django_capture_on_commit_callbacks):
+    """Issue 15, item 9: "the product's defaults for a integration with another system stand in"."""
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = file_demand(kind="integration")
+    page = analyst_client.get(f"/triage/{demand.reference}/").content.decode()
+    assert "defaults for this kind of demand (integration with another system) stand in" in page
+    assert " a integration" not in page
