@@ -390,6 +390,10 @@ INTAKE_FORM_RATE_PER_IP = env.str("INTAKE_FORM_RATE_PER_IP", default="20/hour")
 INTAKE_FORM_RATE_PER_DOMAIN = env.str("INTAKE_FORM_RATE_PER_DOMAIN", default="100/hour")
 # Wrong tracking links per IP before further guesses are refused with 429.
 INTAKE_TRACK_MISSES_PER_IP = env.str("INTAKE_TRACK_MISSES_PER_IP", default="20/hour")
+# "Lost your link?": requests per client before 429, and e-mails per address (beyond it the page answers
+# the same and sends nothing, so an address cannot be flooded nor its existence learnt).
+INTAKE_LOST_LINK_RATE_PER_IP = env.str("INTAKE_LOST_LINK_RATE_PER_IP", default="10/hour")
+INTAKE_LOST_LINK_RATE_PER_EMAIL = env.str("INTAKE_LOST_LINK_RATE_PER_EMAIL", default="3/hour")
 # For core.throttling.TokenRateThrottle (requests per API token); wired in by whoever owns the API.
 API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
 # Reads per API token and web process (core.throttling.TokenReadThrottle, in local memory).

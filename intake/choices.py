@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerTier(models.TextChoices):
@@ -83,3 +84,13 @@ CUSTOMER_STATUS_LABELS = {
     ChangeRequestStatus.DEFERRED: _("Deferred"),
     ChangeRequestStatus.WITHDRAWN: _("Withdrawn"),
 }
+
+
+class DeliveryStage(models.TextChoices):
+    """What the customer reads of an approved demand once a project carries it; portfolio sets it
+    (portfolio.choices.PROJECT_DELIVERY_STAGES maps each project status to one of these)."""
+
+    PLANNED = "planned", pgettext_lazy("customer status", "Planned")
+    IN_PROGRESS = "in_progress", pgettext_lazy("customer status", "In progress")
+    DELIVERED = "delivered", pgettext_lazy("customer status", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("customer status", "Cancelled")

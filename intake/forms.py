@@ -129,6 +129,10 @@ DemandFields = type("DemandFields", (forms.Form,), _demand_fields())
 class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the form class is built from the model's fields at import (see the comment above)
     """Everything a customer tells us about a demand, in plain words."""
 
+    # "Fields marked * are required": each required field's label carries the asterisk (intake/_label.html).
+    required_css_class = "required"
+    template_name_label = "intake/_label.html"
+
     form_token = forms.CharField(widget=forms.HiddenInput)
     # Humans never see this field (hidden with CSS and aria-hidden); bots fill it in.
     website = forms.CharField(required=False, label=_("Leave this field empty"), max_length=200)
@@ -225,3 +229,14 @@ class AnswerForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Why are you withdrawing it? (optional)"), required=False, max_length=2_000)
+    # Withdrawing cannot be undone: the customer confirms it, the one click of old is not enough.
+    confirm = forms.BooleanField(
+        label=_("Yes, withdraw this demand. We will stop working on it; this cannot be undone."),
+        error_messages={"required": _("Tick this box to confirm that you want to withdraw the demand.")},
+    )
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The e-mail address you filed your demands with"), max_length=254, widget=forms.EmailInput()
+    )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
@@ -22,6 +23,7 @@ from intake.choices import (
     ChangeRequestStatus,
     Currency,
     CustomerTier,
+    DeliveryStage,
     EventVisibility,
     ScoreBand,
 )
@@ -134,6 +136,10 @@ class ChangeRequest(BaseModel):
     # Only the SHA-256 of the tracking token is kept: the link in the customer's hands is the secret.
     tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # For an approved demand: where its project stands, as the customer reads it (set by portfolio).
+    delivery_stage = models.CharField(
+        max_length=20, choices=DeliveryStage.choices, blank=True, db_default="", editable=False
+    )
 
     # The current score, denormalized by triage's scoring service so the queue sorts and filters
     # without joining the assessment history.
@@ -174,6 +180,8 @@ class ChangeRequest(BaseModel):
             models.Index(fields=["-value_total"], name="cr_value_idx"),
             models.Index(fields=["-revenue_at_stake"], name="cr_revenue_idx"),
             models.Index(fields=["-it_cost"], name="cr_it_cost_idx"),
+            # "Lost your link?" finds a contact's demands by address, in any case (`contact_email__iexact`).
+            models.Index(Upper("contact_email"), name="cr_contact_email_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(revenue_at_stake__gte=0), name="cr_revenue_non_negative"),
@@ -187,8 +195,16 @@ class ChangeRequest(BaseModel):
 
     @property
     def customer_status_label(self) -> str:
-        """The status as the customer reads it (intake.choices.CUSTOMER_STATUS_LABELS)."""
+        """The status as the customer reads it: an approved demand's follows its project (delivery_stage),
+        any other status reads as intake.choices.CUSTOMER_STATUS_LABELS says."""
+        if self.status == ChangeRequestStatus.APPROVED and self.delivery_stage:
+            return str(DeliveryStage(self.delivery_stage).label)
         return str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.status)])
+
+    @property
+    def is_in_delivery(self) -> bool:
+        """Approved and its project neither delivered nor cancelled: the customer sees the plan and progress."""
+        return self.is_approved and self.delivery_stage not in (DeliveryStage.DELIVERED, DeliveryStage.CANCELLED)
 
     # The predicates pages, services and selectors ask of one demand; the sets are in intake/choices.py.
     @property
@@ -245,6 +261,8 @@ class StatusEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=200, blank=True, help_text="Who acted when it was not a staff user.")
     note = models.TextField(blank=True, max_length=10_000)
+    # Set on the entry that records an approved demand's project moving (started, delivered, cancelled).
+    delivery_stage = models.CharField(max_length=20, choices=DeliveryStage.choices, blank=True, db_default="")
     visibility = models.CharField(max_length=10, choices=EventVisibility.choices, default=EventVisibility.CUSTOMER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -257,6 +275,8 @@ class StatusEvent(models.Model):
 
     @property
     def customer_status_label(self) -> str:
+        if self.delivery_stage:
+            return str(DeliveryStage(self.delivery_stage).label)
         return str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.to_status)]) if self.to_status else ""
 
     @property
@@ -304,3 +324,22 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_request_id}: {self.original_name}"
+
+
+class TrackingLink(models.Model):
+    """A further private link to one demand, minted for one e-mail: only its SHA-256 is kept, like the first.
+
+    The first link's hash stays on the demand (`ChangeRequest.tracking_token_hash`); every later e-mail
+    (a status change, a receipt, a "Lost your link?" answer) carries a fresh token whose hash is a row here.
+    Each link opens its one demand and nothing else.
+    """
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="tracking_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.change_request_id}: link of {self.created_at:%Y-%m-%d}"

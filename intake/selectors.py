@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db.models import QuerySet
 
-from intake.choices import ChangeRequestStatus, EventVisibility
+from intake.choices import OPEN_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import Attachment, ChangeRequest, Customer, CustomerDomain, Product, StatusEvent
 from intake.tracking import tracking_token_hash
 
@@ -21,6 +21,18 @@ def customer_for_email(email: str) -> Customer | None:
     return match.customer if match else None
 
 
+def asker_key(*, customer_id: int | None, contact_email: str) -> str:
+    """Who asks, for counting distinct customers: the matched customer, else the e-mail domain (not a
+    free-mail one), else the address. Two demands with the same key are one customer asking twice: a copy
+    adds neither breadth nor revenue. `triage/selectors/whatif.py::WHATIF_SQL` computes the same key in SQL."""
+    if customer_id is not None:
+        return f"customer:{customer_id}"
+    domain = email_domain(contact_email)
+    if domain and domain not in settings.FREE_MAIL_DOMAINS:
+        return f"domain:{domain}"
+    return f"email:{contact_email.strip().lower()}"
+
+
 def product_list_active() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True).order_by("name")
 
@@ -29,10 +41,19 @@ def change_request_by_tracking_token(raw_token: str) -> ChangeRequest | None:
     """The one demand this private link opens, or None (the caller answers a plain 404)."""
     if not raw_token or len(raw_token) > 128:
         return None
+    digest = tracking_token_hash(raw_token)
+    demands = ChangeRequest.objects.select_related("product", "customer")
+    # The first link's hash is on the demand; later e-mails' links are rows of TrackingLink. Two indexed
+    # lookups (the second only when the first misses), never an OR across the join that no index serves.
     return (
-        ChangeRequest.objects.select_related("product", "customer")
-        .filter(tracking_token_hash=tracking_token_hash(raw_token))
-        .first()
+        demands.filter(tracking_token_hash=digest).first() or demands.filter(tracking_links__token_hash=digest).first()
+    )
+
+
+def change_request_open_for_contact(email: str) -> QuerySet[ChangeRequest]:
+    """The open demands filed from this address (any case), oldest first: what "Lost your link?" re-sends."""
+    return ChangeRequest.objects.filter(contact_email__iexact=email.strip(), status__in=OPEN_STATUSES).order_by(
+        "created_at", "pk"
     )
 
 

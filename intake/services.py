@@ -22,16 +22,18 @@ from core.exceptions import ApplicationError
 from core.services import outbound_email_queue
 from intake.choices import (
     ANSWERABLE_STATUSES,
+    CUSTOMER_STATUS_LABELS,
     WITHDRAWABLE_STATUSES,
     Agenda,
     ChangeRequestKind,
     ChangeRequestStatus,
     Currency,
+    DeliveryStage,
     EventVisibility,
 )
 from intake.filetypes import display_name
-from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent
-from intake.selectors import change_request_webhook_payload, customer_for_email
+from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent, TrackingLink
+from intake.selectors import change_request_open_for_contact, change_request_webhook_payload, customer_for_email
 from intake.tracking import tracking_token_hash, tracking_token_new, tracking_url
 from webhooks.choices import EventType
 from webhooks.services import webhook_event_publish
@@ -99,12 +101,14 @@ def status_event_record(
     actor_label: str = "",
     note: str = "",
     visibility: str = EventVisibility.CUSTOMER,
+    delivery_stage: str = "",
 ) -> StatusEvent:
     """Append one line to a demand's timeline."""
     return StatusEvent.objects.create(
         change_request=change_request,
         from_status=from_status,
         to_status=to_status,
+        delivery_stage=delivery_stage,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor_label,
         note=note,
@@ -228,7 +232,52 @@ CUSTOMER_STATUS_EMAILS = {
     ChangeRequestStatus.APPROVED: "demand_approved",
     ChangeRequestStatus.REJECTED: "demand_rejected",
     ChangeRequestStatus.DEFERRED: "demand_deferred",
+    ChangeRequestStatus.WITHDRAWN: "demand_withdrawn",
 }
+
+
+def tracking_link_issue(*, change_request: ChangeRequest) -> str:
+    """Mint a fresh private link to this one demand for an e-mail, keep only its hash, return its URL.
+
+    Call it in the transaction that queues the e-mail: the link and the e-mail commit together.
+    """
+    raw_token = tracking_token_new(idempotency_key=None)
+    TrackingLink.objects.create(change_request=change_request, token_hash=tracking_token_hash(raw_token))
+    return tracking_url(raw_token)
+
+
+def customer_email_queue(
+    *, change_request: ChangeRequest, name: str, context: dict | None = None, language: str | None = None
+) -> None:
+    """Queue the e-mail `name` to the demand's contact, with a fresh private link (`tracking_url`) in its context."""
+    email = email_render(
+        name,
+        context={
+            "demand": change_request,
+            "tracking_url": tracking_link_issue(change_request=change_request),
+            **(context or {}),
+        },
+        language=language,
+    )
+    outbound_email_queue(to=change_request.contact_email, subject=email.subject, body=email.body)
+
+
+def tracking_links_send(*, email: str, language: str | None = None) -> int:
+    """E-mail the address a fresh private link to each of its open demands; nothing when it has none.
+
+    Runs in a Celery task after the "Lost your link?" page has answered, so that page costs the same
+    whether or not the address is known. Returns the number of links sent.
+    """
+    with transaction.atomic():
+        demands = list(change_request_open_for_contact(email))
+        if not demands:
+            return 0
+        links = [(demand, tracking_link_issue(change_request=demand)) for demand in demands]
+        rendered = email_render(
+            "tracking_links", context={"links": links, "name": demands[-1].contact_name}, language=language
+        )
+        outbound_email_queue(to=demands[-1].contact_email, subject=rendered.subject, body=rendered.body)
+    return len(links)
 
 
 def change_request_transition(
@@ -271,9 +320,11 @@ def change_request_transition(
         )
         email_name = CUSTOMER_STATUS_EMAILS.get(ChangeRequestStatus(to_status))
         if email_name and visibility == EventVisibility.CUSTOMER:
-            status = ChangeRequestStatus(to_status).label
-            email = email_render(email_name, context={"demand": change_request, "status": status, "note": note})
-            outbound_email_queue(to=change_request.contact_email, subject=email.subject, body=email.body)
+            customer_email_queue(
+                change_request=change_request,
+                name=email_name,
+                context={"status": CUSTOMER_STATUS_LABELS[ChangeRequestStatus(to_status)], "note": note},
+            )
     return change_request
 
 
@@ -303,3 +354,31 @@ def change_request_withdraw(*, change_request: ChangeRequest, reason: str = "") 
         actor_label=change_request.contact_name,
         note=reason.strip() or "Withdrawn by the customer.",
     )
+
+
+def change_request_delivery_follow(*, change_request: ChangeRequest, stage: str, actor: User | None = None) -> bool:
+    """An approved demand's project moved: its customer status follows, with a timeline entry and an e-mail.
+
+    Called by portfolio when a project takes a demand or changes status. Being planned is what approval
+    already told the customer, so reaching `planned` writes no entry. A guarded update: only an approved
+    demand not yet at this stage moves, so a repeated call records nothing twice. Returns whether it moved.
+    """
+    with transaction.atomic():
+        previous = ChangeRequest.objects.filter(pk=change_request.pk).values_list("delivery_stage", flat=True).first()
+        moved = (
+            ChangeRequest.objects.filter(pk=change_request.pk, status=ChangeRequestStatus.APPROVED)
+            .exclude(delivery_stage=stage)
+            .update(delivery_stage=stage, updated_at=timezone.now())
+        )
+        if not moved:
+            return False
+        change_request.delivery_stage = stage
+        if stage == (previous or DeliveryStage.PLANNED):
+            return True  # "" → planned: the approval already said so
+        status_event_record(change_request=change_request, delivery_stage=stage, actor=actor)
+        customer_email_queue(
+            change_request=change_request,
+            name="demand_delivery",
+            context={"stage": stage, "status": DeliveryStage(stage).label},
+        )
+    return True

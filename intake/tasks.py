@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from intake import similarity
+from intake import services, similarity
 
 
 @shared_task(
@@ -9,3 +9,11 @@ from intake import similarity
 def find_similar_demands(change_request_id: int) -> int:
     """Record earlier demands that resemble this one, for triage to compare and link."""
     return similarity.similar_demands_record(change_request_id=change_request_id)
+
+
+@shared_task(
+    name="intake.send_tracking_links", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def send_tracking_links(email: str, language: str | None = None) -> int:
+    """Answer "Lost your link?": e-mail the address a fresh link to each of its open demands (if any)."""
+    return services.tracking_links_send(email=email, language=language)

@@ -1,5 +1,6 @@
 """Public pages: the landing page, the demand form, its confirmation, the private tracking page, attachments."""
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import decorator_from_middleware
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,13 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import roles
 from core.choices import AuditAction
 from core.decorators import staff_permission_required
+from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.proxies import client_key
 from core.ratelimit import rate_limit_hit, rate_parse, too_many_requests
 from core.services import audit_anonymous_count
 from intake import selectors, services
 from intake.filetypes import download_name, served_content_type
-from intake.forms import AnswerForm, ChangeRequestForm, WithdrawForm, form_idempotency_key
+from intake.forms import AnswerForm, ChangeRequestForm, LostLinkForm, WithdrawForm, form_idempotency_key
 from intake.models import Attachment, ChangeRequest
 from intake.uploads import AttachmentUploadHandler, upload_errors
 
@@ -148,7 +150,8 @@ def tracking_link_required(view: TrackingView) -> TrackingView:
             audit_anonymous_count(action=AuditAction.TRACKING_MISS)
             if not allowed:
                 return too_many_requests(request, retry_after)
-            raise Http404("No demand here.")
+            # Every miss renders these same bytes (nothing of the request in it), with the way to a new link.
+            return render(request, "intake/track_missing.html", status=404)
         response = view(request, demand, token, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         return response
@@ -181,7 +184,12 @@ def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpRespon
                 return redirect("intake:track", token=token)
             if request.POST.get("action") == "withdraw" and withdraw_form.is_valid():
                 services.change_request_withdraw(change_request=demand, reason=withdraw_form.cleaned_data["reason"])
-                messages.success(request, gettext("Your demand is withdrawn."))
+                messages.success(
+                    request,
+                    gettext("Your demand is withdrawn. We sent a receipt to {email}.").format(
+                        email=demand.contact_email
+                    ),
+                )
                 return redirect("intake:track", token=token)
         except ApplicationError as error:
             messages.error(request, error.message)
@@ -197,6 +205,36 @@ def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpRespon
         "withdraw_form": withdraw_form,
     }
     return render(request, "intake/track.html", context, status=400 if request.method == "POST" else 200)
+
+
+LOST_LINK_TASK = "intake.send_tracking_links"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lost_link(request: HttpRequest) -> HttpResponse:
+    """ "Lost your link?": the same answer whether or not the address filed anything, and the same work.
+
+    The page never looks the address up: it counts the client and the address, then a Celery task (after
+    commit) finds the open demands and e-mails their links, so neither the answer nor its timing tells
+    whether the address is known. Past the per-address limit the page still answers the same, and sends nothing.
+    """
+    if request.method != "POST":
+        return render(request, "intake/lost_link.html", {"form": LostLinkForm()})
+    limit, window_seconds = rate_parse(settings.INTAKE_LOST_LINK_RATE_PER_IP)
+    allowed, retry_after = rate_limit_hit(f"intake-lost-link-ip:{client_key(request)}", limit, window_seconds)
+    if not allowed:
+        return too_many_requests(request, retry_after)
+    form = LostLinkForm(request.POST)
+    if not form.is_valid():
+        return render(request, "intake/lost_link.html", {"form": form}, status=400)
+    email = form.cleaned_data["email"].strip().lower()
+    limit, window_seconds = rate_parse(settings.INTAKE_LOST_LINK_RATE_PER_EMAIL)
+    address = hashlib.sha256(email.encode()).hexdigest()  # the counter's key holds no address in clear
+    within, _retry_after = rate_limit_hit(f"intake-lost-link-email:{address}", limit, window_seconds)
+    if within:
+        enqueue_on_commit(LOST_LINK_TASK, email, get_language())
+    return render(request, "intake/lost_link.html", {"sent": True})
 
 
 def _attachment_response(attachment: Attachment | None) -> FileResponse:

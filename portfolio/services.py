@@ -16,6 +16,8 @@ from core.exceptions import ApplicationError
 from core.money import to_base
 from core.services import audit_record
 from intake.models import ChangeRequest
+from intake.services import change_request_delivery_follow
+from portfolio.choices import PROJECT_DELIVERY_STAGES, ProjectStatus
 from portfolio.models import Milestone, Project, ProjectCounter, ProjectDemand, RevenueRecord, StatusUpdate
 from portfolio.selectors import project_webhook_payload
 from triage.choices import DecisionOutcome
@@ -58,7 +60,17 @@ def project_add_demand(*, project: Project, change_request: ChangeRequest) -> Pr
     if change_request.customer_id:
         project.sponsors.add(change_request.customer_id)
     project.refresh_from_db()
+    change_request_delivery_follow(
+        change_request=change_request, stage=PROJECT_DELIVERY_STAGES[ProjectStatus(project.status)]
+    )
     return project
+
+
+def _project_demands_follow(*, project: Project, actor: User | None) -> None:
+    """The customers of the project's demands read its new status on their tracking pages, and by e-mail."""
+    stage = PROJECT_DELIVERY_STAGES[ProjectStatus(project.status)]
+    for change_request in ChangeRequest.objects.filter(projects=project).order_by("pk"):
+        change_request_delivery_follow(change_request=change_request, stage=stage, actor=actor)
 
 
 @transaction.atomic
@@ -128,7 +140,7 @@ def milestone_set_done(*, milestone: Milestone, done: bool) -> Milestone:
 
 
 @transaction.atomic
-def project_update(*, project: Project, **fields: object) -> Project:
+def project_update(*, project: Project, actor: User | None = None, **fields: object) -> Project:
     if "realized_revenue" in fields:
         # The realized revenue is the sum of the revenue history; it moves only with a new record.
         raise ApplicationError(str(_("Record realized revenue as a dated entry; the total follows the history.")))
@@ -139,6 +151,7 @@ def project_update(*, project: Project, **fields: object) -> Project:
     project.full_clean()
     project.save()
     if project.status != previous_status:
+        _project_demands_follow(project=project, actor=actor)
         changed = {"previous_status": previous_status}
         webhook_event_publish(
             event_type=EventType.PROJECT_STATUS_CHANGED, payload=project_webhook_payload(project) | changed

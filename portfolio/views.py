@@ -197,7 +197,7 @@ def update_progress(request: StaffRequest, code: str) -> HttpResponse:
     form = ProjectProgressForm(request.POST, instance=project)
     if form.is_valid():
         try:
-            services.project_update(project=project, **form.cleaned_data)
+            services.project_update(project=project, actor=request.user, **form.cleaned_data)
             messages.success(request, "Project updated.")
         except ApplicationError as error:
             messages.error(request, error.message)

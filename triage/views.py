@@ -7,7 +7,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core import roles
 from core.cache import cached
@@ -209,9 +209,10 @@ def assign_customer(request: StaffRequest, reference: str) -> HttpResponse:
     return _back(reference)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_permission_required(roles.LINK_SIMILAR)
 def link_similar(request: StaffRequest, reference: str, pk: int) -> HttpResponse:
+    """GET: the link form, with the score and band linking would give, and warnings; POST: link or unlink."""
     demand = _demand_or_404(reference)
     candidate = get_object_or_404(
         SimilarDemand.objects.select_related("change_request", "similar_to"),
@@ -219,6 +220,13 @@ def link_similar(request: StaffRequest, reference: str, pk: int) -> HttpResponse
     )
     if demand.pk not in (candidate.change_request_id, candidate.similar_to_id):
         raise Http404("Not a similar demand of this one.")
+    if request.method == "GET":
+        if candidate.is_linked:
+            return _back(reference)
+        preview = selectors.similar_link_preview(change_request=demand, candidate=candidate)
+        return render(
+            request, "triage/link_preview.html", {"demand": demand, "candidate": candidate, "preview": preview}
+        )
     services.similar_demand_set_link(
         similar_demand=candidate, is_linked=request.POST.get("link") == "1", linked_by=request.user
     )

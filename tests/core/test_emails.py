@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import translation
 
 from core.emails import email_render
-from intake.choices import ChangeRequestStatus
+from intake.choices import ChangeRequestStatus, DeliveryStage
 from intake.services import CUSTOMER_STATUS_EMAILS
 from tests.intake.test_i18n import po_entries
 
@@ -21,30 +21,62 @@ LINK = "http://127.0.0.1:8000/track/abc123/"
 NOTE = "SAP ECC 6.0 ?"
 
 
+@pytest.fixture(autouse=True)
+def _english_reader():
+    """The lazy labels in the expectations read in English whatever an earlier test's request activated."""
+    with translation.override("en"):
+        yield
+
+
 def contexts() -> dict[str, dict]:
     """Each e-mail the product sends, with the context its caller gives it."""
     status_emails = {
-        name: {"demand": DEMAND, "status": ChangeRequestStatus(status).label, "note": NOTE}
+        name: {"demand": DEMAND, "status": ChangeRequestStatus(status).label, "note": NOTE, "tracking_url": LINK}
         for status, name in CUSTOMER_STATUS_EMAILS.items()
     }
-    return {"demand_received": {"demand": DEMAND, "tracking_url": LINK}, **status_emails}
+    return {
+        "demand_received": {"demand": DEMAND, "tracking_url": LINK},
+        "tracking_links": {"name": DEMAND.contact_name, "links": [(DEMAND, LINK)]},
+        "demand_delivery": {
+            "demand": DEMAND,
+            "stage": "delivered",
+            "status": DeliveryStage.DELIVERED.label,
+            "tracking_url": LINK,
+        },
+        **status_emails,
+    }
+
+
+# E-mails that tell a new status ("... is now: <status>."), as opposed to a receipt or a list of links.
+STATUS_SENTENCE_EMAILS = {"demand_needs_info", "demand_approved", "demand_rejected", "demand_deferred"}
+
+
+@pytest.mark.parametrize("stage", list(DeliveryStage))
+def test_the_delivery_email_says_each_stage_in_both_languages(stage):
+    context = {"demand": DEMAND, "stage": stage, "status": stage.label, "tracking_url": LINK}
+    english = email_render("demand_delivery", context=context)
+    french = email_render("demand_delivery", context=context, language="fr")
+    assert DEMAND.reference in english.subject and DEMAND.reference in french.subject
+    assert english.subject != french.subject and english.body != french.body
+    assert f"is now: {stage.label}." in english.body and LINK in french.body
 
 
 def test_every_email_template_is_sent_by_the_product():
     on_disk = {path.name for path in EMAILS_DIR.iterdir() if path.is_dir()}
-    assert on_disk == set(contexts()) and len(on_disk) == 5
+    assert on_disk == set(contexts()) and len(on_disk) == 8
 
 
 @pytest.mark.parametrize("name", sorted(contexts()))
 def test_each_email_renders_in_english_as_plain_text_with_what_the_customer_needs(name):
     email = email_render(name, context=contexts()[name])
-    assert DEMAND.reference in email.subject and "\n" not in email.subject
+    assert "\n" not in email.subject
+    assert DEMAND.reference in (email.subject if name != "tracking_links" else email.body)
     assert email.body.startswith("Hello Ana Lima,\n\n")
     assert "Export FHIR <HL7> & co" in email.body  # plain text: nothing escaped
+    assert f"\n{LINK}\n" in email.body  # every e-mail carries a private link (issue 15, item 3)
     if name == "demand_received":
         assert email.subject == "We received your demand CR-2026-00042"
-        assert f"\n\n{LINK}\n\n" in email.body
-    else:
+    elif name in STATUS_SENTENCE_EMAILS:
         assert f"\n\n{NOTE}\n\n" in email.body
         assert f"is now: {contexts()[name]['status']}." in email.body
 
@@ -65,12 +97,13 @@ def test_each_email_renders_in_french_with_no_english_left(name):
     french = email_render(name, context=contexts()[name], language="fr")
     english = email_render(name, context=contexts()[name], language="en")
     text = f"{french.subject}\n{french.body}"
-    assert french.body.startswith("Bonjour Ana Lima,\n\n") and DEMAND.reference in french.subject
+    assert french.body.startswith("Bonjour Ana Lima,\n\n")
+    assert DEMAND.reference in (french.subject if name != "tracking_links" else french.body)
     fragments = english_fragments(name)
     assert len(fragments) >= 2
     assert [fragment for fragment in fragments if fragment in text] == []
     assert len(french.body.splitlines()) == len(english.body.splitlines())  # the same layout, line for line
-    if name != "demand_received":
+    if name in STATUS_SENTENCE_EMAILS:
         with translation.override("fr"):
             status = str(contexts()[name]["status"])
         assert f"est désormais : {status}.\n\n{NOTE}\n\n" in french.body

@@ -60,6 +60,11 @@ def test_a_customer_files_follows_answers_and_withdraws_a_demand(page, live_serv
 
     page.get_by_label("Why are you withdrawing it? (optional)").fill("We found another way.")
     page.get_by_role("button", name="Withdraw my demand").click()
+    # Not without confirming (issue 15, item 9): the page says so next to the box and keeps the reason.
+    assert page.get_by_text("Tick this box to confirm").is_visible()
+    assert page.get_by_label("Why are you withdrawing it? (optional)").input_value() == "We found another way."
+    page.get_by_label("Yes, withdraw this demand").check()
+    page.get_by_role("button", name="Withdraw my demand").click()
     assert page.get_by_text("Your demand is withdrawn.").is_visible()
     demand.refresh_from_db()
     assert demand.status == "withdrawn"

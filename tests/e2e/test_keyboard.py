@@ -141,6 +141,9 @@ def test_a_customer_files_follows_answers_and_withdraws_with_the_keyboard_only(b
 
         keys.tab_to("#id_reason")
         page.keyboard.type("We found another way.")
+        keys.tab_to("#id_confirm", most=1)  # withdrawing asks for confirmation (issue 15, item 9)
+        page.keyboard.press("Space")
+        keys.tab_to("button.danger", most=1)
         with page.expect_navigation():
             page.keyboard.press("Enter")
         assert "Your demand is withdrawn." in page.locator(".messages").inner_text()

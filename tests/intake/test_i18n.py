@@ -22,17 +22,24 @@ FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9,en;q=0.5"}
 
 
 def po_entries(path: Path) -> list[dict]:
-    """The .po's entries as {msgid, msgid_plural, msgstr: [...], references: [...], fuzzy}: a tiny parser."""
+    """The .po's entries as {msgctxt, msgid, msgid_plural, msgstr: [...], references: [...], fuzzy}: a tiny parser."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
-        entry: dict = {"references": [], "msgstr": [], "fuzzy": False, "msgid": None, "msgid_plural": None}
+        entry: dict = {
+            "references": [],
+            "msgstr": [],
+            "fuzzy": False,
+            "msgctxt": None,
+            "msgid": None,
+            "msgid_plural": None,
+        }
         current = None
         for line in block.splitlines():
             if line.startswith("#:"):
                 entry["references"] += [reference.rsplit(":", 1)[0] for reference in line[2:].split()]
             elif line.startswith("#,"):
                 entry["fuzzy"] = "fuzzy" in line
-            elif line.startswith(("msgid ", "msgid_plural ", "msgstr")):
+            elif line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr")):
                 keyword, text = line.split(" ", 1)
                 current = keyword
                 if keyword.startswith("msgstr"):
@@ -55,6 +62,12 @@ def _append(entry: dict, keyword: str, quoted: str) -> None:
         entry[keyword] += text
 
 
+def _translated(entry: dict) -> str:
+    if entry["msgctxt"] is not None:
+        return translation.pgettext(entry["msgctxt"], entry["msgid"])
+    return translation.gettext(entry["msgid"])
+
+
 def customer_entries() -> list[dict]:
     return [entry for entry in po_entries(PO_FILE) if any(CUSTOMER_SOURCES.match(ref) for ref in entry["references"])]
 
@@ -72,7 +85,7 @@ def test_the_compiled_catalog_answers_every_customer_msgid_in_french():
         missing = [
             entry["msgid"]
             for entry in customer_entries()
-            if not entry["msgid_plural"] and translation.gettext(entry["msgid"]) == entry["msgid"] != entry["msgstr"][0]
+            if not entry["msgid_plural"] and _translated(entry) == entry["msgid"] != entry["msgstr"][0]
         ]
         assert missing == []
         assert str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus.SUBMITTED]) == "En cours d’examen"  # lazy labels follow
@@ -156,7 +169,9 @@ def test_the_switcher_sets_french_for_the_next_pages_and_back_to_english():
 def test_a_customer_refusal_from_the_services_comes_in_french():
     demand, token = file_demand_with_token(product=ProductFactory(name="Billing Cloud"))
     client = Client()
-    client.post(f"/track/{token}/", {"action": "withdraw", "reason": ""}, **FRENCH)
-    response = client.post(f"/track/{token}/", {"action": "withdraw", "reason": ""}, follow=True, **FRENCH)
+    client.post(f"/track/{token}/", {"action": "withdraw", "reason": "", "confirm": "on"}, **FRENCH)
+    response = client.post(
+        f"/track/{token}/", {"action": "withdraw", "reason": "", "confirm": "on"}, follow=True, **FRENCH
+    )
     html = response.content.decode()
     assert f"{demand.reference} a le statut « retirée »" in html

@@ -2,6 +2,7 @@
 
 import re
 import threading
+from datetime import date
 
 import pytest
 from django.core import mail
@@ -117,4 +118,77 @@ def test_status_changes_meant_for_the_customer_are_emailed(django_capture_on_com
         change_request_withdraw(change_request=demand)
     demand.refresh_from_db()
     assert demand.status == ChangeRequestStatus.WITHDRAWN
-    assert len(mail.outbox) == 1  # answering and withdrawing are the customer's own acts: no e-mail to them
+    # Answering is the customer's own act: no e-mail. Withdrawing sends a receipt (issue 15, item 9).
+    _question, receipt = mail.outbox
+    assert "is withdrawn" in receipt.subject and demand.reference in receipt.body
+
+
+def _tracking_token_in(body: str) -> str:
+    (token,) = re.findall(r"/track/([A-Za-z0-9_-]+)/", body)
+    return token
+
+
+@pytest.mark.django_db
+def test_every_customer_email_carries_its_own_working_link_to_that_demand_only(
+    django_capture_on_commit_callbacks, analyst, cio
+):
+    """Issue 15, item 3: status e-mails after the first carried no link ("Open the private link from our first
+    e-mail"). Now each e-mail carries a fresh link; each opens its demand, and no other."""
+    from triage.services import decision_record
+
+    demand, first_token = file_demand_with_token(contact_email="ana@client.example")
+    other, _other_token = file_demand_with_token(contact_email="ana@client.example", title="Another one")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_request_ask_information(change_request=demand, question="Which SAP release?", asked_by=analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_request_answer(change_request=demand, answer="ECC 6.0")
+    with django_capture_on_commit_callbacks(execute=True):
+        decision_record(
+            change_request=demand,
+            outcome="deferred",
+            decided_by=cio,
+            rationale="r",
+            customer_message="Next year.",
+            defer_until=date(2999, 1, 1),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        change_request_withdraw(change_request=demand)
+    assert len(mail.outbox) == 3  # the question, the deferral, the withdrawal receipt
+    tokens = [_tracking_token_in(message.body) for message in mail.outbox]
+    assert "first e-mail" not in " ".join(message.body for message in mail.outbox)
+    assert len({first_token, *tokens}) == 4  # a fresh link each time, none stored in clear
+    client = Client()
+    for token in tokens:
+        page = client.get(f"/track/{token}/")
+        assert page.status_code == 200
+        assert demand.reference in page.content.decode() and other.reference not in page.content.decode()
+    assert client.get(f"/track/{first_token}/").status_code == 200  # the first link still works
+    stored = set(demand.tracking_links.values_list("token_hash", flat=True))
+    assert not {*tokens} & stored and len(stored) == 3
+
+
+@pytest.mark.django_db
+def test_lost_links_are_sent_for_the_open_demands_of_that_address_only(django_capture_on_commit_callbacks, cio):
+    from intake.services import tracking_links_send
+    from triage.services import decision_record
+
+    mine = file_demand_with_token(contact_email="Ana@Client.example", title="Export to SAP")[0]
+    also_mine = file_demand_with_token(contact_email="ana@client.example", title="Dark mode")[0]
+    closed = file_demand_with_token(contact_email="ana@client.example", title="Old idea")[0]
+    decision_record(change_request=closed, outcome="rejected", decided_by=cio, rationale="r", customer_message="No.")
+    not_mine = file_demand_with_token(contact_email="bob@client.example", title="Bob's")[0]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tracking_links_send(email="ana@client.example") == 2
+        assert tracking_links_send(email="nobody@client.example") == 0
+    (sent,) = mail.outbox
+    assert sent.to == ["ana@client.example"]  # as the latest demand spells it
+    tokens = re.findall(r"/track/([A-Za-z0-9_-]+)/", sent.body)
+    assert len(tokens) == 2
+    assert mine.reference in sent.body and also_mine.reference in sent.body
+    assert closed.reference not in sent.body and not_mine.reference not in sent.body
+    client = Client()
+    opened = [client.get(f"/track/{token}/").content.decode() for token in tokens]
+    assert mine.reference in opened[0] and also_mine.reference not in opened[0]
+    assert also_mine.reference in opened[1] and mine.reference not in opened[1]

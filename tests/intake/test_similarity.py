@@ -63,3 +63,48 @@ def test_the_portable_fallback_finds_the_close_wording_on_sqlite():
 @pytest.mark.django_db
 def test_a_missing_demand_records_nothing():
     assert similar_demands_record(change_request_id=987654) == 0
+
+
+# The demo's descriptions share their boilerplate, as real ones often do: only the titles tell the needs apart.
+BOILERPLATE = (
+    "{title}. Our team does this by hand today, which costs us hours every week and causes errors. "
+    "We would like it to work out of the box for every user of the Patient Portal, with an audit trail."
+)
+# (earlier title, newer title, the same need?): the examples that justify the thresholds in intake/similarity.py.
+EXAMPLES = [
+    ("HL7 FHIR export of patient records", "Dark mode for the patient app", False),  # issue 15, item 9
+    ("HL7 FHIR export of patient records", "GDPR data-subject export in one click", False),
+    ("Power BI connector for the data hub", "Row-level security per business unit", False),
+    ("Export invoices to SAP every night", "Nightly export of invoices to SAP", True),
+    ("Power BI connector for the data hub", "Power BI connector for our reporting team", True),
+    ("HL7 FHIR export of patient records", "FHIR export of lab results", True),
+]
+
+
+def _similarity_examples() -> None:
+    from django.db import connection
+
+    for earlier_title, newer_title, same_need in EXAMPLES:
+        product = ProductFactory()
+        earlier = file_demand(product=product, title=earlier_title, description=BOILERPLATE.format(title=earlier_title))
+        newer = file_demand(product=product, title=newer_title, description=BOILERPLATE.format(title=newer_title))
+        SimilarDemand.objects.filter(change_request=newer).delete()
+        found = similar_demands_record(change_request_id=newer.pk)
+        assert found == (1 if same_need else 0), (connection.vendor, earlier_title, newer_title)
+        assert SimilarDemand.objects.filter(change_request=newer, similar_to=earlier).exists() == same_need
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_only_real_resemblance_is_suggested_with_trigrams_despite_shared_boilerplate():
+    _similarity_examples()
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db
+def test_only_real_resemblance_is_suggested_by_the_portable_fallback_despite_shared_boilerplate():
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("the embedded run covers SQLite")
+    _similarity_examples()

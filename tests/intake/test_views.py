@@ -293,7 +293,9 @@ def test_a_no_referrer_tracking_page_can_post_with_origin_null_but_never_without
     demand.refresh_from_db()
     assert demand.status != "withdrawn"
     # What Chromium sends from a page with `Referrer-Policy: no-referrer`: Origin null, with the token.
-    real = browser.post(f"/track/{token}/", {"action": "withdraw", "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null")
+    real = browser.post(
+        f"/track/{token}/", {"action": "withdraw", "confirm": "on", "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null"
+    )
     assert real.status_code == 302
     demand.refresh_from_db()
     assert demand.status == "withdrawn"
@@ -321,11 +323,65 @@ def test_the_customer_reads_plain_status_labels_and_the_planned_projects_progres
         rationale="Internal reasons.",
         customer_message="We will build it this spring.",
     )
+    page = client.get(f"/track/{token}/").content.decode()
+    assert "Planned" in page and f"Project {project.code}" in page
     project_update(project=project, progress=40, status="active")
     page = client.get(f"/track/{token}/").content.decode()
-    assert "Planned" in page and f"Planned as {project.code}" in page
+    assert "In progress" in page and f"Project {project.code}" in page
     assert "40 % done" in page and "We will build it this spring." in page
     assert "Internal reasons." not in page  # the rationale is for staff only
+
+
+def _status_and_plan(page: str) -> tuple[str, str]:
+    status = re.search(r'<span class="badge status-\w+">([^<]+)</span>', page).group(1)
+    plan = re.search(r'id="plan-heading".*?</section>', page, re.S)
+    return status, plan.group(0) if plan else ""
+
+
+@pytest.mark.django_db
+def test_the_customer_status_follows_the_project_and_the_timeline_records_each_step(
+    client, cio, django_capture_on_commit_callbacks
+):
+    """Issue 15, item 4: a delivered project's demand read "Planned", "Planned as BT-0003", "Delivered" and
+    "100 % done" together, and the timeline never recorded the delivery."""
+    from django.core import mail
+
+    from portfolio.services import change_request_approve, project_update
+
+    demand, token = file_demand_with_token()
+    project = change_request_approve(change_request=demand, decided_by=cio, rationale="Yes.", customer_message="")
+    steps = {}
+    for status, progress in (("active", 30), ("on_hold", 50), ("active", 80), ("delivered", 100)):
+        with django_capture_on_commit_callbacks(execute=True):
+            project_update(project=project, progress=progress, status=status, actor=cio)
+        steps[status] = _status_and_plan(client.get(f"/track/{token}/").content.decode())
+    status, plan = steps["active"]
+    assert status == "In progress" and "80 % done" in plan
+    status, plan = steps["delivered"]
+    page = client.get(f"/track/{token}/").content.decode()
+    assert status == "Delivered" and "The work is done and delivered." in plan
+    timeline = re.search(r'id="timeline-heading".*?</ol>', page, re.S).group(0)
+    outside_the_history = page.replace(timeline, "")
+    assert "Planned" not in outside_the_history and "% done" not in page and "<progress" not in page
+    labels = re.findall(r"<strong>([^<]+)</strong>", timeline)
+    # On hold reads as "in progress" to the customer, so it adds no entry; the second "active" neither.
+    assert labels == ["Under review", "Planned", "In progress", "Delivered"]
+    subjects = [message.subject for message in mail.outbox if demand.reference in message.subject]
+    assert f"Work on your demand {demand.reference} has started" in subjects
+    assert f"Your demand {demand.reference} is delivered" in subjects
+
+
+@pytest.mark.django_db
+def test_a_cancelled_project_reads_cancelled_without_progress(client, cio):
+    from portfolio.services import change_request_approve, project_update
+
+    demand, token = file_demand_with_token()
+    project = change_request_approve(change_request=demand, decided_by=cio, rationale="Yes.", customer_message="")
+    project_update(project=project, progress=60, status="cancelled", actor=cio)
+    status, plan = _status_and_plan(client.get(f"/track/{token}/").content.decode())
+    assert status == "Cancelled" and "has been cancelled" in plan and "% done" not in plan
+    demand.refresh_from_db()
+    assert demand.delivery_stage == "cancelled" and demand.customer_status_label == "Cancelled"
 
 
 @pytest.mark.django_db
@@ -344,3 +400,111 @@ def test_a_declined_demand_shows_the_message_written_for_the_customer(client, ci
     page = client.get(f"/track/{token}/").content.decode()
     assert "Declined" in page and "Our spring release covers most of this." in page
     assert "Too costly" not in page
+
+
+@pytest.mark.django_db
+def test_a_tracking_miss_and_the_confirmation_lead_to_lost_your_link(client):
+    response = client.get("/track/nope/")
+    assert response.status_code == 404 and 'href="/lost-link/"' in response.content.decode()
+    submitted = submit(client)
+    page = client.get(submitted["Location"]).content.decode()
+    assert 'href="/lost-link/"' in page
+
+
+def _ask_for_links(client: Client, email: str):
+    page = client.get("/lost-link/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    return client.post("/lost-link/", {"email": email, "csrfmiddlewaretoken": token})
+
+
+@pytest.mark.django_db
+def test_lost_your_link_answers_and_works_the_same_for_a_known_and_an_unknown_address(
+    django_capture_on_commit_callbacks,
+):
+    """The same bytes, the same statements in the request; the lookup and the e-mail happen after commit."""
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    demand, _token = file_demand_with_token(contact_email="ana@client.example")
+    mail.outbox.clear()
+    answers, statements = [], []
+    for email in ("ana@client.example", "nobody@client.example"):
+        client = Client(REMOTE_ADDR="10.9.0.1", enforce_csrf_checks=False)
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
+            response = client.post("/lost-link/", {"email": email})
+        assert response.status_code == 200
+        # The language switcher's CSRF token is masked afresh for every response, whoever asks.
+        answers.append(re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content))
+        statements.append([query["sql"].replace(email, "?") for query in queries.captured_queries])
+        assert len(callbacks) == 1  # the task, not yet run: nothing looked the address up
+        with django_capture_on_commit_callbacks(execute=True):
+            callbacks[0]()
+    assert answers[0] == answers[1]
+    assert [re.sub(r"'[^']*'", "?", sql) for sql in statements[0]] == [
+        re.sub(r"'[^']*'", "?", sql) for sql in statements[1]
+    ]
+    assert not any("intake_changerequest" in sql for sql in statements[0])
+    (sent,) = mail.outbox  # the known address got its link, the unknown one nothing
+    assert sent.to == ["ana@client.example"] and demand.reference in sent.body
+
+
+@pytest.mark.django_db
+def test_lost_your_link_is_limited_per_client_and_per_address(settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    settings.INTAKE_LOST_LINK_RATE_PER_IP = "3/hour"
+    settings.INTAKE_LOST_LINK_RATE_PER_EMAIL = "2/hour"
+    file_demand_with_token(contact_email="ana@client.example")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            _ask_for_links(Client(REMOTE_ADDR=f"10.8.0.{n}"), "ana@client.example").status_code for n in range(4)
+        ]
+    assert answers == [200, 200, 200, 200]  # past the address's limit the answer is the same...
+    assert len(mail.outbox) == 2  # ...and nothing more is sent
+    one_client = Client(REMOTE_ADDR="10.7.0.1")
+    statuses = [_ask_for_links(one_client, f"p{n}@client.example").status_code for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_lost_your_link_refuses_a_bad_address_with_the_field_message_and_keeps_it(client):
+    response = _ask_for_links(client, "not-an-address")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter a valid email address." in page and 'value="not-an-address"' in page
+
+
+@pytest.mark.django_db
+def test_the_form_marks_each_required_field_with_the_asterisk_it_announces(client):
+    """Issue 15, item 9: "Fields marked * are required", and no field had an asterisk."""
+    page = client.get("/requests/new/").content.decode()
+    assert "Fields marked * are required" in page
+    marked = set(re.findall(r'<label[^>]*for="id_(\w+)"[^>]*>[^<]*<span class="required-mark"[^>]*> \*</span>', page))
+    assert {"contact_name", "contact_email", "product", "title", "description"} <= marked
+    assert not {"organization_name", "business_justification", "desired_date", "website", "attachments"} & marked
+
+
+@pytest.mark.django_db
+def test_withdrawing_asks_for_confirmation_then_sends_a_receipt(client, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    demand, token = file_demand_with_token(contact_email="ana@client.example")
+    mail.outbox.clear()
+    refused = client.post(f"/track/{token}/", {"action": "withdraw", "reason": "We found another way."})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Tick this box to confirm" in page and "We found another way." in page  # what was typed is kept
+    demand.refresh_from_db()
+    assert demand.status != "withdrawn" and mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            f"/track/{token}/", {"action": "withdraw", "reason": "We found another way.", "confirm": "on"}, follow=True
+        )
+    assert "Your demand is withdrawn. We sent a receipt to ana@client.example." in done.content.decode()
+    demand.refresh_from_db()
+    assert demand.status == "withdrawn"
+    (receipt,) = mail.outbox
+    assert receipt.to == ["ana@client.example"] and f"Your demand {demand.reference} is withdrawn" == receipt.subject
+    assert "We found another way." in receipt.body and "/track/" in receipt.body

@@ -68,6 +68,8 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "audit/": {"GET": staff_page("cio", "superuser"), "POST": staff_page("cio", "superuser")},
     "readyz": {"GET": answers(200), "POST": answers(200)},
     # The tracking link: its holder only; a wrong link is the same 404 for everyone, staff included.
+    # "Lost your link?": public; an empty POST is told the address is missing (400), the same for everyone.
+    "lost-link/": {"GET": answers(200), "POST": answers(400)},
     "track/<str:token>/": {"GET": ONLY_THE_LINK, "POST": answers(404, tracking_holder=400)},
     "track/<str:token>/submitted/": {"GET": ONLY_THE_LINK, "POST": ONLY_THE_LINK},
     "track/<str:token>/attachments/<int:attachment_id>/": {"GET": ONLY_THE_LINK, "POST": EVERYONE_405},
@@ -97,7 +99,11 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "triage/<str:reference>/ask/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     "triage/<str:reference>/rescore/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     "triage/<str:reference>/customer/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
-    "triage/<str:reference>/similar/<int:pk>/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    # GET is the link form with its preview of the score (issue 15, item 5); POST links or unlinks.
+    "triage/<str:reference>/similar/<int:pk>/": {
+        "GET": staff_page(*ESTIMATORS),
+        "POST": staff_page(*ESTIMATORS, code=302),
+    },
     # Portfolio: every staff role reads; the CIO approves; portfolio managers update projects.
     "portfolio/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
     "portfolio/approve/<str:reference>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},

@@ -186,3 +186,56 @@ def test_the_sweep_finds_demands_left_unscored_for_over_a_minute():
     assert change_request_ids_unscored() == []
     ChangeRequest.objects.filter(pk=demand.pk).update(scoring_requested_at=timezone.now() - timedelta(minutes=2))
     assert change_request_ids_unscored() == [demand.pk]
+
+
+def _linked_inputs(django_capture_on_commit_callbacks, first_email: str, copy_emails: list[str], **first_fields):
+    """The latest assessment inputs of a demand from `first_email` once copies from `copy_emails` are linked."""
+    product = ProductFactory()
+    first = scored_demand(
+        django_capture_on_commit_callbacks,
+        product=product,
+        title="Export invoices to SAP every night",
+        contact_email=first_email,
+        revenue_at_stake=Decimal("100000"),
+        **first_fields,
+    )
+    for index, email in enumerate(copy_emails):
+        copy = scored_demand(
+            django_capture_on_commit_callbacks,
+            product=product,
+            title="Export invoices to SAP every night",
+            contact_email=email,
+            revenue_at_stake=Decimal(200000 + index),
+        )
+        pair = SimilarDemand.objects.get(change_request=copy, similar_to=first)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.similar_demand_set_link(similar_demand=pair, is_linked=True, linked_by=UserFactory())
+    latest = Assessment.objects.filter(change_request=first).order_by("-pk").first()
+    return Decimal(latest.inputs["value"]), latest.inputs["customers_asking"]
+
+
+@pytest.mark.parametrize(
+    ("first_email", "copy_emails", "expected"),
+    [
+        # Issue 15, item 5: a copy filed from an unmatched address of the same organization counted as a second
+        # customer and added its revenue (48.43, review, became 75.06, fast-track). The same domain is one asker.
+        ("ana@clinic-nord.example", ["bob@clinic-nord.example"], (Decimal("100000.00"), 1)),
+        ("ana@clinic-nord.example", ["ANA@Clinic-Nord.example"], (Decimal("100000.00"), 1)),
+        # Free-mail domains say nothing about the organization: each address is its own asker...
+        ("ana@gmail.com", ["bob@gmail.com"], (Decimal("300000.00"), 2)),
+        # ...and another organization adds its largest amount once, however many copies it filed.
+        ("ana@clinic-nord.example", ["x@clinic-sud.example", "y@clinic-sud.example"], (Decimal("300001.00"), 2)),
+    ],
+)
+def test_distinct_customers_are_counted_by_customer_then_domain_then_address(
+    django_capture_on_commit_callbacks, first_email, copy_emails, expected
+):
+    assert _linked_inputs(django_capture_on_commit_callbacks, first_email, copy_emails) == expected
+
+
+def test_a_copy_from_the_same_matched_customer_adds_nothing(django_capture_on_commit_callbacks):
+    CustomerFactory(name="Alpha", domain__domain="alpha.example")
+    assert _linked_inputs(django_capture_on_commit_callbacks, "a@alpha.example", ["b@alpha.example"]) == (
+        Decimal("100000.00"),
+        1,
+    )

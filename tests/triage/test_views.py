@@ -137,3 +137,69 @@ def test_the_demand_page_shows_each_normalized_component_as_a_percent(
         if component.get("normalized") is not None:
             shown = f"{component['normalized'] * 100:.0f} %"
             assert re.search(rf'<td class="num">{re.escape(shown)}</td>', page), (component["key"], shown)
+
+
+def _pair(django_capture_on_commit_callbacks, first_email: str, copy_email: str):
+    from intake.models import SimilarDemand
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = file_demand(
+            title="HL7 FHIR export of lab results", contact_email=first_email, revenue_at_stake=Decimal("100000")
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = file_demand(
+            title="HL7 FHIR export of lab results",
+            product=first.product,
+            contact_email=copy_email,
+            revenue_at_stake=Decimal("300000"),
+        )
+    first.refresh_from_db()
+    return first, SimilarDemand.objects.get(change_request=copy, similar_to=first)
+
+
+@pytest.mark.django_db
+def test_the_link_form_previews_the_score_and_says_a_copy_from_the_same_organization_adds_nothing(
+    analyst_client, django_capture_on_commit_callbacks
+):
+    """Issue 15, item 5: linking a copy filed from an unmatched address of the same organization counted a
+    second customer and added its revenue (48.43, review, became 75.06, fast-track), with no warning."""
+    first, pair = _pair(django_capture_on_commit_callbacks, "ana@clinic-nord.example", "bob@clinic-nord.example")
+    page = analyst_client.get(f"/triage/{first.reference}/similar/{pair.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    now = re.search(r'data-testid="score-now">([\d.]+)<', html).group(1)
+    linked = re.search(r'data-testid="score-linked">([\d.]+)<', html).group(1)
+    assert now == linked == str(first.score)
+    assert 'data-testid="link-same-customer"' in html and 'data-testid="link-warning"' not in html
+    assert first.similar_candidates.model.objects.get(pk=pair.pk).is_linked is False  # nothing saved
+    detail = analyst_client.get(f"/triage/{first.reference}/").content.decode()
+    assert f'href="/triage/{first.reference}/similar/{pair.pk}/"' in detail
+
+
+@pytest.mark.django_db
+def test_the_link_form_warns_when_an_unmatched_contact_would_count_as_another_customer(
+    analyst_client, django_capture_on_commit_callbacks
+):
+    from intake.models import SimilarDemand
+    from triage.models import Assessment
+
+    first, pair = _pair(django_capture_on_commit_callbacks, "ana@clinic-nord.example", "bob@clinic-sud.example")
+    html = analyst_client.get(f"/triage/{first.reference}/similar/{pair.pk}/").content.decode()
+    assert 'data-testid="link-warning"' in html and "300,000" in html
+    linked_preview = Decimal(re.search(r'data-testid="score-linked">([\d.]+)<', html).group(1))
+    assert linked_preview > first.score
+    with django_capture_on_commit_callbacks(execute=True):
+        response = analyst_client.post(f"/triage/{first.reference}/similar/{pair.pk}/", {"link": "1"})
+    assert response.status_code == 302 and SimilarDemand.objects.get(pk=pair.pk).is_linked
+    # The preview is what scoring then stores.
+    assert Assessment.objects.filter(change_request=first).order_by("-pk").first().total == linked_preview
+
+
+@pytest.mark.django_db
+def test_the_provisional_score_note_reads_well_for_every_kind(analyst_client, django_capture_on_commit_callbacks):
+    """Issue 15, item 9: "the product's defaults for a integration with another system stand in"."""
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = file_demand(kind="integration")
+    page = analyst_client.get(f"/triage/{demand.reference}/").content.decode()
+    assert "defaults for this kind of demand (integration with another system) stand in" in page
+    assert " a integration" not in page

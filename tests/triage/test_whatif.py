@@ -122,6 +122,14 @@ def varied_open_demands(count: int = 36, shift: int = 0) -> list[ChangeRequest]:
     )
     ChangeRequest.objects.filter(pk=decided.pk).update(status="rejected")
     link_demands(demands[6], decided)
+    # Who asks (issue 15, item 5): a copy from the same unmatched domain, one from the same customer, and
+    # free-mail contacts, each asking by address (the same address in another case is the same asker).
+    link_demands(demands[9], demands[5])
+    link_demands(demands[8], demands[0])
+    for address, revenue in (("ana@gmail.com", "4321"), ("bob@gmail.com", "100"), ("ANA@gmail.com", "5000")):
+        copy = file_demand(title=f"Copy from {address}", revenue_at_stake=Decimal(revenue), contact_email=address)
+        ChangeRequest.objects.filter(pk=copy.pk).update(status="withdrawn")
+        link_demands(demands[10], copy)
     model = ScoringModel.objects.get(is_active=True)
     services.assessments_compute_bulk(change_request_ids=[demand.pk for demand in demands[3:]], scoring_model=model)
     return demands

@@ -17,11 +17,13 @@ from triage.selectors.decision_times import (
     decision_time_by_month,
 )
 from triage.selectors.demand import (
+    LinkPreview,
     assessment_comparison,
     assessment_history,
     change_request_detail,
     decision_latest,
     similar_demand_list,
+    similar_link_preview,
 )
 from triage.selectors.jobs import (
     change_request_ids_unscored,
@@ -66,6 +68,7 @@ __all__ = [
     "WHATIF_SQL",
     "WHATIF_TOP",
     "ApprovalImpact",
+    "LinkPreview",
     "QuarterLoad",
     "ScoreMove",
     "ScoringWhatIf",
@@ -93,5 +96,6 @@ __all__ = [
     "scoring_model_list",
     "scoring_whatif",
     "similar_demand_list",
+    "similar_link_preview",
     "whatif_scores",
 ]

@@ -1,15 +1,21 @@
 """One demand's page: detail, similar demands, assessment history, the diff of two assessments, latest decision."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from intake.models import ChangeRequest, SimilarDemand
+from intake.selectors import asker_key
 from triage import scoring
+from triage.choices import ScoreBand
 from triage.models import (
     Assessment,
     CostEstimate,
     Decision,
     ScoringModel,
 )
+from triage.selectors.scoring_inputs import scoring_inputs_for_ids, scoring_model_active
 
 
 def assessment_history(*, change_request: ChangeRequest) -> QuerySet[Assessment]:
@@ -43,6 +49,60 @@ def similar_demand_list(*, change_request: ChangeRequest) -> QuerySet[SimilarDem
         SimilarDemand.objects.filter(Q(change_request=change_request) | Q(similar_to=change_request))
         .select_related("change_request__customer", "similar_to__customer")
         .order_by("-is_linked", "-similarity")
+    )
+
+
+@dataclass(frozen=True)
+class LinkPreview:
+    """What linking a similar demand would do to this demand's score, computed as scoring will, not written."""
+
+    other: ChangeRequest
+    before: scoring.ScoreResult
+    after: scoring.ScoreResult
+    value_before: Decimal
+    value_after: Decimal
+    askers_before: int
+    askers_after: int
+    same_asker: bool  # the other demand comes from this demand's own customer (intake.selectors.asker_key)
+
+    @property
+    def before_band_label(self) -> str:
+        return str(ScoreBand(self.before.band).label)
+
+    @property
+    def after_band_label(self) -> str:
+        return str(ScoreBand(self.after.band).label)
+
+    @property
+    def band_changes(self) -> bool:
+        return self.before.band != self.after.band
+
+    @property
+    def adds_revenue(self) -> Decimal:
+        return self.value_after - self.value_before
+
+    @property
+    def counts_unmatched_as_customer(self) -> bool:
+        """The other demand adds a customer asking without being matched to a customer account: worth a look."""
+        return self.askers_after > self.askers_before and self.other.customer_id is None
+
+
+def similar_link_preview(*, change_request: ChangeRequest, candidate: SimilarDemand) -> LinkPreview:
+    """This demand's score and band now and with `candidate` linked, under the active model."""
+    weights = scoring_model_active().weights()
+    now = scoring_inputs_for_ids([change_request.pk])[change_request.pk]
+    linked = scoring_inputs_for_ids([change_request.pk], also_linked=candidate.pk)[change_request.pk]
+    other = candidate.similar_to if candidate.change_request_id == change_request.pk else candidate.change_request
+    return LinkPreview(
+        other=other,
+        before=scoring.score(now, weights),
+        after=scoring.score(linked, weights),
+        value_before=now.value,
+        value_after=linked.value,
+        askers_before=now.customers_asking,
+        askers_after=linked.customers_asking,
+        same_asker=asker_key(customer_id=other.customer_id, contact_email=other.contact_email)
+        == asker_key(customer_id=change_request.customer_id, contact_email=change_request.contact_email),
     )
 
 

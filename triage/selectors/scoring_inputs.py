@@ -1,12 +1,14 @@
 """What scoring reads: the active model, the latest estimate, linked parties and the product's defaults."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from core.money import sum_to_base
+from core.money import to_base
 from intake.models import ChangeRequest, Product, ProductKindDefault, SimilarDemand
+from intake.selectors import asker_key
 from triage import scoring
 from triage.models import (
     CostEstimate,
@@ -28,6 +30,7 @@ SCORING_DEMAND_FIELDS = (
     "product_id",
     "kind",
     "customer_id",
+    "contact_email",
     "customer__tier",
     "revenue_at_stake",
     "currency",
@@ -38,44 +41,51 @@ SCORING_DEMAND_FIELDS = (
 )
 
 
-def _linked_parties(demand_ids: list[int] | QuerySet) -> tuple[dict[int, set[int]], dict[int, dict]]:
+def _linked_parties(
+    demand_ids: list[int] | QuerySet, *, also_linked: int | None = None
+) -> tuple[dict[int, set[int]], dict[int, dict]]:
     """The demands triage linked as the same need (either direction), and what each party brings.
 
-    One query whatever the links: both sides' revenue, currency and customer come with the pair, so a
-    linked demand outside `demand_ids` (decided, say) needs no second read.
+    One query whatever the links: both sides' revenue, currency, customer and address come with the pair,
+    so a linked demand outside `demand_ids` (decided, say) needs no second read. `also_linked` counts one
+    more candidate pair as linked (the link form's preview), without writing it.
     """
     groups: dict[int, set[int]] = {}
     parties: dict[int, dict] = {}
+    linked = Q(is_linked=True) | Q(pk=also_linked) if also_linked is not None else Q(is_linked=True)
+    side_fields = ("revenue_at_stake", "currency", "customer_id", "contact_email")
     pairs = (
-        SimilarDemand.objects.filter(is_linked=True)
+        SimilarDemand.objects.filter(linked)
         .filter(Q(change_request_id__in=demand_ids) | Q(similar_to_id__in=demand_ids))
         .values_list(
             "change_request_id",
-            "change_request__revenue_at_stake",
-            "change_request__currency",
-            "change_request__customer_id",
+            *(f"change_request__{name}" for name in side_fields),
             "similar_to_id",
-            "similar_to__revenue_at_stake",
-            "similar_to__currency",
-            "similar_to__customer_id",
+            *(f"similar_to__{name}" for name in side_fields),
         )
     )
-    for left, left_revenue, left_currency, left_customer, right, right_revenue, right_currency, right_customer in pairs:
+    width = 1 + len(side_fields)
+    for pair in pairs:
+        left, right = pair[0], pair[width]
         groups.setdefault(left, set()).add(right)
         groups.setdefault(right, set()).add(left)
-        parties[left] = {
-            "pk": left,
-            "revenue_at_stake": left_revenue,
-            "currency": left_currency,
-            "customer_id": left_customer,
-        }
-        parties[right] = {
-            "pk": right,
-            "revenue_at_stake": right_revenue,
-            "currency": right_currency,
-            "customer_id": right_customer,
-        }
+        parties[left] = {"pk": left, **dict(zip(side_fields, pair[1:width], strict=True))}
+        parties[right] = {"pk": right, **dict(zip(side_fields, pair[width + 1 :], strict=True))}
     return groups, parties
+
+
+def linked_value_and_askers(demand: dict, others: Iterable[dict]) -> tuple[Decimal, int]:
+    """A demand's value and breadth with the demands linked to it: each other customer asking (by
+    `intake.selectors.asker_key`) adds one to the breadth and the largest amount it asks for; a copy from
+    the demand's own customer adds nothing. Amounts in the base currency (core.money.to_base)."""
+    own = asker_key(customer_id=demand["customer_id"], contact_email=demand["contact_email"])
+    best: dict[str, Decimal] = {}
+    for other in others:
+        key = asker_key(customer_id=other["customer_id"], contact_email=other["contact_email"])
+        if key != own:
+            amount = to_base(other["revenue_at_stake"], other["currency"])
+            best[key] = max(best.get(key, amount), amount)
+    return to_base(demand["revenue_at_stake"], demand["currency"]) + sum(best.values(), Decimal("0")), 1 + len(best)
 
 
 def _latest_estimates(demand_ids: list[int] | QuerySet) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
@@ -108,7 +118,7 @@ def _product_defaults() -> tuple[dict[int, tuple[Decimal, Decimal, Decimal]], di
 
 
 def scoring_inputs_for_rows(
-    demands: dict[int, dict], demand_ids: list[int] | QuerySet
+    demands: dict[int, dict], demand_ids: list[int] | QuerySet, *, also_linked: int | None = None
 ) -> dict[int, scoring.ScoringInputs]:
     """Each demand's scoring inputs from its row (SCORING_DEMAND_FIELDS), in four more queries.
 
@@ -116,7 +126,7 @@ def scoring_inputs_for_rows(
     too many ids to send). Value and breadth include linked similar demands; cost is the latest analyst
     estimate, else the product's default for the demand's kind (then the inputs are marked provisional).
     """
-    groups, parties = _linked_parties(demand_ids)
+    groups, parties = _linked_parties(demand_ids, also_linked=also_linked)
     estimates = _latest_estimates(demand_ids)
     products, kind_defaults = _product_defaults()
     today = timezone.localdate()
@@ -124,9 +134,7 @@ def scoring_inputs_for_rows(
 
     inputs = {}
     for pk, demand in demands.items():
-        group = [demand, *(parties[other] for other in groups.get(pk, no_links))]
-        value = sum_to_base((row["revenue_at_stake"], row["currency"]) for row in group)
-        askers = {row["customer_id"] or f"unmatched-{row['pk']}" for row in group}
+        value, askers = linked_value_and_askers(demand, (parties[other] for other in groups.get(pk, no_links)))
         if pk in estimates:
             effort, day_rate, run_cost = estimates[pk]
         else:
@@ -137,7 +145,7 @@ def scoring_inputs_for_rows(
             effort_days=Decimal(effort),
             day_rate=Decimal(day_rate),
             yearly_run_cost=Decimal(run_cost),
-            customers_asking=len(askers),
+            customers_asking=askers,
             days_until_desired=(demand["desired_date"] - today).days if demand["desired_date"] else None,
             customer_tier=demand["customer__tier"],
             shares_ip=demand["risk_shares_ip"],
@@ -148,9 +156,11 @@ def scoring_inputs_for_rows(
     return inputs
 
 
-def scoring_inputs_for_ids(ids: list[int]) -> dict[int, scoring.ScoringInputs]:
-    """The scoring inputs of many demands in a fixed number of queries, whatever their number."""
+def scoring_inputs_for_ids(ids: list[int], *, also_linked: int | None = None) -> dict[int, scoring.ScoringInputs]:
+    """The scoring inputs of many demands in a fixed number of queries, whatever their number.
+
+    `also_linked`: a SimilarDemand id counted as linked, to preview what linking it would do."""
     if not ids:
         return {}
     demands = {row["pk"]: row for row in ChangeRequest.objects.filter(pk__in=ids).values(*SCORING_DEMAND_FIELDS)}
-    return scoring_inputs_for_rows(demands, list(demands))
+    return scoring_inputs_for_rows(demands, list(demands), also_linked=also_linked)

@@ -4,6 +4,7 @@ import heapq
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -63,6 +64,18 @@ class ScoringWhatIf:
 
 # Amounts converted as core.money.to_base does (half to even, to the cent; base-currency amounts as they are).
 _SQL_AMOUNT = to_base_sql("cr.revenue_at_stake", "rate.rate")
+# Who asks (intake.selectors.asker_key): the matched customer, else the e-mail domain unless free-mail, else
+# the address; compared only with itself, so only equality has to agree with Python's key.
+_SQL_DOMAIN = (
+    "(CASE WHEN position('@' in cr.contact_email) > 0 "
+    "THEN lower(btrim(substring(cr.contact_email from '[^@]*$'))) ELSE '' END)"
+)
+_SQL_ASKER = (
+    "(CASE WHEN cr.customer_id IS NOT NULL THEN 'customer:' || cr.customer_id "
+    f"WHEN {_SQL_DOMAIN} <> '' AND NOT ({_SQL_DOMAIN} = ANY(%(free_mail_domains)s::varchar[])) "
+    f"THEN 'domain:' || {_SQL_DOMAIN} "
+    "ELSE 'email:' || lower(btrim(cr.contact_email)) END)"
+)
 # Each open demand's inputs to the score, gathered as `scoring_inputs_for_rows` gathers them, then scored by
 # the SQL twin of `scoring.score` (triage/scoring_sql.py, where the proof that they agree is described).
 WHATIF_SQL = f"""
@@ -74,18 +87,21 @@ WITH rate (currency, rate) AS MATERIALIZED (
     SELECT similar_to_id, change_request_id FROM intake_similardemand WHERE is_linked
 ), party AS MATERIALIZED (
     -- Every linked demand (open or not) with its amount in the base currency and who asks.
-    SELECT cr.id, {_SQL_AMOUNT} AS amount, coalesce(cr.customer_id::text, 'unmatched-' || cr.id) AS asker
+    SELECT cr.id, {_SQL_AMOUNT} AS amount, {_SQL_ASKER} AS asker
     FROM intake_changerequest AS cr LEFT JOIN rate ON rate.currency = cr.currency
     WHERE cr.id IN (SELECT id FROM link)
 ), linked_group AS MATERIALIZED (
     -- Only demands with links need a group: the others are worth their own amount and have one asker.
-    SELECT member.id, sum(member.amount) AS value, count(DISTINCT member.asker) AS asking
+    -- Each other customer asking adds the largest amount it asks for and one to the breadth; a copy from
+    -- the demand's own customer adds nothing (scoring_inputs.py::linked_value_and_askers).
+    SELECT other_asker.id, sum(other_asker.amount) AS extra, count(*) AS others
     FROM (
-        SELECT id, amount, asker FROM party
-        UNION ALL
-        SELECT link.id, party.amount, party.asker FROM link JOIN party ON party.id = link.other
-    ) AS member
-    GROUP BY member.id
+        SELECT link.id, other.asker, max(other.amount) AS amount
+        FROM link JOIN party AS other ON other.id = link.other JOIN party AS own ON own.id = link.id
+        WHERE other.asker <> own.asker
+        GROUP BY link.id, other.asker
+    ) AS other_asker
+    GROUP BY other_asker.id
 ), estimate AS MATERIALIZED (
     -- The latest estimate of every demand (open or not: cheaper than narrowing them down first).
     SELECT id, {it_cost_sql(effort="effort_days", day_rate="day_rate", run_cost="yearly_run_cost")} AS it_cost
@@ -109,8 +125,8 @@ WITH rate (currency, rate) AS MATERIALIZED (
            ON kind_default.product_id = product.id AND kind_default.kind = kind.kind
 ), scoring_input AS (
     SELECT cr.id, (cr.score * 100)::integer AS current_score, cr.score_band AS current_band,
-           coalesce(linked_group.value, {_SQL_AMOUNT}) AS value,
-           coalesce(estimate.it_cost, default_cost.it_cost) AS it_cost, coalesce(linked_group.asking, 1) AS asking,
+           {_SQL_AMOUNT} + coalesce(linked_group.extra, 0) AS value,
+           coalesce(estimate.it_cost, default_cost.it_cost) AS it_cost, 1 + coalesce(linked_group.others, 0) AS asking,
            cr.desired_date - %(today)s::date AS days, customer.tier, cr.risk_shares_ip AS shares_ip,
            cr.risk_exclusive AS exclusive, cr.risk_security AS security
     FROM intake_changerequest AS cr
@@ -137,6 +153,7 @@ def _whatif_rows_postgresql(weights: scoring.ScoringWeights) -> list[WhatIfRow]:
         "rates": list(money.rates().values()),
         "kinds": [str(kind) for kind in ChangeRequestKind],
         "today": timezone.localdate(),
+        "free_mail_domains": list(settings.FREE_MAIL_DOMAINS),
     }
     with transaction.atomic(), connection.cursor() as cursor:
         # JIT compilation costs more than it saves on this one statement; the row estimates of the small
