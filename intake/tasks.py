@@ -9,3 +9,18 @@ from intake import similarity
 def find_similar_demands(change_request_id: int) -> int:
     """Record earlier demands that resemble this one, for triage to compare and link."""
     return similarity.similar_demands_record(change_request_id=change_request_id)
+
+
+@shared_task(name="intake.poll_reply_mailbox", acks_late=True, soft_time_limit=25, time_limit=30)
+def poll_reply_mailbox() -> dict:
+    """Read customers' replies by e-mail into their demands' conversations (core.mailbox, then intake.conversation)."""
+    from dataclasses import asdict
+
+    from django.conf import settings
+
+    from core.mailbox import mailbox_poll
+    from intake.conversation.services import inbound_email_apply
+
+    if not settings.INBOUND_EMAIL_URL:
+        return {"skipped": True}
+    return asdict(mailbox_poll(url=settings.INBOUND_EMAIL_URL, handler=lambda raw: inbound_email_apply(raw=raw)))

@@ -27,12 +27,13 @@ def contexts() -> dict[str, dict]:
         name: {"demand": DEMAND, "status": ChangeRequestStatus(status).label, "note": NOTE}
         for status, name in CUSTOMER_STATUS_EMAILS.items()
     }
-    return {"demand_received": {"demand": DEMAND, "tracking_url": LINK}, **status_emails}
+    reply = {"demand": DEMAND, "comment": SimpleNamespace(who="Carla Ionescu", body=NOTE)}
+    return {"demand_received": {"demand": DEMAND, "tracking_url": LINK}, "demand_reply": reply, **status_emails}
 
 
 def test_every_email_template_is_sent_by_the_product():
     on_disk = {path.name for path in EMAILS_DIR.iterdir() if path.is_dir()}
-    assert on_disk == set(contexts()) and len(on_disk) == 5
+    assert on_disk == set(contexts()) and len(on_disk) == 6
 
 
 @pytest.mark.parametrize("name", sorted(contexts()))
@@ -44,6 +45,10 @@ def test_each_email_renders_in_english_as_plain_text_with_what_the_customer_need
     if name == "demand_received":
         assert email.subject == "We received your demand CR-2026-00042"
         assert f"\n\n{LINK}\n\n" in email.body
+    elif name == "demand_reply":
+        assert (
+            f'Carla Ionescu wrote about your demand CR-2026-00042 "Export FHIR <HL7> & co":\n\n{NOTE}\n\n' in email.body
+        )
     else:
         assert f"\n\n{NOTE}\n\n" in email.body
         assert f"is now: {contexts()[name]['status']}." in email.body
@@ -70,7 +75,7 @@ def test_each_email_renders_in_french_with_no_english_left(name):
     assert len(fragments) >= 2
     assert [fragment for fragment in fragments if fragment in text] == []
     assert len(french.body.splitlines()) == len(english.body.splitlines())  # the same layout, line for line
-    if name != "demand_received":
+    if name not in ("demand_received", "demand_reply"):
         with translation.override("fr"):
             status = str(contexts()[name]["status"])
         assert f"est désormais : {status}.\n\n{NOTE}\n\n" in french.body
