@@ -63,9 +63,11 @@ def _quoted(folder: str) -> str:
 
 def _move(connection: imaplib.IMAP4, uid: bytes, folder: str) -> None:
     """Move one message (RFC 6851 MOVE when offered, else copy, flag deleted, expunge)."""
-    if "MOVE" in connection.capabilities:
+    try:
         status, data = connection.uid("MOVE", uid.decode(), _quoted(folder))
-    else:
+    except imaplib.IMAP4.error:
+        status, data = "NO", [b"MOVE not supported"]
+    if status != "OK":
         status, data = connection.uid("COPY", uid.decode(), _quoted(folder))
         if status == "OK":
             connection.uid("STORE", uid.decode(), "+FLAGS.SILENT", r"(\Deleted)")

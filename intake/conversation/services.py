@@ -162,26 +162,35 @@ class EmailRefused(Exception):
     """The message cannot be applied as it is (a refused file, a closed demand): kept for review, nothing applied."""
 
 
+def _inbound_upload(file: InboundFile) -> CheckedUpload:
+    if not file.content:
+        raise EmailRefused(f"empty file {file.name!r}")
+    if len(file.content) > settings.INTAKE_ATTACHMENT_MAX_BYTES:
+        raise EmailRefused(f"{file.name!r} is larger than {max_size_label()}")
+    try:
+        content_type = file_type_check(name=file.name, file=BytesIO(file.content))
+    except FileRefused as refused:
+        raise EmailRefused(f"{file.name!r}: {refused.message}") from refused
+    upload = CheckedUpload(file.name, content_type, len(file.content), None)
+    upload.write(file.content)
+    upload.flush()
+    upload.seek(0)
+    upload.sha256 = hashlib.sha256(file.content).hexdigest()
+    return upload
+
+
 def _inbound_uploads(files: list[InboundFile]) -> list[CheckedUpload]:
     """Each file checked as the form's uploads are (allow-list by name and content, size, count), or EmailRefused."""
     if len(files) > settings.INTAKE_ATTACHMENTS_MAX_FILES:
         raise EmailRefused(f"{len(files)} files, at most {settings.INTAKE_ATTACHMENTS_MAX_FILES}")
-    uploads = []
-    for file in files:
-        if not file.content:
-            raise EmailRefused(f"empty file {file.name!r}")
-        if len(file.content) > settings.INTAKE_ATTACHMENT_MAX_BYTES:
-            raise EmailRefused(f"{file.name!r} is larger than {max_size_label()}")
-        try:
-            content_type = file_type_check(name=file.name, file=BytesIO(file.content))
-        except FileRefused as refused:
-            raise EmailRefused(f"{file.name!r}: {refused.message}") from refused
-        upload = CheckedUpload(file.name, content_type, len(file.content), None)
-        upload.write(file.content)
-        upload.flush()
-        upload.seek(0)
-        upload.sha256 = hashlib.sha256(file.content).hexdigest()
-        uploads.append(upload)
+    uploads: list[CheckedUpload] = []
+    try:
+        for file in files:
+            uploads.append(_inbound_upload(file))
+    except EmailRefused:
+        for upload in uploads:
+            upload.close()
+        raise
     return uploads
 
 
@@ -229,6 +238,7 @@ def _inbound_email_decide(message: InboundMessage) -> str:
         logger.warning("inbound e-mail %s from %s refused: %s", message.message_id, message.sender, detail)
         _inbound_record(outcome=InboundEmailOutcome.FORGED, detail=detail, **record)
         return DISPOSITION_DONE
+    uploads: list[CheckedUpload] = []
     try:
         uploads = _inbound_uploads(message.files)
         if not message.text and not uploads:
@@ -247,5 +257,8 @@ def _inbound_email_decide(message: InboundMessage) -> str:
         logger.warning("inbound e-mail %s for %s kept for review: %s", message.message_id, demand.reference, detail)
         _inbound_record(outcome=InboundEmailOutcome.REVIEW, detail=detail, change_request=demand, **record)
         return DISPOSITION_REVIEW
+    finally:
+        for upload in uploads:
+            upload.close()  # the temporary file (already moved into the store, or refused), as Django does for forms
     _inbound_record(outcome=InboundEmailOutcome.APPLIED, change_request=demand, comment=comment, **record)
     return DISPOSITION_DONE
