@@ -104,8 +104,8 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "can_see_contact": request.user.has_perm(roles.VIEW_CONTACT),
         "attachments": attachments,
         "conversation": conversation_list(change_request=demand, customer_view=False, attachments=attachments),
-        "reply_form": CommentReplyForm(),
-        "note_form": CommentNoteForm(),
+        "reply_form": CommentReplyForm(prefix="reply"),
+        "note_form": CommentNoteForm(prefix="note"),
         "capacity_impact": (
             selectors.approval_capacity_impact(change_request=demand)
             if request.user.has_perm(roles.DECIDE) and demand.is_decidable
@@ -207,7 +207,7 @@ def ask_information(request: StaffRequest, reference: str) -> HttpResponse:
 def comment_reply(request: StaffRequest, reference: str) -> HttpResponse:
     """Answer the customer on the demand's conversation; they get it by e-mail, with the reply address."""
     demand = _demand_or_404(reference)
-    form = CommentReplyForm(request.POST)
+    form = CommentReplyForm(request.POST, prefix="reply")
     if form.is_valid():
         conversation_services.comment_reply_add(
             change_request=demand, author=request.user, body=form.cleaned_data["body"]
@@ -223,7 +223,7 @@ def comment_reply(request: StaffRequest, reference: str) -> HttpResponse:
 def comment_note(request: StaffRequest, reference: str) -> HttpResponse:
     """A staff-only note on the demand; the colleagues it @mentions are recorded."""
     demand = _demand_or_404(reference)
-    form = CommentNoteForm(request.POST)
+    form = CommentNoteForm(request.POST, prefix="note")
     if form.is_valid():
         conversation_services.comment_note_add(
             change_request=demand, author=request.user, body=form.cleaned_data["body"]

@@ -91,7 +91,9 @@ def test_a_staff_reply_is_shown_to_the_customer_and_e_mailed_with_the_signed_rep
     services.comment_customer_add(change_request=demand, body="Any news?")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = analyst_client.post(f"/triage/{demand.reference}/reply/", {"body": "Yes: we estimate it this week."})
+        response = analyst_client.post(
+            f"/triage/{demand.reference}/reply/", {"reply-body": "Yes: we estimate it this week."}
+        )
     assert response.status_code == 302
     assert ChangeRequest.objects.get(pk=demand.pk).customer_replied_at is None  # answered: off the "replied" list
     [email] = mail.outbox
@@ -126,7 +128,7 @@ def test_an_internal_note_records_its_mentions_and_never_reaches_the_customer(
         with django_capture_on_commit_callbacks(execute=True):
             response = analyst_client.post(
                 f"/triage/{demand.reference}/note/",
-                {"body": "SECRET-NOTE: @cio please check the margin; @nobody and @former cannot be told."},
+                {"note-body": "SECRET-NOTE: @cio please check the margin; @nobody and @former cannot be told."},
             )
     finally:
         comment_posted.disconnect(listener)
@@ -172,3 +174,14 @@ def test_the_queue_sorts_latest_customer_replies_first_and_the_rest_after(analys
     assert page.index(second.reference) < page.index(first.reference) < page.index(silent.reference)
     page = analyst_client.get("/triage/?ordering=customer_replied").content.decode()
     assert page.index(first.reference) < page.index(second.reference) < page.index(silent.reference)
+
+
+def test_an_empty_reply_is_refused_and_only_roles_that_may_ask_the_customer_reply(analyst_client, pm_client):
+    demand, _token = file_demand_with_token()
+    response = analyst_client.post(f"/triage/{demand.reference}/reply/", {"reply-body": "  "}, follow=True)
+    assert "Reply to the customer (e-mailed): This field is required." in response.content.decode()
+    assert pm_client.post(f"/triage/{demand.reference}/reply/", {"reply-body": "Hi"}).status_code == 403
+    assert not Comment.objects.exists()
+    # Every staff role that reads the demand page may write an internal note (the portfolio manager too).
+    assert pm_client.post(f"/triage/{demand.reference}/note/", {"note-body": "Budget ok."}).status_code == 302
+    assert Comment.objects.get().kind == CommentKind.NOTE
