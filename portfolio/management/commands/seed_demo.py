@@ -22,8 +22,8 @@ from core.emails import email_destination
 from core.models import ApiToken
 from core.services import api_token_create
 from intake import services as intake_services
-from intake.conversation import services as conversation_services
 from intake.choices import Agenda, ChangeRequestKind, CommentSource, CustomerTier
+from intake.conversation import services as conversation_services
 from intake.models import (
     ChangeRequest,
     Customer,
