@@ -406,6 +406,8 @@ INTAKE_FORM_RATE_PER_IP = env.str("INTAKE_FORM_RATE_PER_IP", default="20/hour")
 INTAKE_FORM_RATE_PER_DOMAIN = env.str("INTAKE_FORM_RATE_PER_DOMAIN", default="100/hour")
 # Wrong tracking links per IP before further guesses are refused with 429.
 INTAKE_TRACK_MISSES_PER_IP = env.str("INTAKE_TRACK_MISSES_PER_IP", default="20/hour")
+# Messages a customer may post on one demand's conversation from its tracking page (a held link cannot flood it).
+INTAKE_COMMENTS_PER_DEMAND = env.str("INTAKE_COMMENTS_PER_DEMAND", default="30/hour")
 # For core.throttling.TokenRateThrottle (requests per API token); wired in by whoever owns the API.
 API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
 # Reads per API token and web process (core.throttling.TokenReadThrottle, in local memory).

@@ -192,6 +192,11 @@ def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpRespon
         request.FILES if action == "comment" else None,
         upload_errors=upload_errors(request),
     )
+    if request.method == "POST" and action == "comment":
+        limit, window_seconds = rate_parse(settings.INTAKE_COMMENTS_PER_DEMAND)
+        allowed, retry_after = rate_limit_hit(f"intake-comment:{demand.pk}", limit, window_seconds)
+        if not allowed:
+            return too_many_requests(request, retry_after)
     if request.method == "POST":
         try:
             if action == "comment" and comment_form.is_valid():

@@ -185,3 +185,22 @@ def test_an_empty_reply_is_refused_and_only_roles_that_may_ask_the_customer_repl
     # Every staff role that reads the demand page may write an internal note (the portfolio manager too).
     assert pm_client.post(f"/triage/{demand.reference}/note/", {"note-body": "Budget ok."}).status_code == 302
     assert Comment.objects.get().kind == CommentKind.NOTE
+
+
+def test_a_tracking_link_cannot_flood_the_conversation(client, settings):
+    settings.INTAKE_COMMENTS_PER_DEMAND = "2/hour"
+    demand, token = file_demand_with_token()
+    for number in (1, 2):
+        assert client.post(f"/track/{token}/", {"action": "comment", "body": f"Message {number}"}).status_code == 302
+    refused = client.post(f"/track/{token}/", {"action": "comment", "body": "Message 3"})
+    assert refused.status_code == 429 and "Retry-After" in refused
+    assert Comment.objects.filter(change_request=demand).count() == 2
+
+
+def test_the_conversation_speaks_french_on_the_tracking_page(client, analyst):
+    demand, token = file_demand_with_token()
+    services.comment_reply_add(change_request=demand, author=analyst, body="Merci !")
+    html = client.get(f"/track/{token}/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    for french in ("Conversation", "Écrivez-nous", "Votre message", "Envoyer mon message"):
+        assert french in html, french
+    assert "Write to us" not in html and "Send my message" not in html
