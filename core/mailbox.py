@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from core.models import MailboxStatus
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 REPLY_MAILBOX = "replies"
 BATCH_SIZE = 50
+POLL_LEASE = timedelta(seconds=120)
 SIZE_PATTERN = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
 
 
@@ -142,6 +144,24 @@ def mailbox_poll(
     status, _created = MailboxStatus.objects.get_or_create(name=name)
     if status.next_attempt_at is not None and now < status.next_attempt_at:
         return MailboxPoll(skipped=True)
+    # One poll at a time: claim the mailbox with a guarded update; a poll that died lets go when its lease ends
+    # (longer than the task's hard time limit).
+    claimed = (
+        MailboxStatus.objects.filter(name=name)
+        .filter(Q(polling_until__isnull=True) | Q(polling_until__lt=now))
+        .update(polling_until=now + POLL_LEASE)
+    )
+    if not claimed:
+        return MailboxPoll(skipped=True)
+    try:
+        return _mailbox_poll_claimed(url=url, handler=handler, name=name, now=now, status=status)
+    finally:
+        MailboxStatus.objects.filter(name=name).update(polling_until=None)
+
+
+def _mailbox_poll_claimed(
+    *, url: str, handler: Callable[[bytes], str], name: str, now: datetime, status: MailboxStatus
+) -> MailboxPoll:
     try:
         poll = _poll_once(url, handler)
     except (OSError, imaplib.IMAP4.error, EOFError) as error:

@@ -171,6 +171,8 @@ class MailboxStatus(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set by the poll running now (a guarded update), so that two overlapping polls never read the same messages.
+    polling_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name}: {self.consecutive_failures} failures"

@@ -212,3 +212,18 @@ def test_the_backoff_doubles_up_to_its_ceiling(settings):
 
     assert [backoff_delay(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert backoff_delay(50).total_seconds() == settings.INBOUND_EMAIL_BACKOFF_MAX_SECONDS
+
+
+def test_a_poll_while_another_runs_reads_nothing_and_a_dead_polls_lease_expires(mailbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    demand, _token = file_demand_with_token()
+    mailbox.deliver(customer_reply(reply_address(demand.reference), "Only once.").as_bytes())
+    MailboxStatus.objects.create(name="replies", polling_until=timezone.now() + timedelta(seconds=60))
+    assert poll_reply_mailbox()["skipped"]  # another poll holds the mailbox
+    assert not Comment.objects.exists() and len(mailbox.messages("INBOX")) == 1
+    MailboxStatus.objects.filter(name="replies").update(polling_until=timezone.now() - timedelta(seconds=1))
+    assert poll_reply_mailbox()["done"] == 1  # the lease of a poll that died has run out
+    assert Comment.objects.count() == 1 and MailboxStatus.objects.get().polling_until is None
