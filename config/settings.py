@@ -195,6 +195,20 @@ MEDIA_ROOT = env.path("ATTACHMENT_ROOT", default=VAR_DIR / "attachments")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Demand Desk <demands@example.com>")
+# Replies by e-mail (intake.conversation): each demand's e-mails carry Reply-To `<local>+<reference>.<tag>@<domain>`
+# of this address (the tag signed with SECRET_KEY); empty: no Reply-To. The mailbox that receives them is read by
+# polling INBOUND_EMAIL_URL (imap://user:password@host:port/INBOX, or imaps://); empty: no polling.
+REPLY_EMAIL_ADDRESS = env.str("REPLY_EMAIL_ADDRESS", default="demands@example.com")
+INBOUND_EMAIL_URL = env.str("INBOUND_EMAIL_URL", default="")
+INBOUND_EMAIL_POLL_SECONDS = env.float("INBOUND_EMAIL_POLL_SECONDS", default=30.0)
+# Read messages are moved to the first folder; what cannot be applied whole (unreadable, too large, a refused
+# file) to the second, for a person to look at: no message is ever deleted.
+INBOUND_EMAIL_DONE_FOLDER = env.str("INBOUND_EMAIL_DONE_FOLDER", default="Processed")
+INBOUND_EMAIL_REVIEW_FOLDER = env.str("INBOUND_EMAIL_REVIEW_FOLDER", default="Review")
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# After a failed poll the next waits 30 s, then 1, 2, 4... minutes, at most an hour.
+INBOUND_EMAIL_BACKOFF_SECONDS = 30
+INBOUND_EMAIL_BACKOFF_MAX_SECONDS = 3600
 
 # --- Celery -----------------------------------------------------------------------------------
 # No broker configured means the embedded default: tasks run eagerly, in-process, after commit.
@@ -247,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 3600.0},
     # Anonymous refusals become one audit row per client and window (core.services.audit_anonymous_flush).
     "flush-anonymous-audit": {"task": "core.audit_flush_anonymous", "schedule": 60.0},
+    # Replies by e-mail; does nothing without INBOUND_EMAIL_URL, and waits out its backoff after failures.
+    "poll-reply-mailbox": {"task": "intake.poll_reply_mailbox", "schedule": INBOUND_EMAIL_POLL_SECONDS},
 }
 
 # --- REST API ---------------------------------------------------------------------------------
@@ -394,6 +410,8 @@ INTAKE_TRACK_MISSES_PER_IP = env.str("INTAKE_TRACK_MISSES_PER_IP", default="20/h
 # the same and sends nothing, so an address cannot be flooded nor its existence learnt).
 INTAKE_LOST_LINK_RATE_PER_IP = env.str("INTAKE_LOST_LINK_RATE_PER_IP", default="10/hour")
 INTAKE_LOST_LINK_RATE_PER_EMAIL = env.str("INTAKE_LOST_LINK_RATE_PER_EMAIL", default="3/hour")
+# Messages a customer may post on one demand's conversation from its tracking page (a held link cannot flood it).
+INTAKE_COMMENTS_PER_DEMAND = env.str("INTAKE_COMMENTS_PER_DEMAND", default="30/hour")
 # For core.throttling.TokenRateThrottle (requests per API token); wired in by whoever owns the API.
 API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
 # Reads per API token and web process (core.throttling.TokenReadThrottle, in local memory).

@@ -30,3 +30,22 @@ def email_render(name: str, *, context: Mapping[str, Any], language: str | None 
         subject = engine.get_template(f"emails/{name}/subject.txt").render(Context(dict(context), autoescape=False))
         body = engine.get_template(f"emails/{name}/body.txt").render(Context(dict(context), autoescape=False))
     return RenderedEmail(subject=" ".join(subject.split()), body=body)
+
+
+def email_destination() -> str:
+    """Where this process's e-mails go, in one line for a console (the demo's printed log)."""
+    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+    where = {
+        "dummy": "discarded (EMAIL_URL=dummymail://; consolemail:// prints them, smtp://host:port sends them)",
+        "console": "printed on this console (EMAIL_URL=consolemail://)",
+        "locmem": "kept in memory (tests)",
+        "filebased": f"written as files under {getattr(settings, 'EMAIL_FILE_PATH', '')}",
+        "smtp": f"sent through SMTP at {settings.EMAIL_HOST}:{settings.EMAIL_PORT}",
+    }.get(backend, settings.EMAIL_BACKEND)
+    replies = (
+        f"read from {settings.INBOUND_EMAIL_URL.split('@')[-1]}"
+        if settings.INBOUND_EMAIL_URL
+        else "not read (set INBOUND_EMAIL_URL=imap://user:password@host:port/INBOX to turn replies by e-mail on)"
+    )
+    reply_to = settings.REPLY_EMAIL_ADDRESS or "none"
+    return f"{where}. Replies go to {reply_to} (+ each demand's signed tag), {replies}."

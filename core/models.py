@@ -63,6 +63,8 @@ class OutboundEmail(BaseModel):
     to = models.EmailField()
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    # Where the reader's reply goes (a demand's signed reply address, intake.conversation.addresses), if anywhere.
+    reply_to = models.EmailField(max_length=320, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
 
@@ -158,3 +160,23 @@ class SsoIdentity(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.subject} @ {self.issuer}"
+
+
+class MailboxStatus(models.Model):
+    """How the last polls of an inbound mailbox went: the backoff after failures, and what /readyz reports."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set by the poll running now (a guarded update), so that two overlapping polls never read the same messages.
+    polling_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.consecutive_failures} failures"
+
+    @property
+    def is_reachable(self) -> bool:
+        return self.consecutive_failures == 0

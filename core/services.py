@@ -26,11 +26,17 @@ def api_token_create(*, user: User, name: str, scope: str = TokenScope.READ) -> 
     return token, raw_key
 
 
-def outbound_email_queue(*, to: str, subject: str, body: str) -> OutboundEmail:
+# Every e-mail we send says it is automatic (RFC 3834), so out-of-office robots do not answer it, and carries our
+# loop marker, so that a message of ours coming back to the reply mailbox is recognized and dropped.
+LOOP_HEADER = "X-Demand-Desk-Loop"
+OUTBOUND_HEADERS = {"Auto-Submitted": "auto-generated", LOOP_HEADER: "1"}
+
+
+def outbound_email_queue(*, to: str, subject: str, body: str, reply_to: str = "") -> OutboundEmail:
     """Store an e-mail with the current transaction and send it by a task once that commits."""
     from core.enqueue import enqueue_on_commit
 
-    email = OutboundEmail(to=to, subject=subject[:255], body=body)
+    email = OutboundEmail(to=to, subject=subject[:255], body=body, reply_to=reply_to)
     email.full_clean(validate_unique=False, validate_constraints=False)  # nothing unique to query for
     email.save(force_insert=True)
     enqueue_on_commit("core.send_email", email.pk)
@@ -39,7 +45,7 @@ def outbound_email_queue(*, to: str, subject: str, body: str) -> OutboundEmail:
 
 def outbound_email_send(*, email_id: int) -> bool:
     """Send one stored e-mail unless it was already sent; the row lock makes a duplicate task harmless."""
-    from django.core.mail import send_mail
+    from django.core.mail import EmailMessage
     from django.db import transaction
     from django.utils import timezone
 
@@ -48,7 +54,15 @@ def outbound_email_send(*, email_id: int) -> bool:
         if email is None:
             return False
         OutboundEmail.objects.filter(pk=email.pk).update(attempts=F("attempts") + 1)
-        send_mail(email.subject, email.body, None, [email.to], fail_silently=False)
+        message = EmailMessage(
+            email.subject,
+            email.body,
+            None,
+            [email.to],
+            reply_to=[email.reply_to] if email.reply_to else None,
+            headers=OUTBOUND_HEADERS,
+        )
+        message.send(fail_silently=False)
         OutboundEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), body="")
     return True
 

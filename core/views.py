@@ -28,7 +28,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def readyz(request: HttpRequest) -> JsonResponse:
     """The database (and the broker, when one is configured) answer; each check and its time in milliseconds
-    only for this host and MONITORING_NETWORKS (everyone else gets the bare status)."""
+    only for this host and MONITORING_NETWORKS (everyone else gets the bare status). An unreachable reply mailbox
+    makes the status "degraded" (still 200: the site serves, replies by e-mail wait)."""
     from django.conf import settings
 
     checks: dict[str, dict] = {}
@@ -55,6 +56,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
     ready = all(check["ok"] for check in checks.values())
     body: dict[str, object] = {"status": "ok" if ready else "unavailable"}
+    if settings.INBOUND_EMAIL_URL and ready:
+        from core.mailbox import mailbox_health
+
+        # Replies by e-mail wait while the mailbox is unreachable, but pages still serve: degraded, not unready.
+        checks["mailbox"] = mailbox_health()
+        if not checks["mailbox"]["ok"]:
+            body["status"] = "degraded"
     # Which components answer and how fast is for our own probes and scrapers, not for the internet.
     if monitoring_client(request):
         body["checks"] = checks

@@ -59,6 +59,8 @@ DECIDABLE_STATUSES = (*OPEN_STATUSES, ChangeRequestStatus.DEFERRED)
 ASKABLE_STATUSES = (ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.SCORED, ChangeRequestStatus.DEFERRED)
 # The customer owes an answer: the tracking page asks for it and the decision clock is paused.
 ANSWERABLE_STATUSES = (ChangeRequestStatus.NEEDS_INFO,)
+# The customer may write on the demand's conversation (tracking page, e-mail): while it waits for a decision.
+COMMENTABLE_STATUSES = OPEN_STATUSES
 # The customer may withdraw: anything not finally decided.
 WITHDRAWABLE_STATUSES = (*OPEN_STATUSES, ChangeRequestStatus.DEFERRED)
 
@@ -94,3 +96,29 @@ class DeliveryStage(models.TextChoices):
     IN_PROGRESS = "in_progress", pgettext_lazy("customer status", "In progress")
     DELIVERED = "delivered", pgettext_lazy("customer status", "Delivered")
     CANCELLED = "cancelled", pgettext_lazy("customer status", "Cancelled")
+
+
+class CommentKind(models.TextChoices):
+    """Who wrote a message of a demand's conversation, and who may read it."""
+
+    CUSTOMER = "customer", _("From the customer")
+    REPLY = "reply", _("Reply to the customer")
+    NOTE = "note", _("Internal note")
+
+
+# What the customer reads on the tracking page and in e-mails: never a NOTE.
+CUSTOMER_VISIBLE_COMMENT_KINDS = (CommentKind.CUSTOMER, CommentKind.REPLY)
+
+
+class CommentSource(models.TextChoices):
+    WEB = "web", _("Web page")
+    EMAIL = "email", _("E-mail")
+
+
+class InboundEmailOutcome(models.TextChoices):
+    """What became of one e-mail read from the reply mailbox (each kept once, by its Message-ID)."""
+
+    APPLIED = "applied", _("Added to the conversation")
+    IGNORED = "ignored", _("Ignored (automatic reply or loop)")
+    FORGED = "forged", _("Refused: unknown or forged reply address")
+    REVIEW = "review", _("Kept for review")

@@ -195,22 +195,7 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
         return description
 
     def clean_attachments(self) -> list[UploadedFile]:
-        files = self.cleaned_data.get("attachments") or []
-        errors = list(self.upload_errors)
-        errors += [
-            gettext("“{name}” could not be checked; please attach it again.").format(name=file.name)
-            for file in files
-            if not isinstance(file, CheckedUpload)
-        ]
-        if len(files) > settings.INTAKE_ATTACHMENTS_MAX_FILES:
-            errors.append(
-                gettext("Please attach at most {count} files.").format(count=settings.INTAKE_ATTACHMENTS_MAX_FILES)
-            )
-        if errors:
-            # The browser cannot keep chosen files across a round trip; say so with the reason.
-            errors.append(gettext("Please choose the files you want to send again."))
-            raise forms.ValidationError(errors)
-        return files
+        return attachments_clean(self.cleaned_data.get("attachments") or [], self.upload_errors)
 
     @property
     def is_spam(self) -> bool:
@@ -219,6 +204,57 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
     def submission(self) -> Submission:
         data = {name: self.cleaned_data[name] for name in DEMAND_FIELDS}
         return Submission(**data)
+
+
+def attachments_clean(files: list[UploadedFile], upload_errors: list[str]) -> list[UploadedFile]:
+    """The uploads the streaming handler accepted, or every refusal (the form's and a comment's rule)."""
+    errors = list(upload_errors)
+    errors += [
+        gettext("“{name}” could not be checked; please attach it again.").format(name=file.name)
+        for file in files
+        if not isinstance(file, CheckedUpload)
+    ]
+    if len(files) > settings.INTAKE_ATTACHMENTS_MAX_FILES:
+        errors.append(
+            gettext("Please attach at most {count} files.").format(count=settings.INTAKE_ATTACHMENTS_MAX_FILES)
+        )
+    if errors:
+        # The browser cannot keep chosen files across a round trip; say so with the reason.
+        errors.append(gettext("Please choose the files you want to send again."))
+        raise forms.ValidationError(errors)
+    return files
+
+
+class CommentForm(forms.Form):
+    """The customer writes on their demand from the tracking page, with files checked as the demand form's."""
+
+    body = forms.CharField(
+        label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000, required=False
+    )
+    attachments = MultipleFileField(
+        required=False,
+        label=_("Attachments"),
+        help_text=format_lazy(
+            _("Up to {count} files, {size} each: {types}."),
+            count=settings.INTAKE_ATTACHMENTS_MAX_FILES,
+            size=max_size_label(),
+            types=ALLOWED_DESCRIPTION,
+        ),
+    )
+
+    def __init__(self, *args, upload_errors: list[str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.upload_errors = upload_errors or []
+        self.fields["attachments"].widget.attrs["accept"] = ACCEPTED_EXTENSIONS
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        return attachments_clean(self.cleaned_data.get("attachments") or [], self.upload_errors)
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if not self.errors and not (cleaned.get("body") or "").strip() and not cleaned.get("attachments"):
+            raise forms.ValidationError(_("Please write a message or attach a file."))
+        return cleaned
 
 
 class AnswerForm(forms.Form):

@@ -13,7 +13,9 @@ from core.models import BaseModel
 from intake.choices import (
     ANSWERABLE_STATUSES,
     ASKABLE_STATUSES,
+    COMMENTABLE_STATUSES,
     CUSTOMER_STATUS_LABELS,
+    CUSTOMER_VISIBLE_COMMENT_KINDS,
     DECIDABLE_STATUSES,
     DECIDED_STATUSES,
     OPEN_STATUSES,
@@ -21,10 +23,13 @@ from intake.choices import (
     Agenda,
     ChangeRequestKind,
     ChangeRequestStatus,
+    CommentKind,
+    CommentSource,
     Currency,
     CustomerTier,
     DeliveryStage,
     EventVisibility,
+    InboundEmailOutcome,
     ScoreBand,
 )
 
@@ -160,6 +165,8 @@ class ChangeRequest(BaseModel):
     # Set when the demand's scoring inputs change (filed, answered, estimated, linked...), cleared by the
     # scoring service in the same transaction as the new score: the work list a scoring worker batches from.
     scoring_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the customer wrote last with no staff reply since (intake.conversation): the queue's "customer replied".
+    customer_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -182,6 +189,11 @@ class ChangeRequest(BaseModel):
             models.Index(fields=["-it_cost"], name="cr_it_cost_idx"),
             # "Lost your link?" finds a contact's demands by address, in any case (`contact_email__iexact`).
             models.Index(Upper("contact_email"), name="cr_contact_email_upper_idx"),
+            models.Index(
+                fields=["-customer_replied_at"],
+                condition=Q(customer_replied_at__isnull=False),
+                name="cr_customer_replied_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(revenue_at_stake__gte=0), name="cr_revenue_non_negative"),
@@ -235,6 +247,11 @@ class ChangeRequest(BaseModel):
     def is_answerable(self) -> bool:
         """The customer owes an answer to triage's question."""
         return self.status in ANSWERABLE_STATUSES
+
+    @property
+    def accepts_comments(self) -> bool:
+        """The customer may write on its conversation now."""
+        return self.status in COMMENTABLE_STATUSES
 
     @property
     def is_withdrawable(self) -> bool:
@@ -316,6 +333,10 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100, help_text="Detected from the content, not from the name.")
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+    # The message of the conversation it came with; none for the files sent with the form.
+    comment = models.ForeignKey(
+        "Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -324,6 +345,71 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_request_id}: {self.original_name}"
+
+
+class Comment(models.Model):
+    """One message of a demand's conversation: the customer's, a staff reply to them, or a staff-only note."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="comments")
+    kind = models.CharField(max_length=10, choices=CommentKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=200, blank=True, help_text="Who wrote it when not a staff user.")
+    body = models.TextField(max_length=20_000)
+    source = models.CharField(max_length=10, choices=CommentSource.choices, default=CommentSource.WEB)
+    # The staff users an internal note @mentions (intake.conversation.services.comment_note_add).
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="comment_mentions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["change_request", "created_at"], name="comment_cr_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=CommentKind.CUSTOMER) | Q(source=CommentSource.WEB), name="comment_email_from_customer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=CommentKind.CUSTOMER) | Q(author__isnull=True), name="comment_customer_no_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_request_id}: {self.get_kind_display()}"
+
+    @property
+    def is_customer_visible(self) -> bool:
+        return self.kind in CUSTOMER_VISIBLE_COMMENT_KINDS
+
+    @property
+    def who(self) -> str:
+        if self.author is not None:
+            return self.author.get_full_name() or self.author.get_username()
+        return self.author_label or "Demand Desk"
+
+
+class InboundEmail(models.Model):
+    """One e-mail read from the reply mailbox, kept by its Message-ID so that none is processed twice."""
+
+    message_id = models.CharField(max_length=255, unique=True)
+    outcome = models.CharField(max_length=10, choices=InboundEmailOutcome.choices)
+    change_request = models.ForeignKey(ChangeRequest, null=True, blank=True, on_delete=models.SET_NULL)
+    comment = models.OneToOneField(Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sender = models.CharField(max_length=320, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome=InboundEmailOutcome.APPLIED) | Q(comment__isnull=False),
+                name="inbound_applied_has_comment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.outcome}"
 
 
 class TrackingLink(models.Model):

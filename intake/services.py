@@ -31,6 +31,7 @@ from intake.choices import (
     DeliveryStage,
     EventVisibility,
 )
+from intake.conversation.addresses import reply_address
 from intake.filetypes import display_name
 from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent, TrackingLink
 from intake.selectors import change_request_open_for_contact, change_request_webhook_payload, customer_for_email
@@ -183,7 +184,9 @@ def _change_request_create(
         note="Demand received.",
     )
     email = email_render("demand_received", context={"demand": demand, "tracking_url": tracking_url(raw_token)})
-    outbound_email_queue(to=demand.contact_email, subject=email.subject, body=email.body)
+    outbound_email_queue(
+        to=demand.contact_email, subject=email.subject, body=email.body, reply_to=reply_address(demand.reference)
+    )
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
     webhook_event_publish(event_type=EventType.DEMAND_SUBMITTED, payload=change_request_webhook_payload(demand))
@@ -259,7 +262,12 @@ def customer_email_queue(
         },
         language=language,
     )
-    outbound_email_queue(to=change_request.contact_email, subject=email.subject, body=email.body)
+    outbound_email_queue(
+        to=change_request.contact_email,
+        subject=email.subject,
+        body=email.body,
+        reply_to=reply_address(change_request.reference),
+    )
 
 
 def tracking_links_send(*, email: str, language: str | None = None) -> int:

@@ -17,3 +17,18 @@ def find_similar_demands(change_request_id: int) -> int:
 def send_tracking_links(email: str, language: str | None = None) -> int:
     """Answer "Lost your link?": e-mail the address a fresh link to each of its open demands (if any)."""
     return services.tracking_links_send(email=email, language=language)
+
+
+@shared_task(name="intake.poll_reply_mailbox", acks_late=True, soft_time_limit=25, time_limit=30)
+def poll_reply_mailbox() -> dict:
+    """Read customers' replies by e-mail into their demands' conversations (core.mailbox, then intake.conversation)."""
+    from dataclasses import asdict
+
+    from django.conf import settings
+
+    from core.mailbox import mailbox_poll
+    from intake.conversation.services import inbound_email_apply
+
+    if not settings.INBOUND_EMAIL_URL:
+        return {"skipped": True}
+    return asdict(mailbox_poll(url=settings.INBOUND_EMAIL_URL, handler=lambda raw: inbound_email_apply(raw=raw)))

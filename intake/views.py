@@ -28,8 +28,10 @@ from core.proxies import client_key
 from core.ratelimit import rate_limit_hit, rate_parse, too_many_requests
 from core.services import audit_anonymous_count
 from intake import selectors, services
+from intake.conversation.selectors import conversation_list
+from intake.conversation.services import comment_customer_add
 from intake.filetypes import download_name, served_content_type
-from intake.forms import AnswerForm, ChangeRequestForm, LostLinkForm, WithdrawForm, form_idempotency_key
+from intake.forms import AnswerForm, ChangeRequestForm, CommentForm, LostLinkForm, WithdrawForm, form_idempotency_key
 from intake.models import Attachment, ChangeRequest
 from intake.uploads import AttachmentUploadHandler, upload_errors
 
@@ -166,16 +168,48 @@ def track_submitted(request: HttpRequest, demand: ChangeRequest, token: str) -> 
     return render(request, "intake/submitted.html", {"demand": demand, "tracking_link": link})
 
 
+def attachment_uploads(view: TrackingView) -> TrackingView:
+    """Stream a POST's files through the checking handler; it must be chosen before the CSRF check reads the body."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:  # type: ignore[no-untyped-def]
+        if request.method == "POST":
+            request.upload_handlers = [AttachmentUploadHandler(request)]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@attachment_uploads
 @no_referrer_page_csrf_protect
 @tracking_link_required
 def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpResponse:
-    """One demand, for the holder of its private link: status, timeline, attachments, answer, withdraw."""
-    answer_form = AnswerForm(request.POST if request.POST.get("action") == "answer" else None)
-    withdraw_form = WithdrawForm(request.POST if request.POST.get("action") == "withdraw" else None)
+    """One demand, for the holder of its private link: status, conversation, timeline, attachments, answer, withdraw."""
+    action = request.POST.get("action")
+    answer_form = AnswerForm(request.POST if action == "answer" else None)
+    withdraw_form = WithdrawForm(request.POST if action == "withdraw" else None)
+    comment_form = CommentForm(
+        request.POST if action == "comment" else None,
+        request.FILES if action == "comment" else None,
+        upload_errors=upload_errors(request),
+    )
+    if request.method == "POST" and action == "comment":
+        limit, window_seconds = rate_parse(settings.INTAKE_COMMENTS_PER_DEMAND)
+        allowed, retry_after = rate_limit_hit(f"intake-comment:{demand.pk}", limit, window_seconds)
+        if not allowed:
+            return too_many_requests(request, retry_after)
     if request.method == "POST":
         try:
+            if action == "comment" and comment_form.is_valid():
+                comment_customer_add(
+                    change_request=demand,
+                    body=comment_form.cleaned_data["body"],
+                    attachments=comment_form.cleaned_data["attachments"],
+                )
+                messages.success(request, gettext("Thank you, your message was sent."))
+                return redirect("intake:track", token=token)
             if request.POST.get("action") == "answer" and answer_form.is_valid():
                 services.change_request_answer(change_request=demand, answer=answer_form.cleaned_data["answer"])
                 messages.success(
@@ -192,17 +226,22 @@ def track(request: HttpRequest, demand: ChangeRequest, token: str) -> HttpRespon
                 )
                 return redirect("intake:track", token=token)
         except ApplicationError as error:
-            messages.error(request, error.message)
-            return redirect("intake:track", token=token)
+            if action != "comment":
+                messages.error(request, error.message)
+                return redirect("intake:track", token=token)
+            comment_form.add_error(None, error.message)  # shown above the message, which stays as typed
+    attachments = list(selectors.attachment_list(change_request=demand))
     context = {
         "demand": demand,
         "token": token,
         "timeline": selectors.status_event_timeline(change_request=demand, customer_view=True),
         "question": selectors.status_event_open_question(change_request=demand),
         "decision_message": selectors.status_event_decision_message(change_request=demand),
-        "attachments": selectors.attachment_list(change_request=demand),
+        "attachments": attachments,
+        "conversation": conversation_list(change_request=demand, customer_view=True, attachments=attachments),
         "answer_form": answer_form,
         "withdraw_form": withdraw_form,
+        "comment_form": comment_form,
     }
     return render(request, "intake/track.html", context, status=400 if request.method == "POST" else 200)
 

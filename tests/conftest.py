@@ -154,6 +154,44 @@ def private_redis():
 
 
 @pytest.fixture
+def dovecot():
+    """A real IMAP server of this test's own (tests/processes.py::Dovecot); skipped where dovecot is not installed."""
+    from tests.processes import Dovecot, dovecot_binary
+
+    if dovecot_binary() is None:
+        pytest.skip("needs dovecot (Debian package dovecot-imapd, installed by .ci/run)")
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) in this process on a free port; Django sends to it. Yields the messages list."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    from tests.processes import free_port
+
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 Message accepted"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield received
+    controller.stop()
+
+
+@pytest.fixture
 def wait_for():
     """The one way tests wait: poll a predicate until a deadline (tests.processes.wait_for)."""
     return processes.wait_for

@@ -220,11 +220,13 @@ def signed_in(user) -> Client:
 
 def demand_with_history(size: int, **overrides) -> tuple[ChangeRequest, str]:
     """A demand (and its tracking token) with `size` of everything its pages list: questions asked and
-    answered (timeline events both sides see), attachments, cost estimates each scored (assessments),
+    answered (timeline events both sides see), attachments (every other one sent with a message), the
+    conversation's messages of each kind (customer, reply, internal note), cost estimates each scored (assessments),
     and similar demands of other customers in both directions, linked or not. It ends waiting for an answer."""
     import hashlib
 
-    from intake.models import Attachment, SimilarDemand
+    from intake.choices import CommentKind
+    from intake.models import Attachment, Comment, SimilarDemand
     from intake.services import change_request_answer
     from triage.selectors import scoring_model_active
     from triage.services import assessments_compute_bulk, change_request_ask_information
@@ -235,8 +237,18 @@ def demand_with_history(size: int, **overrides) -> tuple[ChangeRequest, str]:
         estimate(demand, effort_days=str(10 + index))
         assessments_compute_bulk(change_request_ids=[demand.pk], scoring_model=scoring_model_active())
         content = f"%PDF-1.4 attachment {index}".encode()
+        message = Comment.objects.create(
+            change_request=demand, kind=CommentKind.CUSTOMER, body=f"Customer message {index}.", author_label="Buyer"
+        )
+        Comment.objects.create(
+            change_request=demand, kind=CommentKind.REPLY, body=f"Staff reply {index}.", author=analyst
+        )
+        Comment.objects.create(
+            change_request=demand, kind=CommentKind.NOTE, body=f"Staff note {index}.", author=analyst
+        )
         Attachment.objects.create(
             change_request=demand,
+            comment=message if index % 2 else None,
             original_name=f"offer-{index}.pdf",
             stored_name=f"history-{demand.pk}-{index}",
             content_type="application/pdf",

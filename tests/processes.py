@@ -367,3 +367,145 @@ class Gunicorn:
 
     def stop(self) -> None:
         process_group_stop(self.process, timeout=20)
+
+
+def dovecot_binary() -> str | None:
+    return shutil.which("dovecot") or next((p for p in ("/usr/sbin/dovecot",) if os.access(p, os.X_OK)), None)
+
+
+class Dovecot:
+    """A real IMAP server (Debian's dovecot-imapd) as a private subprocess: its own configuration, a free port on
+    127.0.0.1, one user, mail in a temporary folder; never the system service. Stopped by `stop()`."""
+
+    user = "demands"
+    password = "imap-test-password"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="dovecot-"))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"imap://{self.user}:{self.password}@127.0.0.1:{self.port}/INBOX"
+
+    def configuration(self, uid: int, gid: int) -> str:
+        folder = self.folder
+        # Running as root, dovecot refuses to deliver as uid 0: the mail belongs to its own `dovecot` user then.
+        internal = "" if os.geteuid() == 0 else f"default_internal_user = {pwd.getpwuid(uid).pw_name}\n"
+        login = "" if os.geteuid() == 0 else f"default_login_user = {pwd.getpwuid(uid).pw_name}\n"
+        return f"""base_dir = {folder}/run
+state_dir = {folder}/state
+log_path = {folder}/dovecot.log
+{internal}{login}protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{folder}/mail/%u
+first_valid_uid = 1
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {folder}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={folder}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = 0
+  }}
+}}
+service submission-login {{
+  inet_listener submission {{
+    port = 0
+  }}
+}}
+"""
+
+    def start(self) -> "Dovecot":
+        binary = dovecot_binary()
+        assert binary, "dovecot is not installed (apt-get install dovecot-imapd)"
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("dovecot")
+            uid, gid = owner.pw_uid, owner.pw_gid
+        else:
+            uid, gid = os.geteuid(), os.getegid()
+        for sub in ("mail", "home"):
+            (self.folder / sub).mkdir()
+            os.chown(self.folder / sub, uid, gid)
+        (self.folder / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}\n")
+        # dovecot's auth and mail processes run as its own users: they must reach the folder and read the users.
+        self.folder.chmod(0o755)
+        os.chown(self.folder / "users", uid, gid)
+        conf = self.folder / "dovecot.conf"
+        conf.write_text(self.configuration(uid, gid))
+        self.process = subprocess.Popen(
+            [binary, "-F", "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for(
+            lambda: self.process.poll() is not None or self.answers(),
+            timeout=20,
+            message=f"dovecot on port {self.port} answering",
+        )
+        assert self.process.poll() is None, (self.folder / "dovecot.log").read_text()
+        return self
+
+    def answers(self) -> bool:
+        import imaplib
+
+        try:
+            connection = imaplib.IMAP4("127.0.0.1", self.port, timeout=2)
+        except OSError:
+            return False
+        connection.logout()
+        return True
+
+    def connect(self):  # type: ignore[no-untyped-def]
+        import imaplib
+
+        connection = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        connection.login(self.user, self.password)
+        return connection
+
+    def deliver(self, raw: bytes, folder: str = "INBOX") -> None:
+        """Put a message in a folder, as the mail server would on delivery."""
+        connection = self.connect()
+        try:
+            status, data = connection.append(folder, None, None, raw)
+            assert status == "OK", data
+        finally:
+            connection.logout()
+
+    def messages(self, folder: str) -> list[bytes]:
+        """Every message in `folder` (empty if the folder does not exist)."""
+        connection = self.connect()
+        try:
+            status, _data = connection.select(f'"{folder}"', readonly=True)
+            if status != "OK":
+                return []
+            status, data = connection.uid("SEARCH", "ALL")
+            found = []
+            for uid in data[0].split():
+                _status, parts = connection.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
+                found += [part[1] for part in parts if isinstance(part, tuple)]
+            return found
+        finally:
+            connection.logout()
+
+    def stop(self) -> None:
+        process_group_stop(self.process, timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,10 +1,24 @@
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
 from intake.models import ChangeRequest, Customer, Product
+
+
+class QueueOrderingFilter(django_filters.OrderingFilter):
+    """The queue's sort; a column that is empty for most demands sorts them last both ways (not first, as
+    PostgreSQL puts NULLs first when descending)."""
+
+    NULLS_LAST = frozenset({"customer_replied_at"})
+
+    def get_ordering_value(self, param: str) -> str | OrderBy:
+        value = super().get_ordering_value(param)
+        name = value.lstrip("-")
+        if name not in self.NULLS_LAST:
+            return value
+        return F(name).desc(nulls_last=True) if value.startswith("-") else F(name).asc(nulls_last=True)
 
 
 class ChangeRequestFilterSet(django_filters.FilterSet):
@@ -40,7 +54,11 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         label=_("Filed until"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    ordering = django_filters.OrderingFilter(
+    # The customer wrote and no one answered yet (intake.conversation sets and clears customer_replied_at).
+    customer_replied = django_filters.BooleanFilter(
+        method="filter_customer_replied", label=_("Customer replied"), widget=forms.CheckboxInput
+    )
+    ordering = QueueOrderingFilter(
         fields=(
             ("score", "score"),
             ("created_at", "age"),
@@ -53,6 +71,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
             ("agenda", "agenda"),
             ("customer__name", "customer"),
             ("product__name", "product"),
+            ("customer_replied_at", "customer_replied"),
         ),
         label=_("Sort"),
         widget=forms.HiddenInput,
@@ -61,6 +80,12 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     class Meta:
         model = ChangeRequest
         fields: list[str] = []
+
+    def filter_customer_replied(
+        self, queryset: QuerySet[ChangeRequest], name: str, value: bool
+    ) -> QuerySet[ChangeRequest]:
+        # Unticked means "all demands", not "those without a reply".
+        return queryset.filter(customer_replied_at__isnull=False) if value else queryset
 
     def search(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
         value = value.strip()[:200]

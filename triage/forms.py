@@ -58,6 +58,21 @@ class AskInformationForm(forms.Form):
     )
 
 
+class CommentReplyForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000, label=_("Reply to the customer (e-mailed)")
+    )
+
+
+class CommentNoteForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=20_000,
+        label=_("Internal note"),
+        help_text=_("Staff only, never shown or sent to the customer. @username mentions a colleague."),
+    )
+
+
 class AssignCustomerForm(forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"), label=_("Customer"))
 

@@ -16,6 +16,8 @@ from core.decorators import StaffRequest, staff_permission_required
 from core.exceptions import ApplicationError
 from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
+from intake.conversation import services as conversation_services
+from intake.conversation.selectors import conversation_list
 from intake.models import SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
 from triage import selectors, services
@@ -24,6 +26,8 @@ from triage.filters import ChangeRequestFilterSet
 from triage.forms import (
     AskInformationForm,
     AssignCustomerForm,
+    CommentNoteForm,
+    CommentReplyForm,
     CostEstimateForm,
     DecisionForm,
     DecisionTargetsForm,
@@ -80,6 +84,7 @@ def _demand_or_404(reference: str):  # type: ignore[no-untyped-def]
 def detail(request: StaffRequest, reference: str) -> HttpResponse:
     demand = _demand_or_404(reference)
     history = list(selectors.assessment_history(change_request=demand))
+    attachments = list(attachment_list(change_request=demand)) if request.user.has_perm(roles.VIEW_ATTACHMENT) else None
     context = {
         "demand": demand,
         "assessment": history[0] if history else None,
@@ -97,9 +102,10 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "outcomes": DecisionOutcome,
         # Least privilege (docs/roles.md): who the contact is and what they attached, only for the roles that hold it.
         "can_see_contact": request.user.has_perm(roles.VIEW_CONTACT),
-        "attachments": (
-            list(attachment_list(change_request=demand)) if request.user.has_perm(roles.VIEW_ATTACHMENT) else None
-        ),
+        "attachments": attachments,
+        "conversation": conversation_list(change_request=demand, customer_view=False, attachments=attachments),
+        "reply_form": CommentReplyForm(prefix="reply"),
+        "note_form": CommentNoteForm(prefix="note"),
         "capacity_impact": (
             selectors.approval_capacity_impact(change_request=demand)
             if request.user.has_perm(roles.DECIDE) and demand.is_decidable
@@ -193,6 +199,38 @@ def ask_information(request: StaffRequest, reference: str) -> HttpResponse:
             messages.error(request, _("Write the question for the customer."))
     except ApplicationError as error:
         messages.error(request, error.message)
+    return _back(reference)
+
+
+@require_POST
+@staff_permission_required(roles.REQUEST_INFORMATION)
+def comment_reply(request: StaffRequest, reference: str) -> HttpResponse:
+    """Answer the customer on the demand's conversation; they get it by e-mail, with the reply address."""
+    demand = _demand_or_404(reference)
+    form = CommentReplyForm(request.POST, prefix="reply")
+    if form.is_valid():
+        conversation_services.comment_reply_add(
+            change_request=demand, author=request.user, body=form.cleaned_data["body"]
+        )
+        messages.success(request, _("Reply sent to the customer."))
+    else:
+        messages.error(request, form_errors_text(form))
+    return _back(reference)
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def comment_note(request: StaffRequest, reference: str) -> HttpResponse:
+    """A staff-only note on the demand; the colleagues it @mentions are recorded."""
+    demand = _demand_or_404(reference)
+    form = CommentNoteForm(request.POST, prefix="note")
+    if form.is_valid():
+        conversation_services.comment_note_add(
+            change_request=demand, author=request.user, body=form.cleaned_data["body"]
+        )
+        messages.success(request, _("Note added."))
+    else:
+        messages.error(request, form_errors_text(form))
     return _back(reference)
 
 

@@ -34,8 +34,10 @@ def contexts() -> dict[str, dict]:
         name: {"demand": DEMAND, "status": ChangeRequestStatus(status).label, "note": NOTE, "tracking_url": LINK}
         for status, name in CUSTOMER_STATUS_EMAILS.items()
     }
+    reply = {"demand": DEMAND, "comment": SimpleNamespace(who="Carla Ionescu", body=NOTE), "tracking_url": LINK}
     return {
         "demand_received": {"demand": DEMAND, "tracking_url": LINK},
+        "demand_reply": reply,
         "tracking_links": {"name": DEMAND.contact_name, "links": [(DEMAND, LINK)]},
         "demand_delivery": {
             "demand": DEMAND,
@@ -63,7 +65,7 @@ def test_the_delivery_email_says_each_stage_in_both_languages(stage):
 
 def test_every_email_template_is_sent_by_the_product():
     on_disk = {path.name for path in EMAILS_DIR.iterdir() if path.is_dir()}
-    assert on_disk == set(contexts()) and len(on_disk) == 8
+    assert on_disk == set(contexts()) and len(on_disk) == 9
 
 
 @pytest.mark.parametrize("name", sorted(contexts()))
@@ -76,6 +78,10 @@ def test_each_email_renders_in_english_as_plain_text_with_what_the_customer_need
     assert f"\n{LINK}\n" in email.body  # every e-mail carries a private link (issue 15, item 3)
     if name == "demand_received":
         assert email.subject == "We received your demand CR-2026-00042"
+    elif name == "demand_reply":
+        assert (
+            f'Carla Ionescu wrote about your demand CR-2026-00042 "Export FHIR <HL7> & co":\n\n{NOTE}\n\n' in email.body
+        )
     elif name in STATUS_SENTENCE_EMAILS:
         assert f"\n\n{NOTE}\n\n" in email.body
         assert f"is now: {contexts()[name]['status']}." in email.body

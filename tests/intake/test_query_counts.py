@@ -47,8 +47,9 @@ def test_the_form_page_costs_a_fixed_number_of_queries(client: Client):
     assert len(few) == len(many) <= 2
 
 
-# The rate limiter's read, the demand, timeline, open question, attachments (the session is not touched).
-TRACKING_PAGE_QUERIES = 5
+# The rate limiter's read, the demand, timeline, open question, attachments, the conversation (one query for every
+# message; their files come from the attachment list) (the session is not touched).
+TRACKING_PAGE_QUERIES = 6
 
 
 def test_the_tracking_page_costs_the_same_queries_with_1_or_6_events_and_attachments(client: Client, page_statements):
@@ -59,5 +60,7 @@ def test_the_tracking_page_costs_the_same_queries_with_1_or_6_events_and_attachm
         assert response.status_code == 200
         page = response.content.decode()
         assert page.count("Question") >= size and page.count("offer-") >= size  # every event and attachment
+        assert page.count("Staff reply") == page.count("Customer message") == size  # every message the customer sees
+        assert "Staff note" not in page
         counts.append(statements)
     assert len(counts[0]) == len(counts[1]) <= TRACKING_PAGE_QUERIES, "\n".join(counts[1])

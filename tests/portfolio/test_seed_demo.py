@@ -23,3 +23,23 @@ def test_demo_projects_have_a_revenue_history_the_calibration_can_read_and_a_rer
 
     call_command("seed_demo", "--force", verbosity=0)
     assert RevenueRecord.objects.count() == records
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_has_a_conversation_and_says_where_e_mails_go(settings):
+    from io import StringIO
+
+    from intake.models import ChangeRequest, Comment
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    out = StringIO()
+    call_command("seed_demo", "--force", stdout=out)
+    demand = ChangeRequest.objects.get(title="Fuel card integration with Shell")
+    kinds = list(Comment.objects.filter(change_request=demand).values_list("kind", "source"))
+    assert kinds == [("customer", "web"), ("reply", "web"), ("note", "web"), ("customer", "email")]
+    assert [user.username for user in Comment.objects.get(kind="note").mentions.all()] == ["cio"]
+    assert demand.customer_replied_at is not None  # the queue shows "customer replied"
+    printed = out.getvalue()
+    assert "E-mails: discarded (EMAIL_URL=dummymail://" in printed
+    assert "Replies go to demands@example.com" in printed and "A conversation" in printed

@@ -70,6 +70,8 @@ def test_the_state_changing_web_posts_are_all_covered():
         "triage/<str:reference>/estimate/",
         "triage/<str:reference>/decide/<str:outcome>/",
         "triage/<str:reference>/ask/",
+        "triage/<str:reference>/reply/",
+        "triage/<str:reference>/note/",
         "triage/<str:reference>/rescore/",
         "triage/<str:reference>/customer/",
         "triage/<str:reference>/similar/<int:pk>/",

@@ -8,8 +8,9 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, permissions (2), the demand with its estimates, history, decision, attachments (for the roles
 # that may see them), capacity (3 for a decider), comparison, similar demands, timeline, project, the customer
-# list of the assign form.
-DEMAND_PAGE_QUERIES = 17
+# list of the assign form, the conversation (one query for every message with its author; their files come from the
+# attachment list above).
+DEMAND_PAGE_QUERIES = 18
 
 
 def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lists(cio_client, page_statements):
@@ -22,5 +23,7 @@ def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lis
         assert len(response.context["history"]) == len(response.context["similar"]) == size
         assert len(response.context["demand"].cost_estimates.all()) == size
         assert len(response.context["attachments"]) == size
+        assert len(response.context["conversation"]) == 3 * size  # the customer's, the replies, the notes
+        assert response.content.decode().count("Staff note") == size
         counts.append(statements)
     assert len(counts[0]) == len(counts[1]) <= DEMAND_PAGE_QUERIES, "\n".join(counts[1])

@@ -18,10 +18,12 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from core.choices import TokenScope
+from core.emails import email_destination
 from core.models import ApiToken
 from core.services import api_token_create
 from intake import services as intake_services
-from intake.choices import Agenda, ChangeRequestKind, CustomerTier
+from intake.choices import Agenda, ChangeRequestKind, CommentSource, CustomerTier
+from intake.conversation import services as conversation_services
 from intake.models import (
     ChangeRequest,
     Customer,
@@ -122,6 +124,9 @@ REVENUE = {
     "Live ETA sharing with end customers": [("60000", ""), ("55000", ""), ("65000", "")],
     "Appointment reminders by SMS": [("35000", ""), ("35000", "")],
 }
+# The demand whose conversation the demo shows (still open: it waits for the customer's answer).
+CONVERSATION_DEMAND = "Fuel card integration with Shell"
+
 DESCRIPTION = (
     "{title}. Our team does this by hand today, which costs us hours every week and causes errors. "
     "We would like it to work out of the box for every user of {product}, with an audit trail."
@@ -152,6 +157,8 @@ class Command(BaseCommand):
         ApiToken.objects.filter(name="demo").delete()
         _, api_key = api_token_create(user=users["cio"], name="demo", scope=TokenScope.READ)
         demo_link = tracking_url(tracking_token_new(idempotency_key="demo:0"))
+        conversation_index = [row[0] for row in DEMANDS].index(CONVERSATION_DEMAND)
+        conversation_link = tracking_url(tracking_token_new(idempotency_key=f"demo:{conversation_index}"))
         self.stdout.write(
             "\n"
             "  Demand Desk demo is ready at http://127.0.0.1:8000/\n\n"
@@ -160,7 +167,9 @@ class Command(BaseCommand):
             "    analyst  Analyst: estimates, links, asks customers\n"
             "    pm       Portfolio manager: project updates\n"
             "    admin    superuser: /admin/\n\n"
-            f"  A customer's private tracking link: {demo_link}\n\n"
+            f"  A customer's private tracking link: {demo_link}\n"
+            f"  A conversation (customer, staff reply, internal note, reply by e-mail): {conversation_link}\n\n"
+            f"  E-mails: {email_destination()}\n\n"
             f"  Demo API token (read-only; a new one each run): {api_key}\n"
             f"    curl -H 'Authorization: Token {api_key}' http://127.0.0.1:8000/api/v1/projects/\n"
         )
@@ -268,6 +277,31 @@ class Command(BaseCommand):
         for demand in demands:
             similar_demands_record(change_request_id=demand.pk)
         self._triage(demands, users)
+        self._conversation(next(demand for demand in demands if demand.title == CONVERSATION_DEMAND), users)
+
+    def _conversation(self, demand: ChangeRequest, users: dict) -> None:
+        """One demand's conversation: the customer writes, an analyst answers and notes for the CIO, the customer
+        answers by e-mail (so the queue shows "customer replied")."""
+        demand.refresh_from_db()
+        conversation_services.comment_customer_add(
+            change_request=demand,
+            body="While you look at this: some of our drivers also use Total cards. Could those work the same way?",
+        )
+        conversation_services.comment_reply_add(
+            change_request=demand,
+            author=users["analyst"],
+            body="Thank you. Total cards are on our list too; how many of your drivers use them?",
+        )
+        conversation_services.comment_note_add(
+            change_request=demand,
+            author=users["analyst"],
+            body="@cio Shell and Total together would cover most fleet customers: worth a look at the next review.",
+        )
+        conversation_services.comment_customer_add(
+            change_request=demand,
+            body="About 40 of our 300 drivers. Shell matters most to us.",
+            source=CommentSource.EMAIL,
+        )
 
     def _triage(self, demands: list[ChangeRequest], users: dict) -> None:
         cio, analyst, pm = users["cio"], users["analyst"], users["pm"]
