@@ -241,6 +241,7 @@ SCORING_RETRY_BACKOFF = env.int("SCORING_RETRY_BACKOFF", default=2)
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=200)
 CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": 30.0},
+    "sweep-similarity-due": {"task": "intake.sweep_similarity_due", "schedule": 30.0},
     "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 60.0},
     "sweep-webhook-deliveries": {"task": "webhooks.sweep_due_deliveries", "schedule": 10.0},
     # Rate counters older than two days are dead weight; pruning them hourly keeps the table small.

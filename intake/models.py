@@ -154,6 +154,9 @@ class ChangeRequest(BaseModel):
     # Set when the demand's scoring inputs change (filed, answered, estimated, linked...), cleared by the
     # scoring service in the same transaction as the new score: the work list a scoring worker batches from.
     scoring_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the demand is filed, cleared by the similarity pass in the same transaction as the similar demands
+    # it records: what a broker outage left undone, for the sweep to send again (intake.tasks.sweep_similarity_due).
+    similarity_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -164,6 +167,11 @@ class ChangeRequest(BaseModel):
                 fields=["scoring_requested_at"],
                 condition=Q(scoring_requested_at__isnull=False),
                 name="cr_scoring_requested_idx",
+            ),
+            models.Index(
+                fields=["similarity_requested_at"],
+                condition=Q(similarity_requested_at__isnull=False),
+                name="cr_similarity_requested_idx",
             ),
             models.Index(fields=["-score", "-created_at"], name="cr_score_idx"),
             models.Index(fields=["status", "-score"], name="cr_status_score_idx"),
