@@ -91,9 +91,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default keeps its database file under var/
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Timeouts at every hop to PostgreSQL (docs/operations.md, "Timeouts"; core.database applies them per role).
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Fail fast instead of hanging when PostgreSQL is down or a statement runs away.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3)})
+    # Fail fast instead of hanging when PostgreSQL is down; find a vanished server or a cut network on an idle
+    # connection within ~25 s (keepalives) and on a busy one within 10 s (unacknowledged data, tcp_user_timeout).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": DB_CONNECT_TIMEOUT,
+            "keepalives": 1,
+            "keepalives_idle": env.int("DB_KEEPALIVES_IDLE", default=10),
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": env.int("DB_TCP_USER_TIMEOUT_MS", default=10000),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -371,12 +383,16 @@ LOGGING = {
 }
 # Celery workers log through the same handlers (JSON, with the task id) instead of their own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# A server-side cap on any one SQL statement, in ms (off unless set): e.g. 30000 in production, so a
-# runaway query or a lock wait ends as an error instead of holding a worker. Unset it for migrations
-# that may run longer.
-DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
-if DB_STATEMENT_TIMEOUT_MS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+# A cap on any one SQL statement, in ms, per process role (core.database.role_apply): set on the server
+# (statement_timeout) and kept by the client too, 0.5 s later, for a server that does not answer at all.
+# Web requests: 5 s (pages take milliseconds; a customer waits no longer than this for an error page).
+# Workers: 20 s, under the tasks' 25 s soft time limit, so a stuck statement ends as a retried DatabaseError.
+# CSV exports: 60 s, in the web process, for their one long read. manage.py commands (migrate): none.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=5000)
+DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=20000)
+DB_EXPORT_STATEMENT_TIMEOUT_MS = env.int("DB_EXPORT_STATEMENT_TIMEOUT_MS", default=60000)
+# /readyz gives the database this long (connect and SELECT 1 together), in seconds: a probe must answer fast.
+READYZ_DATABASE_TIMEOUT = env.float("READYZ_DATABASE_TIMEOUT", default=1.0)
 # Anonymous refusals (403s, failed CSRF checks, wrong tracking links) are written to the audit trail as one
 # row per client per window of this many seconds, with the count, once the window has closed.
 AUDIT_ANONYMOUS_WINDOW_SECONDS = env.int("AUDIT_ANONYMOUS_WINDOW_SECONDS", default=600)
