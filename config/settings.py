@@ -225,16 +225,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25
 CELERY_TASK_TIME_LIMIT = 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# Publishing must never hang a web request: short socket timeouts and one quick retry, then the
-# request goes on and the periodic sweep enqueues the work later. Measured against a paused Redis
-# (tests/ops/test_broker_hung.py): a failed publish takes about 3 × socket_timeout (the command, then
-# the retry's connect and handshake), and a request gives up after its first failure
-# (core.enqueue.publish_scope), so 1 s keeps the form under 5 s. Redis answers in well under a
-# millisecond when healthy; workers' blocking reads are not bound by this timeout.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Publishing must never hang a web request: half-second socket timeouts and no publish retry, then the
+# request goes on and the periodic sweeps enqueue the work later. Measured against a frozen Redis
+# (tests/ops/test_broker_hung.py): a failed publish costs about 0.5-1 s (the command's timeout, or the
+# reconnect's connect and handshake), a request gives up after its first failure and, for
+# BROKER_BACKOFF_SECONDS after it, the other requests of the process do not try at all
+# (core.enqueue.publish_scope), so a hung broker costs each request at most about one second, under load
+# too. Redis answers in well under a millisecond when healthy; workers' blocking reads are not bound by this.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+BROKER_BACKOFF_SECONDS = env.float("BROKER_BACKOFF_SECONDS", default=5.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 1,
-    "socket_timeout": 1,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
     # A message whose worker died before acknowledging it (SIGKILL, machine lost) is handed out again
     # once it has been unacknowledged this long: above the hard time limit, and short enough that
     # the demand is scored within a minute.

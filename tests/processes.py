@@ -240,9 +240,12 @@ def app_broker(url: str) -> Iterator[None]:
 
     def reset_pools() -> None:
         # New connections for the new URL; the old pools are dropped, not closed, so nothing
-        # else holding them breaks.
+        # else holding them breaks. A failure of the previous broker says nothing about this one.
+        from core.enqueue import broker_backoff_reset
+
         app._pool = None
         app.amqp._producer_pool = None
+        broker_backoff_reset()
 
     def configure(broker_url: str, write_url: str, eager: bool) -> None:
         app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = broker_url, write_url, eager
