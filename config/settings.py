@@ -253,10 +253,15 @@ SCORING_RETRY_BACKOFF = env.int("SCORING_RETRY_BACKOFF", default=2)
 # A scoring task scores its own demand plus up to this many minus one others waiting (triage.services.
 # assessments_compute_requested): a backlog is worked off in set-based batches instead of one by one.
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=200)
+# The sweeps re-send after-commit work still due this long after it was asked for (a broker outage, a task
+# that died): long enough that the first try has had its chance, short enough that nothing waits for long.
+# Fault runs (`make faults`) shorten both to catch up in seconds.
+SWEEP_GRACE_SECONDS = env.int("SWEEP_GRACE_SECONDS", default=60)
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": 30.0},
-    "sweep-similarity-due": {"task": "intake.sweep_similarity_due", "schedule": 30.0},
-    "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 60.0},
+    "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": SWEEP_INTERVAL_SECONDS},
+    "sweep-similarity-due": {"task": "intake.sweep_similarity_due", "schedule": SWEEP_INTERVAL_SECONDS},
+    "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 2 * SWEEP_INTERVAL_SECONDS},
     "sweep-webhook-deliveries": {"task": "webhooks.sweep_due_deliveries", "schedule": 10.0},
     # Rate counters older than two days are dead weight; pruning them hourly keeps the table small.
     "sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 3600.0},

@@ -1,6 +1,7 @@
 """Thin Celery tasks: load by id, call a service."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
 from intake import selectors, services, similarity
@@ -25,6 +26,6 @@ def find_similar_demands(change_request_id: int) -> int:
 @shared_task(name="intake.sweep_similarity_due", acks_late=True)
 def sweep_similarity_due() -> int:
     """Send again the similarity pass of demands still due; the safety net for a broker that was down."""
-    ids = selectors.change_request_ids_similarity_due()
+    ids = selectors.change_request_ids_similarity_due(older_than_seconds=settings.SWEEP_GRACE_SECONDS)
     services.similarity_due_resend(change_request_ids=ids)
     return len(ids)

@@ -158,8 +158,10 @@ class CeleryWorker:
         name: str = "fault",
         extra_env: dict[str, str] | None = None,
         concurrency: int = 1,
+        beat: bool = False,
     ) -> None:
         self.broker_url = broker_url
+        self.beat = beat
         self.database_url = database_url
         self.visibility_timeout = visibility_timeout
         self.extra_env = extra_env or {}
@@ -201,6 +203,8 @@ class CeleryWorker:
                     "--without-mingle",
                     "--hostname",
                     f"{self.name}@%h",
+                    # The periodic sweeps too, in this process (celery beat embedded), when asked for.
+                    *(["--beat", "--schedule", str(self.log.with_suffix(".beat"))] if self.beat else []),
                 ],
                 cwd=ROOT,
                 env=env,

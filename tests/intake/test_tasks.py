@@ -1,17 +1,16 @@
 """The similarity pass is recoverable: a due-mark set at filing, cleared with the similar demands it records,
-and a sweep that sends again what a broker outage (or a failed pass) left undone."""
+and a sweep that sends again what a broker outage (or a failed pass) left undone. With a real worker after a
+broker outage: tests/triage/test_faults.py and tests/ops/test_broker_hung.py."""
 
 import pytest
 from django.db import DatabaseError, connection
-from django.test import Client
 from django.utils import timezone
 
-from core.enqueue import enqueue_now
 from intake import selectors
 from intake.models import ChangeRequest, SimilarDemand
 from intake.similarity import similar_demands_record
-from tests.factories import ProductFactory, file_demand, form_data
-from tests.processes import CeleryWorker, app_broker, free_port, wait_for
+from tests.factories import file_demand
+from tests.processes import app_broker, free_port
 
 SUBMISSIONS_WHILE_DOWN = 8
 
@@ -63,36 +62,3 @@ def test_a_failed_pass_keeps_the_mark_and_the_sweep_selects_it_once_it_is_old():
     ChangeRequest.objects.filter(pk=second.pk).update(similarity_requested_at=a_while_ago())
     assert second.pk in selectors.change_request_ids_similarity_due()
     assert first.pk not in selectors.change_request_ids_similarity_due()
-
-
-@pytest.mark.postgres
-@pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_every_demand_filed_while_the_broker_is_down_gets_its_similar_demands_from_the_sweep(private_redis, settings):
-    settings.INTAKE_FORM_RATE_PER_IP = "1000/hour"
-    product = ProductFactory()
-    with app_broker(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there: the broker is down
-        browser = Client()
-        for index in range(SUBMISSIONS_WHILE_DOWN):
-            response = browser.post(
-                "/requests/new/", form_data(product, title=f"Export invoices to SAP every night, site {index}")
-            )
-            assert response.status_code == 302
-    demands = list(ChangeRequest.objects.order_by("pk"))
-    assert len(demands) == SUBMISSIONS_WHILE_DOWN
-    assert SimilarDemand.objects.count() == 0
-    assert not similarity_done(demands)
-
-    private_redis.start()
-    worker = CeleryWorker(private_redis.url).start()
-    try:
-        with app_broker(private_redis.url):
-            ChangeRequest.objects.update(similarity_requested_at=a_while_ago())  # as the sweep sees them later
-            assert enqueue_now("intake.sweep_similarity_due")
-            wait_for(lambda: similarity_done(demands), timeout=60, message="every demand's similar demands recorded")
-    finally:
-        worker.stop()
-    # The first demand had nothing earlier to resemble; each later one found every one filed before it.
-    for position, demand in enumerate(demands):
-        found = set(SimilarDemand.objects.filter(change_request=demand).values_list("similar_to_id", flat=True))
-        assert found == {earlier.pk for earlier in demands[:position]}
