@@ -94,12 +94,12 @@ def wait_with_deadline(conn) -> None:  # type: ignore[no-untyped-def]
             _cut(conn)
             what = "connect" if connecting else "statement"
             raise ext.QueryCanceledError(f"PostgreSQL did not answer within {seconds:g} s ({what}); connection closed")
-        if state == ext.POLL_READ:
-            select.select([conn.fileno()], [], [], remaining)
-        elif state == ext.POLL_WRITE:
-            select.select([], [conn.fileno()], [], remaining)
-        else:  # pragma: no cover (psycopg2 documents no other state)
+        if state not in (ext.POLL_READ, ext.POLL_WRITE):  # pragma: no cover (psycopg2 documents no other)
             raise ext.OperationalError(f"unexpected poll state {state}")
+        # poll(), not select(): a busy process may hold descriptors above select's 1024.
+        waiter = select.poll()
+        waiter.register(conn.fileno(), select.POLLIN if state == ext.POLL_READ else select.POLLOUT)
+        waiter.poll(None if remaining is None else max(1, int(remaining * 1000)))
 
 
 def _cut(conn) -> None:  # type: ignore[no-untyped-def]

@@ -46,11 +46,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if not isinstance(error, DATABASE_UNAVAILABLE):
         return defaults.server_error(request)
     logger.warning("database unavailable, answered 503: %s: %s", error.__class__.__name__, error)
-    translation.activate(translation.get_language_from_request(request))
-    if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": gettext(UNAVAILABLE_MESSAGE)}, status=503)
-    else:
-        response = HttpResponse(loader.render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS}), status=503)
+    with translation.override(translation.get_language_from_request(request)):
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"detail": gettext(UNAVAILABLE_MESSAGE)}, status=503)
+        else:
+            response = HttpResponse(loader.render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.ops.live import Load, answers, books, database_prepare, server_env
-from tests.ops.postgres import PostgresServer, postgres_available
+from tests.ops.postgres import postgres_available
 from tests.processes import Gunicorn, wait_for
 
 pytestmark = [
@@ -29,14 +29,6 @@ CONNECT_TIMEOUT = 2
 # The longest a request may wait for the database: one cut wait (connect or statement, plus the client's
 # margin), and a generous second for everything else the request does. A bound, not a measurement.
 LONGEST_REQUEST_SECONDS = STATEMENT_TIMEOUT_MS / 1000 + 0.5 + 1.0 + 1.0
-
-
-@pytest.fixture
-def private_postgres():
-    server = PostgresServer().init()
-    server.start()
-    yield server
-    server.destroy()
 
 
 def test_a_frozen_database_answers_503_fast_keeps_workers_free_and_recovers_when_thawed(private_postgres):
@@ -100,13 +92,16 @@ def test_a_frozen_database_answers_503_fast_keeps_workers_free_and_recovers_when
     during = [attempt for attempt in load.attempts if frozen_at <= attempt.started < thawed_at]
     print(
         f"\n{len(load.attempts)} posts, {len(during)} during the freeze: statuses "
-        f"{sorted({attempt.status for attempt in during}, key=str)}, slowest "
-        f"{max(attempt.elapsed for attempt in during):.2f} s (bound {LONGEST_REQUEST_SECONDS} s)"
+        f"{sorted({attempt.status for attempt in during}, key=str)}, slowest refusal "
+        f"{max(attempt.elapsed for attempt in during if attempt.status == 503):.2f} s "
+        f"(bound {LONGEST_REQUEST_SECONDS} s)"
     )
-    # Refused fast and clearly: every post answered (none ran into the client's 20 s timeout), within the bound.
+    # Refused fast and clearly: every post answered (none ran into the client's 20 s timeout), within the bound;
+    # every post that ended before the thaw was refused (a post may start frozen and be accepted once thawed).
     refused = [attempt for attempt in during if attempt.status != 302]
     assert refused and {attempt.status for attempt in refused} == {503}
-    assert all(attempt.elapsed < LONGEST_REQUEST_SECONDS for attempt in during)
+    assert all(attempt.elapsed < LONGEST_REQUEST_SECONDS for attempt in refused)
+    assert all(attempt.status == 503 for attempt in during if attempt.started + attempt.elapsed < thawed_at)
     # The customer's language: the French page for a French browser.
     assert french.status_code == 503 and "Nous ne pouvons pas recevoir de demandes" in french.text
     assert french.headers["Retry-After"] == "60"

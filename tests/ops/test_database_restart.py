@@ -21,7 +21,7 @@ from django.core import signing
 
 from intake.forms import FORM_TOKEN_SALT
 from tests.ops.live import SECRET_KEY, Attempt, answers, manage, server_env
-from tests.ops.postgres import PostgresServer, postgres_available
+from tests.ops.postgres import postgres_available
 from tests.processes import ROOT, free_port, wait_for
 
 pytestmark = [
@@ -38,14 +38,6 @@ DOWN_SECONDS = 30
 LOAD_AFTER_SECONDS = 20
 RECOVERY_LIMIT_SECONDS = 10
 REQUEST_TIMEOUT_SECONDS = 20
-
-
-@pytest.fixture
-def private_postgres():
-    server = PostgresServer().init()
-    server.start()
-    yield server
-    server.destroy()
 
 
 def customer(base_url: str, product_id: str, index: int, stop: threading.Event, attempts: list[Attempt]) -> None:
