@@ -23,6 +23,9 @@ _statement_seconds: float | None = None
 # A shorter or longer deadline for a stretch of code (the readiness probe, an export), in seconds.
 _override_seconds: ContextVar[float | None] = ContextVar("database_deadline_override", default=None)
 
+# Set for the length of one web request: whether a wait has already been cut in it.
+_cut_in_request: ContextVar[list[bool] | None] = ContextVar("database_cut_in_request", default=None)
+
 # What the client waits beyond the server's own statement_timeout: the server's cancel travelling back.
 CLIENT_MARGIN_SECONDS = 0.5
 
@@ -66,6 +69,18 @@ def database_deadline(seconds: float) -> Iterator[None]:
         _override_seconds.reset(token)
 
 
+@contextlib.contextmanager
+def request_scope() -> Iterator[None]:
+    """Within this scope (one web request), wait for PostgreSQL once: after a wait was cut, any later connect or
+    statement fails at once. Without it a request would wait twice, as Django reconnects after a failed
+    health check (CONN_HEALTH_CHECKS), and the customer would wait longer than the statement timeout."""
+    token = _cut_in_request.set([False])
+    try:
+        yield
+    finally:
+        _cut_in_request.reset(token)
+
+
 def statement_timeout_set(cursor: object, milliseconds: int) -> None:
     """Change this connection's server-side statement timeout (an export's longer allowance, say)."""
     cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{milliseconds}ms"])  # type: ignore[attr-defined]
@@ -83,6 +98,11 @@ def wait_with_deadline(conn) -> None:  # type: ignore[no-untyped-def]
     import psycopg2.extensions as ext
 
     connecting = conn.status == ext.STATUS_SETUP
+    what = "connect" if connecting else "statement"
+    cut_in_request = _cut_in_request.get()
+    if cut_in_request and cut_in_request[0]:
+        _cut(conn)
+        raise ext.QueryCanceledError(f"PostgreSQL did not answer earlier in this request; no second wait ({what})")
     seconds = _deadline_for(connecting)
     deadline = None if seconds is None else time.monotonic() + seconds
     while True:
@@ -92,7 +112,8 @@ def wait_with_deadline(conn) -> None:  # type: ignore[no-untyped-def]
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             _cut(conn)
-            what = "connect" if connecting else "statement"
+            if cut_in_request is not None:
+                cut_in_request[0] = True
             raise ext.QueryCanceledError(f"PostgreSQL did not answer within {seconds:g} s ({what}); connection closed")
         if state not in (ext.POLL_READ, ext.POLL_WRITE):  # pragma: no cover (psycopg2 documents no other)
             raise ext.OperationalError(f"unexpected poll state {state}")

@@ -48,3 +48,19 @@ def test_a_statement_and_a_connect_to_a_frozen_server_are_cut_and_the_connection
     again_cursor.execute("SELECT 2")
     assert again_cursor.fetchone() == (2,)
     again.close()
+
+
+def test_within_a_request_a_second_wait_fails_at_once(private_postgres, deadlines):
+    connection = psycopg2.connect(private_postgres.url())
+    private_postgres.freeze()
+    try:
+        with database.request_scope():
+            with pytest.raises(psycopg2.OperationalError, match=r"within 1 s \(statement\)"):
+                connection.cursor().execute("SELECT 1")
+            # Django reconnects after a failed health check: that connect does not wait again.
+            with pytest.raises(psycopg2.OperationalError, match=r"earlier in this request; no second wait \(connect\)"):
+                psycopg2.connect(private_postgres.url())
+        with pytest.raises(psycopg2.OperationalError, match=r"within 1 s \(connect\)"):  # the next request waits
+            psycopg2.connect(private_postgres.url())
+    finally:
+        private_postgres.thaw()

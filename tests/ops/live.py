@@ -204,6 +204,7 @@ class Books:
     unscored: int
     without_similar: int
     without_email: int
+    slowest_answer: str  # seconds, of every post that got an answer (the bound a fault may cost a customer)
 
     def clean(self) -> bool:
         return not (
@@ -216,7 +217,7 @@ class Books:
         )
 
     COLUMNS = ("fault", "posts", "accepted", "refused", "unanswered", "missing", "duplicated",
-               "told_failed_but_exist", "unscored", "without_similar", "without_email")  # fmt: skip
+               "told_failed_but_exist", "unscored", "without_similar", "without_email", "slowest_answer")  # fmt: skip
 
 
 def books_unsettled(database_url: str, name: str) -> dict[str, int]:
@@ -264,6 +265,7 @@ def books(database_url: str, load: Load, fault: str) -> Books:
         duplicated=len(titles) - len(set(titles)),
         told_failed_but_exist=len(set(titles) - accepted_titles),
         **unsettled,
+        slowest_answer=f"{max((a.elapsed for a in load.attempts if a.status is not None), default=0):.2f}s",
     )
 
 

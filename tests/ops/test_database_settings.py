@@ -39,8 +39,7 @@ def statement_timeout_with(role: str, **env: str) -> str:
     return result.stdout.split()[-1]
 
 
-def test_web_processes_get_a_5_s_statement_timeout_unless_db_statement_timeout_ms_says_otherwise():
-    assert statement_timeout_with("web") == "5s"
+def test_db_statement_timeout_ms_sets_the_web_processes_statement_timeout():
     assert statement_timeout_with("web", DB_STATEMENT_TIMEOUT_MS="1500") == "1500ms"
 
 
@@ -53,5 +52,5 @@ def test_commands_such_as_migrate_get_none():
     assert statement_timeout_with("none") == "0"
 
 
-def test_loading_the_wsgi_application_makes_a_web_process():
+def test_loading_the_wsgi_application_makes_a_web_process_with_5_s_by_default():
     assert statement_timeout_with("wsgi") == "5s"
