@@ -50,7 +50,8 @@ def role_apply(role: str) -> None:
     statement_ms = {"web": settings.DB_STATEMENT_TIMEOUT_MS, "worker": settings.DB_WORKER_STATEMENT_TIMEOUT_MS}[role]
     options = database.setdefault("OPTIONS", {})
     if statement_ms:
-        options["options"] = f"-c statement_timeout={statement_ms}"
+        # Added to any libpq `options` DATABASE_URL already carries (a search_path, say), not in their place.
+        options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}".strip()
         _statement_seconds = statement_ms / 1000 + CLIENT_MARGIN_SECONDS
     _connect_seconds = float(options.get("connect_timeout") or settings.DB_CONNECT_TIMEOUT)
     import psycopg2.extensions
@@ -61,7 +62,7 @@ def role_apply(role: str) -> None:
 @contextlib.contextmanager
 def database_deadline(seconds: float) -> Iterator[None]:
     """Within this block, every connect and statement gives up after `seconds` (the server is told too,
-    by the caller, when the statement itself may legitimately run that long: see `statement_timeout`)."""
+    by the caller, when the statement itself may legitimately run that long: `statement_timeout_set`)."""
     token = _override_seconds.set(seconds)
     try:
         yield
