@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=true
 
-.PHONY: install messages run test lint format bench bench-smoke soak clean
+.PHONY: install messages run test lint format bench bench-smoke soak faults clean
 
 $(STAMP): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ bench-smoke: install
 # Five minutes of customers submitting, staff reading and API clients polling; then the books are checked.
 soak: install
 	$(BIN)/python bench/soak.py --seconds 300
+
+# Faults injected while customers file through the real form (Redis stopped and hung, the worker killed, PostgreSQL
+# restarted, stopped and frozen, a gunicorn worker killed), each ending with the books as a table, against a private
+# PostgreSQL cluster and redis-server started for the run (needs the PostgreSQL server binaries and redis-server;
+# never touches DATABASE_URL or CELERY_BROKER_URL). A few minutes. docs/operations.md, "Faults and what happens".
+faults: install
+	$(BIN)/python scripts/faults.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
     "core.middleware.PublishScopeMiddleware",
+    "core.middleware.DatabaseWaitScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,9 +92,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default keeps its database file under var/
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Timeouts at every hop to PostgreSQL (docs/operations.md, "Timeouts"; core.database applies them per role).
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Fail fast instead of hanging when PostgreSQL is down or a statement runs away.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3)})
+    # Fail fast instead of hanging when PostgreSQL is down; find a vanished server or a cut network on an idle
+    # connection within ~25 s (keepalives) and on a busy one within 10 s (unacknowledged data, tcp_user_timeout).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": DB_CONNECT_TIMEOUT,
+            "keepalives": 1,
+            "keepalives_idle": env.int("DB_KEEPALIVES_IDLE", default=10),
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": env.int("DB_TCP_USER_TIMEOUT_MS", default=10000),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -227,16 +240,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25
 CELERY_TASK_TIME_LIMIT = 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# Publishing must never hang a web request: short socket timeouts and one quick retry, then the
-# request goes on and the periodic sweep enqueues the work later. Measured against a paused Redis
-# (tests/ops/test_broker_hung.py): a failed publish takes about 3 × socket_timeout (the command, then
-# the retry's connect and handshake), and a request gives up after its first failure
-# (core.enqueue.publish_scope), so 1 s keeps the form under 5 s. Redis answers in well under a
-# millisecond when healthy; workers' blocking reads are not bound by this timeout.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Publishing must never hang a web request: half-second socket timeouts and no publish retry, then the
+# request goes on and the periodic sweeps enqueue the work later. Measured against a frozen Redis
+# (tests/ops/test_broker_hung.py): a failed publish costs about 0.5-1 s (the command's timeout, or the
+# reconnect's connect and handshake), a request gives up after its first failure and, for
+# BROKER_BACKOFF_SECONDS after it, the other requests of the process do not try at all
+# (core.enqueue.publish_scope), so a hung broker costs each request at most about one second, under load
+# too. Redis answers in well under a millisecond when healthy; workers' blocking reads are not bound by this.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+BROKER_BACKOFF_SECONDS = env.float("BROKER_BACKOFF_SECONDS", default=5.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 1,
-    "socket_timeout": 1,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
     # A message whose worker died before acknowledging it (SIGKILL, machine lost) is handed out again
     # once it has been unacknowledged this long: above the hard time limit, and short enough that
     # the demand is scored within a minute.
@@ -253,9 +268,15 @@ SCORING_RETRY_BACKOFF = env.int("SCORING_RETRY_BACKOFF", default=2)
 # A scoring task scores its own demand plus up to this many minus one others waiting (triage.services.
 # assessments_compute_requested): a backlog is worked off in set-based batches instead of one by one.
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=200)
+# The sweeps re-send after-commit work still due this long after it was asked for (a broker outage, a task
+# that died): long enough that the first try has had its chance, short enough that nothing waits for long.
+# Fault runs (`make faults`) shorten both to catch up in seconds.
+SWEEP_GRACE_SECONDS = env.int("SWEEP_GRACE_SECONDS", default=60)
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": 30.0},
-    "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 60.0},
+    "sweep-unscored-demands": {"task": "triage.sweep_unscored", "schedule": SWEEP_INTERVAL_SECONDS},
+    "sweep-similarity-due": {"task": "intake.sweep_similarity_due", "schedule": SWEEP_INTERVAL_SECONDS},
+    "sweep-unsent-email": {"task": "core.sweep_unsent_email", "schedule": 2 * SWEEP_INTERVAL_SECONDS},
     "sweep-webhook-deliveries": {"task": "webhooks.sweep_due_deliveries", "schedule": 10.0},
     # Rate counters older than two days are dead weight; pruning them hourly keeps the table small.
     "sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 3600.0},
@@ -386,12 +407,16 @@ LOGGING = {
 }
 # Celery workers log through the same handlers (JSON, with the task id) instead of their own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# A server-side cap on any one SQL statement, in ms (off unless set): e.g. 30000 in production, so a
-# runaway query or a lock wait ends as an error instead of holding a worker. Unset it for migrations
-# that may run longer.
-DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
-if DB_STATEMENT_TIMEOUT_MS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+# A cap on any one SQL statement, in ms, per process role (core.database.role_apply): set on the server
+# (statement_timeout) and kept by the client too, 0.5 s later, for a server that does not answer at all.
+# Web requests: 5 s (pages take milliseconds; a customer waits no longer than this for an error page).
+# Workers: 20 s, under the tasks' 25 s soft time limit, so a stuck statement ends as a retried DatabaseError.
+# CSV exports: 60 s, in the web process, for their one long read. manage.py commands (migrate): none.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=5000)
+DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=20000)
+DB_EXPORT_STATEMENT_TIMEOUT_MS = env.int("DB_EXPORT_STATEMENT_TIMEOUT_MS", default=60000)
+# /readyz gives the database this long (connect and SELECT 1 together), in seconds: a probe must answer fast.
+READYZ_DATABASE_TIMEOUT = env.float("READYZ_DATABASE_TIMEOUT", default=1.0)
 # Anonymous refusals (403s, failed CSRF checks, wrong tracking links) are written to the audit trail as one
 # row per client per window of this many seconds, with the count, once the window has closed.
 AUDIT_ANONYMOUS_WINDOW_SECONDS = env.int("AUDIT_ANONYMOUS_WINDOW_SECONDS", default=600)

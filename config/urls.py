@@ -58,3 +58,6 @@ urlpatterns = [
         name="set_language",
     ),
 ]
+
+# While the database does not answer: a friendly 503 in the reader's language (core.views.server_error).
+handler500 = core_views.server_error

@@ -1,5 +1,6 @@
 """Streamed CSV exports that spreadsheets cannot be tricked by (RFC 4180 quoting, formulas neutralized)."""
 
+import contextlib
 import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -39,9 +40,33 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[
         yield "".join(chunk)
 
 
+def with_export_timeouts(lines: Iterator[str]) -> Iterator[str]:
+    """Give an export's one long read DB_EXPORT_STATEMENT_TIMEOUT_MS instead of the web's statement timeout,
+    on the server and in the client's deadline (core.database), for as long as it streams; then reset."""
+    from django.conf import settings
+    from django.db import DatabaseError, connection
+
+    from core.database import CLIENT_MARGIN_SECONDS, database_deadline, statement_timeout_set
+
+    milliseconds = settings.DB_EXPORT_STATEMENT_TIMEOUT_MS
+    with database_deadline(milliseconds / 1000 + CLIENT_MARGIN_SECONDS):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                statement_timeout_set(cursor, milliseconds)
+        try:
+            yield from lines
+        finally:
+            alive = connection.connection is not None and not connection.connection.closed
+            if connection.vendor == "postgresql" and alive:
+                with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                    cursor.execute("RESET statement_timeout")  # back to the connection's own (the role's) value
+
+
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
     """Stream rows as they are read: the first byte leaves at once and memory stays flat."""
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        with_export_timeouts(csv_lines(header, rows)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from core.choices import AuditAction
+from core.database import request_scope
 from core.enqueue import publish_scope
 from core.formats import TIME_ZONE_COOKIE, reader_time_zone
 from core.proxies import client_address
@@ -56,6 +57,17 @@ class PublishScopeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with publish_scope():
+            return self.get_response(request)
+
+
+class DatabaseWaitScopeMiddleware:
+    """A request waits for a database that does not answer once, not once per query (`core.database.request_scope`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_scope():
             return self.get_response(request)
 
 

@@ -1,9 +1,20 @@
 from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
 
 from core import services
 
 
-@shared_task(name="core.send_email", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+# SMTP hiccups and database errors (a restart, a failover) are retried with backoff; past the last retry
+# the sweep sends the e-mail again (up to 10 attempts in all).
+@shared_task(
+    name="core.send_email",
+    acks_late=True,
+    autoretry_for=(OSError, DatabaseError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=8,
+)
 def send_email(email_id: int) -> bool:
     """Send one queued e-mail."""
     return services.outbound_email_send(email_id=email_id)
@@ -19,7 +30,7 @@ def sweep_unsent_email() -> int:
     from core.enqueue import enqueue_now
     from core.models import OutboundEmail
 
-    cutoff = timezone.now() - timedelta(minutes=1)
+    cutoff = timezone.now() - timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     ids = list(
         OutboundEmail.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=10)
         .order_by("created_at")

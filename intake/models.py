@@ -167,6 +167,9 @@ class ChangeRequest(BaseModel):
     scoring_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When the customer wrote last with no staff reply since (intake.conversation): the queue's "customer replied".
     customer_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the demand is filed, cleared by the similarity pass in the same transaction as the similar demands
+    # it records: what a broker outage left undone, for the sweep to send again (intake.tasks.sweep_similarity_due).
+    similarity_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -177,6 +180,11 @@ class ChangeRequest(BaseModel):
                 fields=["scoring_requested_at"],
                 condition=Q(scoring_requested_at__isnull=False),
                 name="cr_scoring_requested_idx",
+            ),
+            models.Index(
+                fields=["similarity_requested_at"],
+                condition=Q(similarity_requested_at__isnull=False),
+                name="cr_similarity_requested_idx",
             ),
             models.Index(fields=["-score", "-created_at"], name="cr_score_idx"),
             models.Index(fields=["status", "-score"], name="cr_status_score_idx"),

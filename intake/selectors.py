@@ -1,7 +1,10 @@
 """Intake reads."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from intake.choices import OPEN_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import Attachment, ChangeRequest, Customer, CustomerDomain, Product, StatusEvent
@@ -118,3 +121,14 @@ def change_request_webhook_payload(demand: ChangeRequest) -> dict:
         "filed_at": demand.created_at,
         "url": settings.SITE_URL + reverse("triage:detail", kwargs={"reference": demand.reference}),
     }
+
+
+def change_request_ids_similarity_due(*, older_than_seconds: int = 60, limit: int = 1000) -> list[int]:
+    """Demands whose similar demands have been due for a while (the broker was down when they were filed, say),
+    longest waiting first."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        ChangeRequest.objects.filter(similarity_requested_at__lt=cutoff)
+        .order_by("similarity_requested_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.emails import email_render
-from core.enqueue import enqueue_on_commit
+from core.enqueue import enqueue_now, enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.services import outbound_email_queue
 from intake.choices import (
@@ -165,6 +165,7 @@ def _change_request_create(
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
         scoring_requested_at=timezone.now(),
+        similarity_requested_at=timezone.now(),
     )
     # Field validators run here, in Python. Relations come checked from the form or serializer and
     # from our own lookup; uniqueness and CHECK constraints are the database's, which answers with
@@ -390,3 +391,13 @@ def change_request_delivery_follow(*, change_request: ChangeRequest, stage: str,
             context={"stage": stage, "status": DeliveryStage(stage).label},
         )
     return True
+
+
+def similarity_due_resend(*, change_request_ids: Sequence[int]) -> None:
+    """Send these demands' similarity pass again, and move their due-mark to now: a demand whose pass keeps
+    failing is tried once per sweep interval, behind those waiting longer, and never starves them."""
+    ChangeRequest.objects.filter(pk__in=change_request_ids, similarity_requested_at__isnull=False).update(
+        similarity_requested_at=timezone.now()
+    )
+    for change_request_id in change_request_ids:
+        enqueue_now(SIMILARITY_TASK, change_request_id)

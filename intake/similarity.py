@@ -7,7 +7,7 @@ trigrams, 0.13 in words; the shared description carried the rest). The examples 
 are in tests/intake/test_similarity.py: close needs sit well above them, unrelated ones well below.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Value
 
 from intake.models import ChangeRequest, SimilarDemand
@@ -122,7 +122,11 @@ def _similar_candidates_words(demand: ChangeRequest) -> list[tuple[int, float]]:
 
 
 def similar_demands_record(*, change_request_id: int) -> int:
-    """Record earlier demands on the same product whose wording is close; safe to run twice."""
+    """Record earlier demands on the same product whose wording is close; safe to run twice.
+
+    The similar demands and the clearing of the demand's due-mark (`similarity_requested_at`) commit together:
+    a run that fails half-way leaves the mark, and the sweep sends the demand again.
+    """
     demand = ChangeRequest.objects.filter(pk=change_request_id).only("pk", "product_id", "title", "description").first()
     if demand is None:
         return 0
@@ -130,8 +134,15 @@ def similar_demands_record(*, change_request_id: int) -> int:
         candidates = _similar_candidates_trigram(demand)
     else:
         candidates = _similar_candidates_words(demand)
-    SimilarDemand.objects.bulk_create(
-        [SimilarDemand(change_request_id=demand.pk, similar_to_id=pk, similarity=score) for pk, score in candidates],
-        ignore_conflicts=True,
-    )
+    with transaction.atomic():
+        SimilarDemand.objects.bulk_create(
+            [
+                SimilarDemand(change_request_id=demand.pk, similar_to_id=pk, similarity=score)
+                for pk, score in candidates
+            ],
+            ignore_conflicts=True,
+        )
+        ChangeRequest.objects.filter(pk=demand.pk, similarity_requested_at__isnull=False).update(
+            similarity_requested_at=None
+        )
     return len(candidates)

@@ -146,6 +146,20 @@ def writer_client(write_token) -> APIClient:
 
 
 @pytest.fixture
+def private_postgres():
+    """A PostgreSQL cluster of this test's own (initdb in a temporary directory, started on a free port), to stop,
+    restart or freeze; never the shared one. Skips without the server binaries."""
+    from tests.ops.postgres import PostgresServer, postgres_available
+
+    if not postgres_available():
+        pytest.skip("needs the PostgreSQL 15 server binaries")
+    server = PostgresServer().init()
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
 def private_redis():
     """A redis-server of this test's own (started by the test), to stop or pause; never the shared one."""
     server = RedisServer()

@@ -158,8 +158,10 @@ class CeleryWorker:
         name: str = "fault",
         extra_env: dict[str, str] | None = None,
         concurrency: int = 1,
+        beat: bool = False,
     ) -> None:
         self.broker_url = broker_url
+        self.beat = beat
         self.database_url = database_url
         self.visibility_timeout = visibility_timeout
         self.extra_env = extra_env or {}
@@ -201,6 +203,8 @@ class CeleryWorker:
                     "--without-mingle",
                     "--hostname",
                     f"{self.name}@%h",
+                    # The periodic sweeps too, in this process (celery beat embedded), when asked for.
+                    *(["--beat", "--schedule", str(self.log.with_suffix(".beat"))] if self.beat else []),
                 ],
                 cwd=ROOT,
                 env=env,
@@ -240,9 +244,12 @@ def app_broker(url: str) -> Iterator[None]:
 
     def reset_pools() -> None:
         # New connections for the new URL; the old pools are dropped, not closed, so nothing
-        # else holding them breaks.
+        # else holding them breaks. A failure of the previous broker says nothing about this one.
+        from core.enqueue import broker_backoff_reset
+
         app._pool = None
         app.amqp._producer_pool = None
+        broker_backoff_reset()
 
     def configure(broker_url: str, write_url: str, eager: bool) -> None:
         app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = broker_url, write_url, eager
@@ -336,9 +343,12 @@ class Gunicorn:
     Django's JSON log lines) go to `self.log`.
     """
 
-    def __init__(self, env: dict[str, str], *, app: str = "config.wsgi:application") -> None:
+    def __init__(
+        self, env: dict[str, str], *, app: str = "config.wsgi:application", workers: int = 1, threads: int = 1
+    ) -> None:
         self.env = env
         self.app = app
+        self.workers, self.threads = workers, threads
         self.port = free_port()
         self.log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
@@ -351,7 +361,8 @@ class Gunicorn:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn_conf.py", self.app,
-                 "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "60"],
+                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--threads", str(self.threads),
+                 "--timeout", "60"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         wait_for(
@@ -364,6 +375,17 @@ class Gunicorn:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        result = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+        return [int(pid) for pid in result.stdout.split()]
+
+    def kill_worker(self) -> int:
+        """SIGKILL one worker in the middle of its requests; the arbiter starts another in its place."""
+        pid = self.worker_pids()[0]
+        os.kill(pid, signal.SIGKILL)
+        return pid
 
     def stop(self) -> None:
         process_group_stop(self.process, timeout=20)

@@ -38,7 +38,7 @@ def score_change_request(change_request_id: int) -> int:
 @shared_task(name="triage.sweep_unscored", acks_late=True)
 def sweep_unscored() -> int:
     """Re-enqueue demands that were never scored; the safety net for a broker that was down."""
-    ids = selectors.change_request_ids_unscored()
+    ids = selectors.change_request_ids_unscored(older_than_seconds=settings.SWEEP_GRACE_SECONDS)
     for change_request_id in ids:
         enqueue_now("triage.score_change_request", change_request_id)
     for job_id in selectors.rescore_job_ids_stalled():

@@ -3,6 +3,8 @@
 The broker faults are injected into a private redis-server, never into the shared one.
 """
 
+import json
+
 import pytest
 from django.test import Client
 from django.test.utils import override_settings
@@ -40,6 +42,7 @@ def test_readyz_is_503_naming_the_broker_when_redis_is_stopped(client: Client, p
     assert response.status_code == 503 and body["status"] == "unavailable"
     assert body["checks"]["broker"]["ok"] is False and body["checks"]["broker"]["error"]
     assert body["checks"]["database"]["ok"] is True
+    assert body["not_ready"] == ["broker"]  # said to everyone; the details above only to monitoring
 
 
 @pytest.mark.django_db
@@ -50,3 +53,40 @@ def test_readyz_is_503_while_redis_hangs_bound_by_its_own_timeout(client: Client
         private_redis.freeze()  # hung until the fixture stops it: an answer now comes from the check's timeout
         response = client.get("/readyz")
     assert response.status_code == 503 and response.json()["checks"]["broker"]["ok"] is False
+
+
+def _answer_while_the_database_is_unavailable(rf, path: str, language: str):
+    from django import db
+
+    from core.views import server_error
+
+    request = rf.post(path, HTTP_ACCEPT_LANGUAGE=language)
+    try:  # handler500 runs while the request's exception is being handled, as here
+        raise db.OperationalError("PostgreSQL did not answer within 5 s (statement); connection closed")
+    except db.OperationalError:
+        return server_error(request)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("fr", "Nous ne pouvons pas recevoir de demandes"), ("en", "We can't take demands")]
+)
+def test_a_database_outage_answers_the_friendly_503_page_in_the_readers_language(rf, language, words):
+    response = _answer_while_the_database_is_unavailable(rf, "/requests/new/", language)
+    assert response.status_code == 503 and response["Retry-After"] == "60"
+    assert words in response.content.decode()
+
+
+def test_a_database_outage_answers_json_503_on_the_api(rf):
+    response = _answer_while_the_database_is_unavailable(rf, "/api/v1/projects/", "fr")
+    assert response.status_code == 503 and response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["detail"].startswith("Nous ne pouvons pas")
+
+
+def test_any_other_error_is_still_the_plain_500(rf):
+    from core.views import server_error
+
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500 and b"Something went wrong on our side" in response.content

@@ -45,7 +45,8 @@ def _assert_only_the_close_one_is_recorded(close, unrelated, other_product, newe
 @pytest.mark.django_db
 def test_postgresql_finds_the_close_wording_with_trigrams_in_sql(django_assert_max_num_queries):
     demands = _three_demands()
-    with django_assert_max_num_queries(3):
+    # Load, rank, then insert and clear the due-mark in one transaction (a savepoint inside the test's own).
+    with django_assert_max_num_queries(6):
         similar_demands_record(change_request_id=demands[3].pk)
     _assert_only_the_close_one_is_recorded(*demands)
 

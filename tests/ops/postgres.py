@@ -5,9 +5,11 @@ refuses to run as root, so as root the cluster belongs to the `postgres` OS user
 runs through `runuser`.
 """
 
+import contextlib
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -65,7 +67,30 @@ class PostgresServer:
         status = subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status"], capture_output=True)
         return status.returncode == 0
 
+    def postmaster(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def freeze(self) -> None:
+        """A hung database for as long as the test needs: every process of the cluster is stopped (SIGSTOP), so
+        the kernel still accepts connections and acknowledges what is sent, but nothing answers until `thaw()`.
+        The postmaster first, so it forks no backend after its children are listed."""
+        postmaster = self.postmaster()
+        os.kill(postmaster, signal.SIGSTOP)
+        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
+        self.frozen = [postmaster]
+        for pid in map(int, children):
+            with contextlib.suppress(ProcessLookupError):  # a backend that was just exiting
+                os.kill(pid, signal.SIGSTOP)
+                self.frozen.append(pid)
+
+    def thaw(self) -> None:
+        for pid in getattr(self, "frozen", []):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        self.frozen = []
+
     def destroy(self) -> None:
+        self.thaw()
         if self.data.exists() and self.running():
             self.stop("immediate")
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -7,13 +7,11 @@ few seconds and started again. A customer whose post failed posts the same fille
 (same form token), as a person would.
 """
 
-import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
@@ -22,7 +20,8 @@ import requests
 from django.core import signing
 
 from intake.forms import FORM_TOKEN_SALT
-from tests.ops.postgres import PostgresServer, postgres_available
+from tests.ops.live import SECRET_KEY, Attempt, answers, manage, server_env
+from tests.ops.postgres import postgres_available
 from tests.processes import ROOT, free_port, wait_for
 
 pytestmark = [
@@ -32,7 +31,6 @@ pytestmark = [
     pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
 ]
 
-SECRET_KEY = "database-restart-test-secret-key-0123456789abcdefghij"
 THREADS = 3
 # Deadlines for each phase, not durations: a phase ends as soon as what it waits for is seen.
 LOAD_BEFORE_SECONDS = 30
@@ -40,49 +38,6 @@ DOWN_SECONDS = 30
 LOAD_AFTER_SECONDS = 20
 RECOVERY_LIMIT_SECONDS = 10
 REQUEST_TIMEOUT_SECONDS = 20
-
-
-@dataclass
-class Attempt:
-    title: str
-    started: float
-    elapsed: float
-    status: int | None  # None: no HTTP answer at all (connection error or client timeout)
-
-
-@pytest.fixture
-def private_postgres():
-    server = PostgresServer().init()
-    server.start()
-    yield server
-    server.destroy()
-
-
-def server_env(database_url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "DJANGO_"))}
-    return {
-        **env,
-        "DJANGO_SETTINGS_MODULE": "tests.ops.settings_live",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": SECRET_KEY,
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "CONN_MAX_AGE": "60",
-        "EMAIL_URL": "dummymail://",
-        "ATTACHMENT_ROOT": tempfile.mkdtemp(prefix="attachments-"),
-        "INTAKE_FORM_RATE_PER_IP": "100000/hour",
-        "INTAKE_FORM_RATE_PER_DOMAIN": "100000/hour",
-        "LOG_LEVEL": "WARNING",
-        "DB_STATEMENT_TIMEOUT_MS": "30000",
-    }
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
 
 
 def customer(base_url: str, product_id: str, index: int, stop: threading.Event, attempts: list[Attempt]) -> None:
@@ -149,7 +104,7 @@ def test_a_database_restart_loses_no_accepted_demand_fails_fast_and_recovers_by_
     attempts: list[Attempt] = []
     stop = threading.Event()
     try:
-        wait_for(lambda: _answers(f"{base_url}/healthz"), timeout=30, message="gunicorn answering /healthz")
+        wait_for(lambda: answers(f"{base_url}/healthz"), timeout=30, message="gunicorn answering /healthz")
         threads = [
             threading.Thread(target=customer, args=(base_url, product_id, index, stop, attempts), daemon=True)
             for index in range(THREADS)
@@ -231,10 +186,3 @@ def customer_of(attempt: Attempt) -> str:
 
 def accepted_since(attempts: list[Attempt], moment: float) -> list[Attempt]:
     return [attempt for attempt in attempts if attempt.status == 302 and attempt.started > moment]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False

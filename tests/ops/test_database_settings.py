@@ -1,4 +1,8 @@
-"""The PostgreSQL connection options of docs/operations.md reach the server."""
+"""The PostgreSQL connection options of docs/operations.md reach the server, per process role (core.database).
+
+One process takes the roles in turn, reconnecting after each: none (a manage.py command), then a worker, then a
+web process (by loading the WSGI application, as gunicorn does); a second one with the timeouts set otherwise.
+"""
 
 import os
 import subprocess
@@ -10,17 +14,30 @@ from tests.processes import ROOT, database_url_of_this_test
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-SHOW = (
-    "from django.db import connection\n"
-    "with connection.cursor() as cursor:\n"
-    "    cursor.execute('SHOW statement_timeout')\n"
-    "    print(cursor.fetchone()[0])\n"
-)
+SHOW = """
+import django
+django.setup()
+from django.db import connection
+from core.database import role_apply
+
+def show():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        print(cursor.fetchone()[0])
+    connection.close()
+
+show()
+role_apply("worker")
+show()
+import config.wsgi
+show()
+"""
 
 
-def statement_timeout_with(**env: str) -> str:
+def statement_timeouts_with(**env: str) -> list[str]:
+    """statement_timeout as a command, a worker and a web process see it."""
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SHOW],
+        [sys.executable, "-c", SHOW],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url_of_this_test(), "DJANGO_SETTINGS_MODULE": "config.settings",
              "SECRET_KEY": "settings-test-secret-key-0123456789abcdefghijklmn", **env},
@@ -29,12 +46,16 @@ def statement_timeout_with(**env: str) -> str:
         timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout.split()[-1]
+    return [line for line in result.stdout.split() if not line.startswith("{")][-3:]
 
 
-def test_db_statement_timeout_ms_sets_the_servers_statement_timeout():
-    assert statement_timeout_with(DB_STATEMENT_TIMEOUT_MS="1500") == "1500ms"
+def test_commands_get_none_workers_20_s_and_web_processes_5_s_by_default():
+    assert statement_timeouts_with() == ["0", "20s", "5s"]
 
 
-def test_no_statement_timeout_unless_asked_for():
-    assert statement_timeout_with() == "0"
+def test_db_statement_timeout_ms_and_db_worker_statement_timeout_ms_set_them():
+    assert statement_timeouts_with(DB_STATEMENT_TIMEOUT_MS="1500", DB_WORKER_STATEMENT_TIMEOUT_MS="7000") == [
+        "0",
+        "7s",
+        "1500ms",
+    ]

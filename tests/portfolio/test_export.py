@@ -88,5 +88,7 @@ def test_the_export_costs_the_same_queries_whatever_the_number_of_projects(analy
     with CaptureQueriesContext(connection) as queries:
         rows = export(page)
     assert len(rows) == projects
-    # session, user, permissions (user and group), projects with owners, sponsors of the chunk
-    assert len(queries) == 6, [query["sql"][:80] for query in queries]
+    # session, user, permissions (user and group), the export's longer statement timeout set, projects with
+    # owners, sponsors of the chunk, the timeout reset (core.csvexport.with_export_timeouts)
+    assert len(queries) == 8, [query["sql"][:80] for query in queries]
+    assert "'60000ms'" in queries[4]["sql"] and queries[-1]["sql"] == "RESET statement_timeout"

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from core.enqueue import enqueue_now
-from intake.models import ChangeRequest
+from intake.models import ChangeRequest, SimilarDemand
 from tests.factories import ProductFactory, file_demand, form_data
 from tests.processes import CeleryWorker, app_broker, database_url_of_this_test, free_port, stays_true, wait_for
 from triage.models import Assessment
@@ -60,7 +60,7 @@ class RowLock:
         self.conn.close()
 
 
-def test_demands_filed_while_redis_is_down_are_saved_at_once_and_scored_by_the_sweep_after(
+def test_demands_filed_while_redis_is_down_are_saved_at_once_then_scored_and_given_similar_demands_by_the_sweeps(
     private_redis, workers, settings, caplog
 ):
     settings.INTAKE_FORM_RATE_PER_IP = "1000/hour"  # twenty filings from one test address; the limit has its own tests
@@ -71,9 +71,10 @@ def test_demands_filed_while_redis_is_down_are_saved_at_once_and_scored_by_the_s
             for index in range(SUBMISSIONS_WHILE_DOWN):
                 response = browser.post("/requests/new/", form_data(product, title=f"Demand number {index} filed"))
                 assert response.status_code == 302
-        # Each request tried the broker once and left its other tasks to the sweep (core.enqueue.publish_scope).
+        # The first request tried the broker once; the next ones, within the back-off, did not try at all, and
+        # every request left its tasks to the sweeps (core.enqueue.publish_scope).
         failed = [record for record in caplog.records if record.getMessage().startswith("could not enqueue")]
-        assert len(failed) == SUBMISSIONS_WHILE_DOWN
+        assert len(failed) == 1
         demands = list(ChangeRequest.objects.all())
         assert len(demands) == SUBMISSIONS_WHILE_DOWN and {demand.status for demand in demands} == {"submitted"}
         assert Assessment.objects.count() == 0
@@ -81,12 +82,22 @@ def test_demands_filed_while_redis_is_down_are_saved_at_once_and_scored_by_the_s
         private_redis.start()
         workers(private_redis.url)
         a_while_ago = timezone.now() - timezone.timedelta(minutes=2)
-        ChangeRequest.objects.update(scoring_requested_at=a_while_ago)  # as the sweep sees them a while later
-        assert enqueue_now("triage.sweep_unscored")
+        # As the sweeps see them a while later.
+        ChangeRequest.objects.update(scoring_requested_at=a_while_ago, similarity_requested_at=a_while_ago)
+        assert SimilarDemand.objects.count() == 0
+        assert enqueue_now("triage.sweep_unscored") and enqueue_now("intake.sweep_similarity_due")
         wait_for(
             lambda: Assessment.objects.count() == SUBMISSIONS_WHILE_DOWN, timeout=60, message="every demand scored"
         )
+        wait_for(
+            lambda: not ChangeRequest.objects.filter(similarity_requested_at__isnull=False).exists(),
+            timeout=60,
+            message="every demand's similarity pass done",
+        )
     assert all(assessments_of(demand) == 1 for demand in demands)
+    # Every demand found the ones filed before it with the same wording (the ten closest at most).
+    for position, demand in enumerate(sorted(demands, key=lambda demand: demand.pk)):
+        assert SimilarDemand.objects.filter(change_request=demand).count() == min(position, 10)
     assert set(ChangeRequest.objects.values_list("status", flat=True)) == {"scored"}
 
 

@@ -1,0 +1,135 @@
+"""Deadlines on every wait for PostgreSQL, per process role (docs/operations.md, "Timeouts").
+
+The server enforces `statement_timeout` while it runs; nothing on the server side helps when the server
+does not run at all (a frozen postmaster, a host that stopped answering). So the client keeps its own
+deadline too: psycopg2 is put in "green" mode with `wait_with_deadline` as its wait callback, which gives up
+on a connect or a query that has not answered in time, cuts the connection and raises OperationalError.
+The web answers that with the friendly 503 page (core.views.server_error); a worker's task retries later.
+
+Roles: `web` (config.wsgi: every page and API call), `worker` (config.celery: tasks), and none (manage.py
+commands such as migrate, which may legitimately run long: no timeout, no deadline).
+"""
+
+import contextlib
+import select
+import socket
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+# Seconds a connect may take, and a statement, for this process; None: no client-side deadline.
+_connect_seconds: float | None = None
+_statement_seconds: float | None = None
+# A shorter or longer deadline for a stretch of code (the readiness probe, an export), in seconds.
+_override_seconds: ContextVar[float | None] = ContextVar("database_deadline_override", default=None)
+
+# Set for the length of one web request: whether a wait has already been cut in it.
+_cut_in_request: ContextVar[list[bool] | None] = ContextVar("database_cut_in_request", default=None)
+
+# What the client waits beyond the server's own statement_timeout: the server's cancel travelling back.
+CLIENT_MARGIN_SECONDS = 0.5
+
+
+class DeadlineExceeded(Exception):
+    """Raised as psycopg2.OperationalError's cause; the message names the wait that was cut."""
+
+
+def role_apply(role: str) -> None:
+    """Set this process's statement timeout (server side) and deadlines (client side) for `role`.
+
+    Called once, before the first connection: by config.wsgi for web processes and by config.celery for
+    workers. The values come from settings (DB_*); see docs/operations.md for why each has its value.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    global _connect_seconds, _statement_seconds
+    database = connections["default"].settings_dict
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    statement_ms = {"web": settings.DB_STATEMENT_TIMEOUT_MS, "worker": settings.DB_WORKER_STATEMENT_TIMEOUT_MS}[role]
+    options = database.setdefault("OPTIONS", {})
+    if statement_ms:
+        # Added to any libpq `options` DATABASE_URL already carries (a search_path, say), not in their place.
+        options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}".strip()
+        _statement_seconds = statement_ms / 1000 + CLIENT_MARGIN_SECONDS
+    _connect_seconds = float(options.get("connect_timeout") or settings.DB_CONNECT_TIMEOUT)
+    import psycopg2.extensions
+
+    psycopg2.extensions.set_wait_callback(wait_with_deadline)
+
+
+@contextlib.contextmanager
+def database_deadline(seconds: float) -> Iterator[None]:
+    """Within this block, every connect and statement gives up after `seconds` (the server is told too,
+    by the caller, when the statement itself may legitimately run that long: `statement_timeout_set`)."""
+    token = _override_seconds.set(seconds)
+    try:
+        yield
+    finally:
+        _override_seconds.reset(token)
+
+
+@contextlib.contextmanager
+def request_scope() -> Iterator[None]:
+    """Within this scope (one web request), wait for PostgreSQL once: after a wait was cut, any later connect or
+    statement fails at once. Without it a request would wait twice, as Django reconnects after a failed
+    health check (CONN_HEALTH_CHECKS), and the customer would wait longer than the statement timeout."""
+    token = _cut_in_request.set([False])
+    try:
+        yield
+    finally:
+        _cut_in_request.reset(token)
+
+
+def statement_timeout_set(cursor: object, milliseconds: int) -> None:
+    """Change this connection's server-side statement timeout (an export's longer allowance, say)."""
+    cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{milliseconds}ms"])  # type: ignore[attr-defined]
+
+
+def _deadline_for(connecting: bool) -> float | None:
+    override = _override_seconds.get()
+    if override is not None:
+        return override
+    return _connect_seconds if connecting else _statement_seconds
+
+
+def wait_with_deadline(conn) -> None:  # type: ignore[no-untyped-def]
+    """psycopg2's wait callback: poll the connection until it is ready, or cut it at the deadline."""
+    import psycopg2.extensions as ext
+
+    connecting = conn.status == ext.STATUS_SETUP
+    what = "connect" if connecting else "statement"
+    cut_in_request = _cut_in_request.get()
+    if cut_in_request and cut_in_request[0]:
+        _cut(conn)
+        raise ext.QueryCanceledError(f"PostgreSQL did not answer earlier in this request; no second wait ({what})")
+    seconds = _deadline_for(connecting)
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while True:
+        state = conn.poll()
+        if state == ext.POLL_OK:
+            return
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            _cut(conn)
+            if cut_in_request is not None:
+                cut_in_request[0] = True
+            raise ext.QueryCanceledError(f"PostgreSQL did not answer within {seconds:g} s ({what}); connection closed")
+        if state not in (ext.POLL_READ, ext.POLL_WRITE):  # pragma: no cover (psycopg2 documents no other)
+            raise ext.OperationalError(f"unexpected poll state {state}")
+        # poll(), not select(): a busy process may hold descriptors above select's 1024.
+        waiter = select.poll()
+        waiter.register(conn.fileno(), select.POLLIN if state == ext.POLL_READ else select.POLLOUT)
+        waiter.poll(None if remaining is None else max(1, int(remaining * 1000)))
+
+
+def _cut(conn) -> None:  # type: ignore[no-untyped-def]
+    """Shut the socket down under libpq: the connection is dead for psycopg2 and Django (closed, not reused),
+    and nothing is sent to the server that does not answer (a cancel request would hang on it too)."""
+    with contextlib.suppress(OSError, ValueError):
+        sock = socket.socket(fileno=conn.fileno())
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.detach()  # the descriptor stays libpq's to close
