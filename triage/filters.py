@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import SortKeysFilter
 from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
 from intake.models import ChangeRequest, Customer, Product
 
@@ -40,7 +41,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         label=_("Filed until"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = SortKeysFilter(
         fields=(
             ("score", "score"),
             ("created_at", "age"),

@@ -4,6 +4,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core import roles
+from core.api import MoneyAmountField
 from intake.choices import Agenda, ChangeRequestKind, Currency
 from intake.models import ChangeRequest
 from intake.selectors import product_list_active
@@ -21,7 +22,7 @@ class ChangeRequestInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ChangeRequestKind.choices, default=ChangeRequestKind.CUSTOMIZATION)
     organization_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     business_justification = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
-    revenue_at_stake = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=Decimal("0"))
+    revenue_at_stake = MoneyAmountField(default=Decimal("0"))
     currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.EUR)
     desired_date = serializers.DateField(required=False, allow_null=True, default=None)
     agenda = serializers.ChoiceField(choices=Agenda.choices, default=Agenda.BT)
