@@ -406,6 +406,8 @@ INTAKE_TRACK_MISSES_PER_IP = env.str("INTAKE_TRACK_MISSES_PER_IP", default="20/h
 # For core.throttling.TokenRateThrottle (requests per API token); wired in by whoever owns the API.
 API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
 # Reads per API token and web process (core.throttling.TokenReadThrottle, in local memory).
+# How long an API Idempotency-Key replays its first answer (docs/api.md); after that it is refused (422).
+IDEMPOTENCY_KEY_LIFETIME_HOURS = env.int("IDEMPOTENCY_KEY_LIFETIME_HOURS", default=24)
 API_TOKEN_READ_RATE = env.str("API_TOKEN_READ_RATE", default="1200/minute")
 INTAKE_ATTACHMENTS_MAX_FILES = 5
 INTAKE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024

@@ -4,7 +4,9 @@
 reader's language (Accept-Language); `request_id` is the `X-Request-ID` the answer carries, to quote in a report.
 """
 
+import hashlib
 import io
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -44,7 +46,6 @@ ERROR_CODES = {
     "not_acceptable": 406,
     "conflict": 409,
     "idempotency_key_reused": 409,
-    "idempotency_key_in_use": 409,
     "idempotency_key_expired": 422,
     "request_too_large": 413,
     "uri_too_long": 414,
@@ -133,6 +134,35 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = code or _STATUS_CODES.get(response.status_code, "invalid")
         response.data = error_body(code=code, detail=response.data.get("detail", str(exc)))
     return response
+
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+class IdempotencyKeyInvalid(ApplicationError):
+    """An `Idempotency-Key` header that is blank or longer than 255 characters (never cut: two keys would collide)."""
+
+    code = "idempotency_key_invalid"
+    status = 400
+
+
+def idempotency_key_from(request: Request) -> str | None:
+    """The caller's `Idempotency-Key`, scoped to its token (`api:<token id>:<key>`), or None without the header."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        message = _("Send a key of 1 to %(max)d characters.") % {"max": IDEMPOTENCY_KEY_MAX_LENGTH}
+        raise IdempotencyKeyInvalid(message, extra={"fields": {"Idempotency-Key": [message]}})
+    # Per token: another client's identical key is another key (and cannot replay this one's answer).
+    return f"api:{request.auth.pk}:{key}"
+
+
+def request_fingerprint(request: Request) -> str:
+    """A digest of the parsed body, key order aside: a replay must send the same parameters as the first try."""
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class ErrorSerializer(serializers.Serializer):

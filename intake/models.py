@@ -134,6 +134,9 @@ class ChangeRequest(BaseModel):
     # Only the SHA-256 of the tracking token is kept: the link in the customer's hands is the secret.
     tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # SHA-256 of the API request that first used the key: a replay with another body is refused, not answered
+    # with this demand (blank for the public form, whose key is a one-time nonce).
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     # The current score, denormalized by triage's scoring service so the queue sorts and filters
     # without joining the assessment history.

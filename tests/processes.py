@@ -336,9 +336,10 @@ class Gunicorn:
     Django's JSON log lines) go to `self.log`.
     """
 
-    def __init__(self, env: dict[str, str], *, app: str = "config.wsgi:application") -> None:
+    def __init__(self, env: dict[str, str], *, app: str = "config.wsgi:application", workers: int = 1) -> None:
         self.env = env
         self.app = app
+        self.workers = workers
         self.port = free_port()
         self.log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
@@ -351,7 +352,7 @@ class Gunicorn:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn_conf.py", self.app,
-                 "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "60"],
+                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--timeout", "60"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         wait_for(

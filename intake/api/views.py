@@ -1,10 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
+from core.api import idempotency_key_from, request_fingerprint
 from core.permissions import HasTokenScope, StaffTokenPermission
 from intake.api.serializers import (
     ChangeRequestCreatedSerializer,
@@ -22,22 +23,43 @@ class ChangeRequestCreateApi(APIView):
     permission_classes = [HasTokenScope]
 
     @extend_schema(
+        operation_id="request_create",
         request=ChangeRequestInputSerializer,
-        responses={201: ChangeRequestCreatedSerializer, 200: ChangeRequestCreatedSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            201: OpenApiResponse(ChangeRequestCreatedSerializer, description="Filed now."),
+            200: OpenApiResponse(
+                ChangeRequestCreatedSerializer,
+                description="A replay of an `Idempotency-Key` (same token, same body, within 24 hours): the first "
+                "demand, unchanged, with `Idempotent-Replayed: true`.",
+            ),
+        },
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="1 to 255 characters, per token, kept 24 hours: a retry with the same key and body "
+                "returns the first demand (200); another body is a 409 `idempotency_key_reused`; an older key a "
+                "422 `idempotency_key_expired`. Longer keys are a 400, never cut.",
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
+        key = idempotency_key_from(request)  # a bad key is refused before the body is even looked at
         serializer = ChangeRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "").strip()[:80] or None
-        scoped_key = f"api:{request.auth.pk}:{key}" if key else None
         demand, raw_token, created = change_request_submit(
-            submission=serializer.submission(), idempotency_key=scoped_key
+            submission=serializer.submission(),
+            idempotency_key=key,
+            request_fingerprint=request_fingerprint(request) if key else "",
         )
         body = ChangeRequestCreatedSerializer(
             {"reference": demand.reference, "status": demand.status, "tracking_url": tracking_url(raw_token)}
         ).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if created:
+            return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
 
 
 class ChangeRequestDetailApi(generics.RetrieveAPIView):
