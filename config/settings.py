@@ -405,10 +405,15 @@ INTAKE_FORM_RATE_PER_DOMAIN = env.str("INTAKE_FORM_RATE_PER_DOMAIN", default="10
 INTAKE_TRACK_MISSES_PER_IP = env.str("INTAKE_TRACK_MISSES_PER_IP", default="20/hour")
 # For core.throttling.TokenRateThrottle (requests per API token); wired in by whoever owns the API.
 API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
-# Reads per API token and web process (core.throttling.TokenReadThrottle, in local memory).
+# Reads per API token, counted in Redis across every web process (core.throttling.TokenReadThrottle); when
+# Redis does not answer within the timeout, reads pass uncounted (fail open). Empty URL: reads are not limited.
+API_TOKEN_READ_RATE = env.str("API_TOKEN_READ_RATE", default="1200/minute")
+API_READ_LIMIT_REDIS_URL = env.str(
+    "API_READ_LIMIT_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
+API_READ_LIMIT_REDIS_TIMEOUT = env.float("API_READ_LIMIT_REDIS_TIMEOUT", default=0.1)
 # How long an API Idempotency-Key replays its first answer (docs/api.md); after that it is refused (422).
 IDEMPOTENCY_KEY_LIFETIME_HOURS = env.int("IDEMPOTENCY_KEY_LIFETIME_HOURS", default=24)
-API_TOKEN_READ_RATE = env.str("API_TOKEN_READ_RATE", default="1200/minute")
 INTAKE_ATTACHMENTS_MAX_FILES = 5
 INTAKE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 

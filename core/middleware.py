@@ -125,6 +125,7 @@ class ApiErrorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from core.api import error_json_response, is_api_path
+        from core.throttling import rate_limit_headers
 
         if not is_api_path(request.path):
             return self.get_response(request)
@@ -139,6 +140,7 @@ class ApiErrorMiddleware:
                     response[name] = value
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "private, no-cache"
+        rate_limit_headers(request, response)
         patch_vary_headers(response, ["Authorization", "Accept-Language"])
         return response
 
