@@ -205,3 +205,11 @@ def test_summary_takes_the_list_filters_and_counts_a_multi_sponsor_project_once(
     assert body["total"]["count"] == 1 and body["total"]["approved_budget"] == "100.00"
     body = reader_client.get("/api/v1/portfolio/summary/", {"customer": globex.pk}).json()
     assert body["total"]["count"] == 2 and body["total"]["approved_budget"] == "107.00"
+
+
+def test_money_is_two_decimal_strings_with_the_currency_beside_it(reader_client, settings):
+    ProjectFactory(code="BT-0001", approved_budget=Decimal("54000"))
+    project = reader_client.get(LIST).json()["results"][0]
+    assert (project["approved_budget"], project["currency"]) == ("54000.00", settings.BASE_CURRENCY)
+    total = reader_client.get("/api/v1/portfolio/summary/").json()["total"]
+    assert (total["approved_budget"], total["currency"]) == ("54000.00", settings.BASE_CURRENCY)
