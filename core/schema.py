@@ -64,7 +64,17 @@ def api_postprocess(result: dict[str, Any], generator: Any, request: Any, public
                         "ordering ends with the id, so pages never repeat or skip a row."
                     )
     _text_without_nul(result)
+    _answers_always_complete(result)
     return result
+
+
+def _answers_always_complete(result: dict[str, Any]) -> None:
+    """Every field of an answer is always there (null when it has no value): say so, so typed clients need no
+    optional checks. Request bodies keep their own `required` lists."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") or "properties" not in component:
+            continue
+        component["required"] = sorted(component["properties"])
 
 
 def _text_without_nul(result: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +24,34 @@ class ChangeRequestCreateApi(APIView):
 
     @extend_schema(
         operation_id="request_create",
+        summary="File a demand",
         request=ChangeRequestInputSerializer,
+        examples=[
+            OpenApiExample(
+                "A CRM files an integration demand",
+                request_only=True,
+                value={
+                    "title": "Export invoices to SAP",
+                    "description": "Every night, export all invoices of the day to our SAP system as IDocs.",
+                    "contact_name": "Maria Rossi",
+                    "contact_email": "maria@contoso.example",
+                    "product": 1,
+                    "kind": "integration",
+                    "revenue_at_stake": "120000.00",
+                    "currency": "EUR",
+                },
+            ),
+            OpenApiExample(
+                "Filed",
+                response_only=True,
+                status_codes=["201", "200"],
+                value={
+                    "reference": "CR-2026-00019",
+                    "status": "submitted",
+                    "tracking_url": "https://demanddesk.example/track/a64ff354caaec7c6de32fadce6ce9e93/",
+                },
+            ),
+        ],
         responses={
             201: OpenApiResponse(ChangeRequestCreatedSerializer, description="Filed now."),
             200: OpenApiResponse(
@@ -62,6 +89,22 @@ class ChangeRequestCreateApi(APIView):
         return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="request_get",
+        summary="One demand by reference (staff tokens)",
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="The `ETag` of your last answer: 304 with no body when nothing changed.",
+            )
+        ],
+        responses={200: ChangeRequestOutputSerializer, 304: None},
+    )
+)
 class ChangeRequestDetailApi(generics.RetrieveAPIView):
     """A demand by reference, for tokens of staff whose role reads demands; contact details only if it may see them."""
 

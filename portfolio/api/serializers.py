@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import base_currency
+from intake.api.serializers import DemandStatusField
 from portfolio.choices import ProjectStatus
 from portfolio.models import Milestone, Project, StatusUpdate
 
@@ -101,7 +102,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 class DemandRefSerializer(serializers.Serializer):
     reference = serializers.CharField()
     title = serializers.CharField()
-    status = serializers.CharField()
+    status = DemandStatusField()
     customer = serializers.CharField(source="customer.name", default=None, allow_null=True)
 
 

@@ -34,6 +34,49 @@ def test_schema_describes_every_api_endpoint_with_its_errors():
         "/api/v1/requests/{reference}/",
     }
     project_list = schema["paths"]["/api/v1/projects/"]["get"]
+    errors = {"400", "401", "403", "404", "406", "414", "429"}
+    operation_ids = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            operation_ids[(path, method)] = operation["operationId"]
+            assert errors <= set(operation["responses"]), (path, method)
+            for status, response in operation["responses"].items():
+                assert {"X-Request-ID", "RateLimit", "RateLimit-Policy", "Cache-Control"} <= set(response["headers"])
+                if status >= "400":
+                    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+            if method == "get":
+                assert "304" in operation["responses"] and "ETag" in operation["responses"]["200"]["headers"]
+                assert "If-None-Match" in {parameter["name"] for parameter in operation["parameters"]}
+    assert operation_ids == {
+        ("/api/v1/projects/", "get"): "projects_list",
+        ("/api/v1/projects/{code}/", "get"): "project_get",
+        ("/api/v1/portfolio/summary/", "get"): "portfolio_summary",
+        ("/api/v1/requests/", "post"): "request_create",
+        ("/api/v1/requests/{reference}/", "get"): "request_get",
+    }
+    create = schema["paths"]["/api/v1/requests/"]["post"]["responses"]
+    assert {"409", "413", "415", "422"} <= set(create)
+    assert "Idempotent-Replayed" in create["200"]["headers"]
+    assert "Retry-After" in project_list["responses"]["429"]["headers"]
+    components = schema["components"]["schemas"]
+    assert components["ChangeRequestOutput"]["properties"]["customer"]["nullable"] is True
+    assert set(components["ChangeRequestOutput"]["required"]) == set(components["ChangeRequestOutput"]["properties"])
+    assert components["DemandStatusEnum"]["enum"] == [
+        "submitted",
+        "scored",
+        "needs_info",
+        "approved",
+        "rejected",
+        "deferred",
+        "withdrawn",
+    ]
+    assert components["DemandRef"]["properties"]["status"]["allOf"] == [
+        {"$ref": "#/components/schemas/DemandStatusEnum"}
+    ]
+    summary_filters = {p["name"] for p in schema["paths"]["/api/v1/portfolio/summary/"]["get"]["parameters"]}
+    assert {"status", "health", "agenda", "customer", "owner", "search", "updated_since"} <= summary_filters
+    ordering = next(p for p in project_list["parameters"] if p["name"] == "ordering")
+    assert (ordering["style"], ordering["explode"], ordering["schema"]["minItems"]) == ("form", True, 1)
     assert {"200", "304", "400", "401", "403", "404"} <= set(project_list["responses"])
     assert {p["name"] for p in project_list["parameters"]} >= {
         "status",
