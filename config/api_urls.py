@@ -1,6 +1,7 @@
 """The REST API, version 1: one router, every endpoint listed here.
 
-Throttling per token (`core/throttling.py`: writes counted in PostgreSQL, reads in process memory) is
+Throttling per token (`core/throttling.py`: writes counted in PostgreSQL, reads in Redis shared by every web
+process, failing open) is
 wired through `REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]` in config/settings.py, so it covers every
 view below.
 """

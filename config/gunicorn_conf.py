@@ -31,3 +31,9 @@ accesslog = "-"
 # bytes, milliseconds, the request id Django answered with (the same id as in its JSON log lines) and the
 # user agent. No Referer: a page's address is no business of the access log.
 access_log_format = '%(h)s "%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s "%(a)s"'
+
+# The request line (method, path, query string) is not limited here: gunicorn would answer a long one with
+# its own HTML 414 before Django sees it. The app refuses a path and query string longer than
+# API_MAX_URL_LENGTH with the API's JSON 414 (core.middleware.ApiErrorMiddleware). With 0, gunicorn's
+# parser still stops at 1 MB. Header count and size keep gunicorn's defaults (100 fields of 8,190 bytes).
+limit_request_line = 0

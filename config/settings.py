@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After the session (set_language may keep the choice there) and before CommonMiddleware, as Django asks.
     "django.middleware.locale.LocaleMiddleware",
+    # After the locale (its JSON errors speak the reader's language), around everything that may answer an error.
+    "core.middleware.ApiErrorMiddleware",
     "core.middleware.ReaderTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -305,16 +307,27 @@ REST_FRAMEWORK = {
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
     "PAGE_SIZE": 50,
+    # JSON in, JSON out: any other body is a 415 (a multipart file is never accepted and then dropped).
+    "DEFAULT_PARSER_CLASSES": ["core.api.SafeJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.StrictContentNegotiation",
 }
+# The longest path and query string the API reads; longer is a JSON 414 (gunicorn's own limit is lifted).
+API_MAX_URL_LENGTH = env.int("API_MAX_URL_LENGTH", default=8190)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Demand Desk API",
-    "DESCRIPTION": "Portfolio of BT projects and customer demands. Authenticate with `Authorization: Token <key>`.",
+    "DESCRIPTION": (
+        "Portfolio of BT projects and customer demands. Authenticate with `Authorization: Bearer <key>` (or "
+        "`Token <key>`). Every error is JSON with a stable `code`, a `detail` in the reader's language, `fields` "
+        "and the `request_id`. Unknown query parameters are ignored (clients add cache-busters such as `?_=1`); "
+        "a known parameter given empty or invalid is a 400. Conventions, limits and idempotency: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.api_postprocess"],
 }
 
 # --- Security headers -------------------------------------------------------------------------
@@ -439,8 +452,15 @@ INTAKE_LOST_LINK_RATE_PER_EMAIL = env.str("INTAKE_LOST_LINK_RATE_PER_EMAIL", def
 INTAKE_COMMENTS_PER_DEMAND = env.str("INTAKE_COMMENTS_PER_DEMAND", default="30/hour")
 # For core.throttling.TokenRateThrottle (requests per API token); wired in by whoever owns the API.
 API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="600/minute")
-# Reads per API token and web process (core.throttling.TokenReadThrottle, in local memory).
+# Reads per API token, counted in Redis across every web process (core.throttling.TokenReadThrottle); when
+# Redis does not answer within the timeout, reads pass uncounted (fail open). Empty URL: reads are not limited.
 API_TOKEN_READ_RATE = env.str("API_TOKEN_READ_RATE", default="1200/minute")
+API_READ_LIMIT_REDIS_URL = env.str(
+    "API_READ_LIMIT_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
+API_READ_LIMIT_REDIS_TIMEOUT = env.float("API_READ_LIMIT_REDIS_TIMEOUT", default=0.1)
+# How long an API Idempotency-Key replays its first answer (docs/api.md); after that it is refused (422).
+IDEMPOTENCY_KEY_LIFETIME_HOURS = env.int("IDEMPOTENCY_KEY_LIFETIME_HOURS", default=24)
 INTAKE_ATTACHMENTS_MAX_FILES = 5
 INTAKE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 

@@ -17,12 +17,13 @@ from django.db import connection
 from django.db.models import Count, Max, QuerySet
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
+from django.utils.translation import get_language
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 # Bump when a serializer's output changes shape, so clients holding an old tag get the new body.
-ETAG_VERSION = "1"
+ETAG_VERSION = "2"
 
 
 def queryset_fingerprint(queryset: QuerySet, **aggregates: Any) -> dict[str, Any]:
@@ -52,6 +53,8 @@ def etag_for(request: Request, fingerprint: dict[str, Any]) -> str:
         request.path,
         query,
         request.accepted_media_type,
+        # Messages and labels follow the reader's language: a French reader never gets the English copy's 304.
+        get_language(),
         request.user.pk,
         sorted(fingerprint.items()),
     )
@@ -70,16 +73,24 @@ def etag_matches(request: Request, etag: str) -> bool:
 
 
 def conditional_response(request: Request, fingerprint: dict[str, Any], respond: Callable[[], Response]) -> Response:
-    """304 when the client's tag still matches (nothing serialized), else `respond()` with the tag set."""
+    """304 when the client's tag still matches (nothing serialized), else `respond()` with the tag set.
+
+    `If-None-Match: *` means "any representation": 304 only when the request would have been a 200, so a
+    bad parameter (`page=-961`) is still its 400.
+    """
     etag = etag_for(request, fingerprint)
-    if etag_matches(request, etag):
+    if request.headers.get("If-None-Match", "").strip() == "*":
+        response = respond()
+        if response.status_code == status.HTTP_200_OK:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    elif etag_matches(request, etag):
         response = Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     else:
         response = respond()
         if response.status_code == status.HTTP_200_OK:
             response["ETag"] = etag
     # The tag depends on the caller: a shared cache must not answer one token with another's copy.
-    patch_vary_headers(response, ["Authorization"])
+    patch_vary_headers(response, ["Authorization", "Accept-Language"])
     return response
 
 
@@ -104,9 +115,6 @@ class ETagMixin:
             return conditional_response(request, queryset_fingerprint(queryset), respond)
         fingerprint = {"version": data_version(self.list_data_version)}
         self.data_version_seen = (self.list_data_version, fingerprint["version"])  # core.pagination reuses it
-        if request.headers.get("If-None-Match", "").strip() == "*":
-            # "Any representation": only for a query that has one, so the filters are checked first.
-            self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
         return conditional_response(request, fingerprint, respond)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -4,8 +4,10 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from core.choices import AuditAction
 from core.database import request_scope
@@ -117,3 +119,50 @@ class ReaderTimeZoneMiddleware:
             return self.get_response(request)
         with timezone.override(zone):
             return self.get_response(request)
+
+
+class ApiErrorMiddleware:
+    """Under /api/: every error is JSON in the API's one shape, never an HTML page, and no answer is cached shared.
+
+    - An address longer than `API_MAX_URL_LENGTH` is a 414 (gunicorn lets long lines through to us, see
+      config/gunicorn_conf.py, so this answer is ours).
+    - An exception no view handled is a JSON 413 (body too large), 400 (a suspicious request) or 500 (logged).
+    - An error page rendered by Django or another middleware (HTML) is replaced by the JSON body.
+    - `Cache-Control: private, no-cache` and `Vary: Authorization, Accept-Language` on every answer: each
+      answer depends on the token and the language, and a client must revalidate (ETag) before reusing it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from core.api import error_json_response, is_api_path
+        from core.throttling import rate_limit_headers
+
+        if not is_api_path(request.path):
+            return self.get_response(request)
+        if len(request.get_full_path()) > settings.API_MAX_URL_LENGTH:
+            response: HttpResponse = error_json_response(414)
+        else:
+            response = self.get_response(request)
+            if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+                keep = {name: response[name] for name in ("Allow", "Retry-After") if response.has_header(name)}
+                response = error_json_response(response.status_code)
+                for name, value in keep.items():
+                    response[name] = value
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-cache"
+        rate_limit_headers(request, response)
+        patch_vary_headers(response, ["Authorization", "Accept-Language"])
+        return response
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        from core.api import error_json_response, is_api_path, suspicious_status
+
+        if not is_api_path(request.path):
+            return None
+        status = suspicious_status(exc)
+        if status is None:
+            logger.exception("unhandled error on %s %s", request.method, redact_secrets(request.path))
+            status = 500
+        return error_json_response(status)

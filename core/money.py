@@ -33,6 +33,14 @@ class UnknownCurrency(ValueError):
     """An amount in a currency the settings give no rate for."""
 
 
+def money_text(amount: Decimal) -> str:
+    """An amount as the API and webhooks write money everywhere: a string with exactly two decimals ("40000.00").
+
+    Always sent beside its currency code. A string, not a JSON number, so no client parses it into a float.
+    """
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_EVEN):f}"
+
+
 def base_currency() -> str:
     """The currency every total is shown in (the one whose rate is 1)."""
     return str(settings.BASE_CURRENCY)

@@ -2,6 +2,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -40,7 +41,7 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        message = f"Ask for 1 to {self.max_page_size} per page."
+        message = _("Ask for 1 to %(max)d per page.") % {"max": self.max_page_size}
         try:
             size = int(raw.strip())
         except ValueError:
@@ -48,6 +49,15 @@ class StandardPagination(PageNumberPagination):
         if not 1 <= size <= self.max_page_size:
             raise ValidationError({self.page_size_query_param: [message]})
         return size
+
+    def get_page_number(self, request: Request, paginator: Any) -> int | str:
+        """A page is a whole number from 1 (or `last`): `0`, `-1` or `abc` is a 400, a page past the end a 404."""
+        raw = request.query_params.get(self.page_query_param, "1").strip()
+        if raw in self.last_page_strings:
+            return raw
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_query_param: [_("Ask for a page number from 1.")]})
+        return int(raw)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)

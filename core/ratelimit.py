@@ -52,6 +52,17 @@ def _increment(key: str, window_start: int) -> int:
         return int(cursor.fetchone()[0])
 
 
+def window_now(window_seconds: int) -> tuple[int, int]:
+    """The current window's start (seconds since the epoch) and the whole seconds until it closes."""
+    return _window(window_seconds, _now())
+
+
+def rate_limit_take(key: str, window_seconds: int) -> tuple[int, int]:
+    """Count one request for `key`; return the window's count so far and the seconds until the window closes."""
+    window_start, reset = _window(window_seconds, _now())
+    return _increment(key, window_start), reset
+
+
 def rate_limit_hit(key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
     """Count one request for `key`; return whether it is within `limit` per window and the seconds to wait if not."""
     now = _now()

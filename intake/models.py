@@ -145,6 +145,9 @@ class ChangeRequest(BaseModel):
     delivery_stage = models.CharField(
         max_length=20, choices=DeliveryStage.choices, blank=True, db_default="", editable=False
     )
+    # SHA-256 of the API request that first used the key: a replay with another body is refused, not answered
+    # with this demand (blank for the public form, whose key is a one-time nonce).
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     # The current score, denormalized by triage's scoring service so the queue sorts and filters
     # without joining the assessment history.

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.money import money_text
 from intake.choices import OPEN_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import Attachment, ChangeRequest, Customer, CustomerDomain, Product, StatusEvent
 from intake.tracking import tracking_token_hash
@@ -115,7 +116,7 @@ def change_request_webhook_payload(demand: ChangeRequest) -> dict:
         "agenda": demand.agenda,
         "product_id": demand.product_id,
         "customer_id": demand.customer_id,
-        "revenue_at_stake": demand.revenue_at_stake,
+        "revenue_at_stake": money_text(demand.revenue_at_stake),
         "currency": demand.currency,
         "desired_date": demand.desired_date,
         "filed_at": demand.created_at,

@@ -4,9 +4,10 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -45,6 +46,19 @@ SIMILARITY_TASK = "intake.find_similar_demands"
 
 class InvalidTransition(ApplicationError):
     """The demand is no longer in a state that allows this action."""
+
+
+class IdempotencyKeyReused(ApplicationError):
+    """An idempotency key already filed a demand from another request body: nothing is filed, nothing replayed."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyExpired(ApplicationError):
+    """An idempotency key older than its lifetime: it replays nothing and files nothing (use a new key)."""
+
+    code = "idempotency_key_expired"
+    status = 422
 
 
 @dataclass(frozen=True)
@@ -118,14 +132,20 @@ def status_event_record(
 
 
 def change_request_submit(
-    *, submission: Submission, idempotency_key: str | None = None, attachments: Sequence[UploadedFile] = ()
+    *,
+    submission: Submission,
+    idempotency_key: str | None = None,
+    request_fingerprint: str = "",
+    attachments: Sequence[UploadedFile] = (),
 ) -> tuple[ChangeRequest, str, bool]:
     """File a demand; scoring, similarity and e-mail run only once the row is committed.
 
     Returns the demand, its raw tracking token and whether it was created now (False for a replay of
     an idempotency key already used, which returns the first demand unchanged). The unique key is
     the guard: a replay collides on insert, its whole transaction rolls back (the reference it drew
-    included, so no number is lost), and the first demand is returned.
+    included, so no number is lost), and the first demand is returned. With a `request_fingerprint`
+    (the API's), a replay must carry the same one and come within `IDEMPOTENCY_KEY_LIFETIME_HOURS`:
+    otherwise it is refused (IdempotencyKeyReused, IdempotencyKeyExpired) and nothing is filed.
     """
     raw_token = tracking_token_new(idempotency_key=idempotency_key)
     # Stored as a digest: fixed length whatever the client sends, and nothing a client chose is kept.
@@ -137,6 +157,7 @@ def change_request_submit(
                 submission=submission,
                 raw_token=raw_token,
                 key_digest=key_digest,
+                request_fingerprint=request_fingerprint,
                 attachments=attachments,
                 stored_files=stored_files,
             )
@@ -146,8 +167,29 @@ def change_request_submit(
         existing = ChangeRequest.objects.filter(idempotency_key=key_digest).first() if key_digest else None
         if existing is None:
             raise
+        _idempotent_replay_check(existing=existing, request_fingerprint=request_fingerprint)
         return existing, raw_token, False
     return demand, raw_token, True
+
+
+def _idempotent_replay_check(*, existing: ChangeRequest, request_fingerprint: str) -> None:
+    if not request_fingerprint:
+        return
+    # A demand filed before fingerprints were kept has none: its replays are answered as before.
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != request_fingerprint:
+        raise IdempotencyKeyReused(
+            gettext(
+                "This Idempotency-Key already filed %(reference)s with another request body; nothing was filed. "
+                "Send a new key for a new demand."
+            )
+            % {"reference": existing.reference}
+        )
+    lifetime = timedelta(hours=settings.IDEMPOTENCY_KEY_LIFETIME_HOURS)
+    if existing.created_at < timezone.now() - lifetime:
+        raise IdempotencyKeyExpired(
+            gettext("This Idempotency-Key is older than %(hours)d hours; nothing was filed. Send a new key.")
+            % {"hours": settings.IDEMPOTENCY_KEY_LIFETIME_HOURS}
+        )
 
 
 def _change_request_create(
@@ -155,6 +197,7 @@ def _change_request_create(
     submission: Submission,
     raw_token: str,
     key_digest: str | None,
+    request_fingerprint: str,
     attachments: Sequence[UploadedFile],
     stored_files: list[str],
 ) -> ChangeRequest:
@@ -164,6 +207,7 @@ def _change_request_create(
         customer=customer_for_email(submission.contact_email),
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
+        idempotency_fingerprint=request_fingerprint,
         scoring_requested_at=timezone.now(),
         similarity_requested_at=timezone.now(),
     )
@@ -171,7 +215,14 @@ def _change_request_create(
     # from our own lookup; uniqueness and CHECK constraints are the database's, which answers with
     # the insert itself instead of one query per rule.
     demand.full_clean(
-        exclude=["reference", "tracking_token_hash", "idempotency_key", "product", "customer"],
+        exclude=[
+            "reference",
+            "tracking_token_hash",
+            "idempotency_key",
+            "idempotency_fingerprint",
+            "product",
+            "customer",
+        ],
         validate_unique=False,
         validate_constraints=False,
     )

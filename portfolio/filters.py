@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
+from core.filters import SortKeysFilter
 from intake.choices import Agenda
 from portfolio.choices import Health, ProjectStatus
 from portfolio.models import Project
@@ -84,7 +85,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         field_name="updated_at", lookup_expr="gte", label="Changed at or after (ISO 8601)"
     )
     search = SearchFilter(method="filter_search", label="Code or name contains")
-    ordering = django_filters.OrderingFilter(fields=PROJECT_ORDERING_FIELDS, label="Sort by")
+    ordering = SortKeysFilter(fields=PROJECT_ORDERING_FIELDS, label="Sort by")
 
     class Meta:
         model = Project

@@ -54,10 +54,13 @@ def _french_catalog() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Per-process caches (the API read throttle) start empty in every test."""
+    """Per-process caches and the API read counters (Redis) start empty in every test."""
     from django.core.cache import cache
 
+    from core.throttling import shared_counts_clear
+
     cache.clear()
+    shared_counts_clear()
 
 
 @pytest.fixture(autouse=True)

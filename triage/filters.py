@@ -3,13 +3,14 @@ from django import forms
 from django.db.models import F, OrderBy, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import SortKeysFilter
 from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
 from intake.models import ChangeRequest, Customer, Product
 
 
-class QueueOrderingFilter(django_filters.OrderingFilter):
-    """The queue's sort; a column that is empty for most demands sorts them last both ways (not first, as
-    PostgreSQL puts NULLs first when descending)."""
+class QueueOrderingFilter(SortKeysFilter):
+    """The queue's sort, its keys checked like every list's; a column that is empty for most demands sorts
+    them last both ways (not first, as PostgreSQL puts NULLs first when descending)."""
 
     NULLS_LAST = frozenset({"customer_replied_at"})
 

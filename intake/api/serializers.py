@@ -1,13 +1,27 @@
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import roles
-from intake.choices import Agenda, ChangeRequestKind, Currency
+from core.api import MoneyAmountField
+from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, Currency, ScoreBand
 from intake.models import ChangeRequest
 from intake.selectors import product_list_active
 from intake.services import Submission
+
+
+@extend_schema_field(
+    {"type": "string", "enum": ChangeRequestStatus.values, "description": "Where the demand stands."},
+    component_name="DemandStatusEnum",
+)
+class DemandStatusField(serializers.ChoiceField):
+    """A demand's status, its own schema component (a project's `status` is another choice set)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(choices=ChangeRequestStatus.choices, **kwargs)
 
 
 class ChangeRequestInputSerializer(serializers.Serializer):
@@ -21,7 +35,7 @@ class ChangeRequestInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ChangeRequestKind.choices, default=ChangeRequestKind.CUSTOMIZATION)
     organization_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     business_justification = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
-    revenue_at_stake = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=Decimal("0"))
+    revenue_at_stake = MoneyAmountField(default=Decimal("0"))
     currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.EUR)
     desired_date = serializers.DateField(required=False, allow_null=True, default=None)
     agenda = serializers.ChoiceField(choices=Agenda.choices, default=Agenda.BT)
@@ -35,7 +49,17 @@ class ChangeRequestInputSerializer(serializers.Serializer):
 
 class ChangeRequestOutputSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.name")
-    customer = serializers.CharField(source="customer.name", default=None)
+    customer = serializers.CharField(
+        source="customer.name",
+        default=None,
+        allow_null=True,
+        read_only=True,
+        help_text="The customer matched by the contact's e-mail domain; null when none matched.",
+    )
+    status = DemandStatusField()
+    score_band = serializers.ChoiceField(
+        choices=ScoreBand.choices, allow_blank=True, read_only=True, help_text="Empty until the demand is scored."
+    )
     contact_name = serializers.CharField(
         allow_null=True, help_text="null unless the token's user may see contact details (docs/roles.md)."
     )
@@ -81,5 +105,5 @@ class ChangeRequestOutputSerializer(serializers.ModelSerializer):
 
 class ChangeRequestCreatedSerializer(serializers.Serializer):
     reference = serializers.CharField()
-    status = serializers.CharField()
+    status = DemandStatusField()
     tracking_url = serializers.URLField()

@@ -1,10 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
+from core.api import idempotency_key_from, request_fingerprint
 from core.permissions import HasTokenScope, StaffTokenPermission
 from intake.api.serializers import (
     ChangeRequestCreatedSerializer,
@@ -22,24 +23,88 @@ class ChangeRequestCreateApi(APIView):
     permission_classes = [HasTokenScope]
 
     @extend_schema(
+        operation_id="request_create",
+        summary="File a demand",
         request=ChangeRequestInputSerializer,
-        responses={201: ChangeRequestCreatedSerializer, 200: ChangeRequestCreatedSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        examples=[
+            OpenApiExample(
+                "A CRM files an integration demand",
+                request_only=True,
+                value={
+                    "title": "Export invoices to SAP",
+                    "description": "Every night, export all invoices of the day to our SAP system as IDocs.",
+                    "contact_name": "Maria Rossi",
+                    "contact_email": "maria@contoso.example",
+                    "product": 1,
+                    "kind": "integration",
+                    "revenue_at_stake": "120000.00",
+                    "currency": "EUR",
+                },
+            ),
+            OpenApiExample(
+                "Filed",
+                response_only=True,
+                status_codes=["201", "200"],
+                value={
+                    "reference": "CR-2026-00019",
+                    "status": "submitted",
+                    "tracking_url": "https://demanddesk.example/track/a64ff354caaec7c6de32fadce6ce9e93/",
+                },
+            ),
+        ],
+        responses={
+            201: OpenApiResponse(ChangeRequestCreatedSerializer, description="Filed now."),
+            200: OpenApiResponse(
+                ChangeRequestCreatedSerializer,
+                description="A replay of an `Idempotency-Key` (same token, same body, within 24 hours): the first "
+                "demand, unchanged, with `Idempotent-Replayed: true`.",
+            ),
+        },
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="1 to 255 characters, per token, kept 24 hours: a retry with the same key and body "
+                "returns the first demand (200); another body is a 409 `idempotency_key_reused`; an older key a "
+                "422 `idempotency_key_expired`. Longer keys are a 400, never cut.",
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
+        key = idempotency_key_from(request)  # a bad key is refused before the body is even looked at
         serializer = ChangeRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "").strip()[:80] or None
-        scoped_key = f"api:{request.auth.pk}:{key}" if key else None
         demand, raw_token, created = change_request_submit(
-            submission=serializer.submission(), idempotency_key=scoped_key
+            submission=serializer.submission(),
+            idempotency_key=key,
+            request_fingerprint=request_fingerprint(request) if key else "",
         )
         body = ChangeRequestCreatedSerializer(
             {"reference": demand.reference, "status": demand.status, "tracking_url": tracking_url(raw_token)}
         ).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if created:
+            return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="request_get",
+        summary="One demand by reference (staff tokens)",
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="The `ETag` of your last answer: 304 with no body when nothing changed.",
+            )
+        ],
+        responses={200: ChangeRequestOutputSerializer, 304: None},
+    )
+)
 class ChangeRequestDetailApi(generics.RetrieveAPIView):
     """A demand by reference, for tokens of staff whose role reads demands; contact details only if it may see them."""
 

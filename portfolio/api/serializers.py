@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.money import base_currency
+from intake.api.serializers import DemandStatusField
 from portfolio.choices import ProjectStatus
 from portfolio.models import Milestone, Project, StatusUpdate
 
@@ -21,8 +23,25 @@ class CustomerRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class BaseCurrencyField(serializers.Field):
+    """The base currency's code beside amounts that are in it (core.money): money never travels without it."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", "The currency of every amount here (the base currency, e.g. EUR).")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: object) -> str:
+        return base_currency()
+
+
+extend_schema_field({"type": "string", "example": "EUR"})(BaseCurrencyField)
+
+
 class ProjectOutputSerializer(serializers.ModelSerializer):
     owner = serializers.SerializerMethodField()
+    currency = BaseCurrencyField()
     sponsors = CustomerRefSerializer(many=True)
     status = ProjectStatusField(read_only=True)
     budget_burn = serializers.DecimalField(
@@ -51,6 +70,7 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
             "target_date",
             "expected_revenue",
             "realized_revenue",
+            "currency",
             "revenue_realization",
             "progress",
             "sponsors",
@@ -82,7 +102,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 class DemandRefSerializer(serializers.Serializer):
     reference = serializers.CharField()
     title = serializers.CharField()
-    status = serializers.CharField()
+    status = DemandStatusField()
     customer = serializers.CharField(source="customer.name", default=None, allow_null=True)
 
 
@@ -102,6 +122,7 @@ class ProjectDetailSerializer(ProjectOutputSerializer):
 
 class SummaryTotalSerializer(serializers.Serializer):
     count = serializers.IntegerField()
+    currency = BaseCurrencyField()
     approved_budget = serializers.DecimalField(max_digits=30, decimal_places=2)
     actual_spend = serializers.DecimalField(max_digits=30, decimal_places=2)
     expected_revenue = serializers.DecimalField(max_digits=30, decimal_places=2)

@@ -23,10 +23,14 @@ READ_ERRORS = error_responses(400, 401, 403)
 
 @extend_schema_view(
     list=extend_schema(
+        operation_id="projects_list",
+        summary="List BT projects",
         parameters=[IF_NONE_MATCH],
         responses={200: ProjectOutputSerializer(many=True), **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
     ),
     retrieve=extend_schema(
+        operation_id="project_get",
+        summary="One BT project, with milestones, its latest update and its demands",
         parameters=[IF_NONE_MATCH],
         responses={200: ProjectDetailSerializer, **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
     ),
@@ -65,6 +69,10 @@ class PortfolioSummaryApi(generics.GenericAPIView):
         return project_list()
 
     @extend_schema(
+        operation_id="portfolio_summary",
+        summary="Counts and money by status, health and agenda",
+        # The same filters as the project list (one FilterSet); drf-spectacular lists filters only for lists.
+        filters=True,
         parameters=[IF_NONE_MATCH],
         responses={200: PortfolioSummarySerializer, **CONDITIONAL, **READ_ERRORS},
     )

@@ -54,13 +54,21 @@ def test_a_valid_token_reads_projects(read_token):
 
 @pytest.mark.parametrize(
     "header",
-    ["Token dd_wrong", "Token", "Token two words", "Bearer dd_x", "Token \u00e9\u00e8"],
+    ["Token dd_wrong", "Token", "Token two words", "Bearer dd_x", "bearer", "Token \u00e9\u00e8"],
 )
 def test_a_wrong_or_malformed_token_is_a_401_in_the_error_shape(api_client, header):
     response = api_client.get(LIST, HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
-    assert set(response.json()) == {"detail", "fields"}
+    assert set(response.json()) == {"code", "detail", "fields", "request_id"}
+    assert response.json()["code"] == "authentication_failed"
     assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("keyword", ["Token", "Bearer", "bearer"])
+def test_the_key_is_accepted_after_token_or_bearer(read_token, keyword):
+    ProjectFactory()
+    response = APIClient().get(LIST, HTTP_AUTHORIZATION=f"{keyword} {read_token}")
+    assert response.status_code == 200
 
 
 def test_a_revoked_token_is_refused_like_a_wrong_one(cio):
@@ -91,7 +99,8 @@ def test_a_read_only_token_gets_403_on_a_write_and_nothing_is_filed(read_token):
 
     response = client_with(read_token).post("/api/v1/requests/", filing(ProductFactory()), format="json")
     assert response.status_code == 403
-    assert response.json() == {"detail": "This token is read-only.", "fields": {}}
+    assert response.json()["code"] == "permission_denied"
+    assert response.json()["detail"] == "This token is read-only."
     assert not ChangeRequest.objects.exists()
 
 
@@ -110,7 +119,10 @@ def test_demands_are_read_by_reference_with_staff_tokens_only(cio):
     assert body["reference"] == demand.reference and body["status"] == "submitted"
     refused = client_with(outsider_key).get(url)
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "This token's user has no role that may read this.", "fields": {}}
+    assert (refused.json()["code"], refused.json()["detail"]) == (
+        "permission_denied",
+        "This token's user has no role that may read this.",
+    )
     assert client_with(staff_key).get("/api/v1/requests/CR-1999-00001/").status_code == 404
 
 

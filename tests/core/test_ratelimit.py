@@ -160,3 +160,45 @@ def test_token_throttle_lets_requests_without_a_token_through_to_other_checks(se
     request.auth = None
     assert throttle.allow_request(request, None) and throttle.allow_request(request, None)
     assert RateCounter.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_every_api_answer_says_its_rate_limit_policy_and_what_is_left(settings, reader_client, writer_client):
+    settings.API_TOKEN_READ_RATE = "5/minute"
+    settings.API_TOKEN_RATE_LIMIT = "7/hour"
+    first, second = reader_client.get("/api/v1/projects/"), reader_client.get("/api/v1/projects/")
+    assert first["RateLimit-Policy"] == '"read";q=5;w=60'
+    remaining = [int(response["RateLimit"].split(";")[1].removeprefix("r=")) for response in (first, second)]
+    assert remaining == [4, 3]
+    assert 1 <= int(second["RateLimit"].split("t=")[1]) <= 60
+    write = writer_client.post("/api/v1/requests/", {}, format="json")
+    assert write.status_code == 400
+    assert (write["RateLimit-Policy"], write["RateLimit"].split(";")[1]) == ('"write";q=7;w=3600', "r=6")
+    from django.test import Client
+
+    refused = Client().get("/api/v1/projects/")
+    assert refused.status_code == 401
+    assert refused["RateLimit-Policy"] == '"read";q=5;w=60, "write";q=7;w=3600'
+
+
+@pytest.mark.django_db
+def test_the_429_carries_retry_after_and_the_empty_quota(settings, reader_client):
+    settings.API_TOKEN_READ_RATE = "1/minute"
+    reader_client.get("/api/v1/projects/")
+    refused = reader_client.get("/api/v1/projects/")
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert refused["RateLimit"].startswith('"read";r=0;t=') and int(refused["Retry-After"]) >= 1
+
+
+@pytest.mark.django_db
+def test_reads_pass_uncounted_when_redis_is_out_of_reach(settings, reader_client):
+    from core.throttling import shared_counts_clear
+
+    settings.API_TOKEN_READ_RATE = "1/minute"
+    settings.API_READ_LIMIT_REDIS_URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    try:
+        statuses = [reader_client.get("/api/v1/projects/").status_code for _ in range(3)]
+        assert statuses == [200, 200, 200]
+        assert "RateLimit" not in reader_client.get("/api/v1/projects/")  # nothing counted, nothing claimed
+    finally:
+        shared_counts_clear()

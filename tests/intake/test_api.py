@@ -37,9 +37,82 @@ def test_an_idempotency_key_replay_returns_200_with_the_same_reference(writer_cl
     replay = writer_client.post("/api/v1/requests/", data, format="json", HTTP_IDEMPOTENCY_KEY="abc-123")
     assert (first.status_code, replay.status_code) == (201, 200)
     assert first.json() == replay.json()
+    assert replay["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
     assert ChangeRequest.objects.count() == 1
     other = writer_client.post("/api/v1/requests/", data, format="json", HTTP_IDEMPOTENCY_KEY="abc-124")
     assert other.status_code == 201 and other.json()["reference"] != first.json()["reference"]
+
+
+@pytest.mark.django_db
+def test_the_same_key_with_another_body_is_a_409_and_files_nothing(writer_client):
+    product = ProductFactory()
+    first = writer_client.post("/api/v1/requests/", payload(product), format="json", HTTP_IDEMPOTENCY_KEY="k")
+    other = payload(product, title="A different demand altogether")
+    response = writer_client.post("/api/v1/requests/", other, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "idempotency_key_reused" and first.json()["reference"] in body["detail"]
+    assert ChangeRequest.objects.count() == 1
+    # Key order is not a different body.
+    reordered = dict(reversed(list(payload(product).items())))
+    assert (
+        writer_client.post("/api/v1/requests/", reordered, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 200
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
+def test_a_blank_or_over_long_key_is_a_400_never_cut(writer_client, key):
+    response = writer_client.post(
+        "/api/v1/requests/", payload(ProductFactory()), format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "idempotency_key_invalid"
+    assert list(response.json()["fields"]) == ["Idempotency-Key"]
+    assert not ChangeRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_two_long_keys_sharing_their_first_255_characters_are_two_keys(writer_client):
+    product = ProductFactory()
+    stem = "k" * 250
+    one = writer_client.post("/api/v1/requests/", payload(product), format="json", HTTP_IDEMPOTENCY_KEY=stem + "one")
+    two = writer_client.post("/api/v1/requests/", payload(product), format="json", HTTP_IDEMPOTENCY_KEY=stem + "two")
+    assert (one.status_code, two.status_code) == (201, 201)
+    assert ChangeRequest.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_key_is_scoped_to_its_token(writer_client, cio):
+    from rest_framework.test import APIClient
+
+    from core.choices import TokenScope
+    from core.services import api_token_create
+
+    product = ProductFactory()
+    first = writer_client.post("/api/v1/requests/", payload(product), format="json", HTTP_IDEMPOTENCY_KEY="shared")
+    other_client = APIClient()
+    other_key = api_token_create(user=cio, name="other", scope=TokenScope.READ_WRITE)[1]
+    other_client.credentials(HTTP_AUTHORIZATION=f"Bearer {other_key}")
+    second = other_client.post("/api/v1/requests/", payload(product), format="json", HTTP_IDEMPOTENCY_KEY="shared")
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["reference"] != second.json()["reference"]
+
+
+@pytest.mark.django_db
+def test_a_key_past_its_lifetime_is_a_422_and_files_nothing(writer_client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    product = ProductFactory()
+    writer_client.post("/api/v1/requests/", payload(product), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    ChangeRequest.objects.update(
+        created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_LIFETIME_HOURS, seconds=1)
+    )
+    response = writer_client.post("/api/v1/requests/", payload(product), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    assert response.status_code == 422 and response.json()["code"] == "idempotency_key_expired"
+    assert ChangeRequest.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,12 @@ def codes(response) -> list[str]:
 def test_anonymous_client_is_refused_with_401_in_the_error_shape(api_client):
     response = api_client.get(LIST)
     assert response.status_code == 401
-    assert response.json() == {"detail": "Authentication credentials were not provided.", "fields": {}}
+    assert response.json() == {
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+        "fields": {},
+        "request_id": response["X-Request-ID"],
+    }
 
 
 def test_list_shows_each_project_with_money_burn_and_sponsors(reader_client):
@@ -76,11 +81,14 @@ def test_list_filters_by_owner(reader_client):
 @pytest.mark.parametrize(
     ("ordering", "expected"),
     [
-        ("", ["BT-0001", "BT-0002", "BT-0003"]),
+        (None, ["BT-0001", "BT-0002", "BT-0003"]),
         ("-code", ["BT-0003", "BT-0002", "BT-0001"]),
         ("approved_budget", ["BT-0002", "BT-0003", "BT-0001"]),
         ("-progress", ["BT-0003", "BT-0001", "BT-0002"]),
         ("target_date,-code", ["BT-0003", "BT-0002", "BT-0001"]),
+        # Repeated, as generated clients send a list, or mixed: the keys in the order given.
+        (["target_date", "-code"], ["BT-0003", "BT-0002", "BT-0001"]),
+        (["-progress,code", "target_date"], ["BT-0003", "BT-0001", "BT-0002"]),
     ],
 )
 def test_list_orders_by_whitelisted_fields(reader_client, ordering, expected):
@@ -88,7 +96,7 @@ def test_list_orders_by_whitelisted_fields(reader_client, ordering, expected):
     ProjectFactory(code="BT-0001", approved_budget=Decimal("300"), progress=50, target_date=today + timedelta(9))
     ProjectFactory(code="BT-0002", approved_budget=Decimal("100"), progress=10, target_date=today)
     ProjectFactory(code="BT-0003", approved_budget=Decimal("200"), progress=90, target_date=today)
-    assert codes(reader_client.get(f"{LIST}?ordering={ordering}")) == expected
+    assert codes(reader_client.get(LIST, {} if ordering is None else {"ordering": ordering})) == expected
 
 
 @pytest.mark.parametrize("ordering", ["key_hash", "owner__password", "random", "sponsors__name"])
@@ -166,7 +174,12 @@ def test_detail_has_milestones_latest_update_and_linked_demands(reader_client, c
 def test_detail_of_an_unknown_code_is_a_404_in_the_error_shape(reader_client):
     response = reader_client.get(f"{LIST}BT-9999/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found.", "fields": {}}
+    assert response.json() == {
+        "code": "not_found",
+        "detail": "Not found.",
+        "fields": {},
+        "request_id": response["X-Request-ID"],
+    }
 
 
 @pytest.mark.embedded
@@ -192,3 +205,11 @@ def test_summary_takes_the_list_filters_and_counts_a_multi_sponsor_project_once(
     assert body["total"]["count"] == 1 and body["total"]["approved_budget"] == "100.00"
     body = reader_client.get("/api/v1/portfolio/summary/", {"customer": globex.pk}).json()
     assert body["total"]["count"] == 2 and body["total"]["approved_budget"] == "107.00"
+
+
+def test_money_is_two_decimal_strings_with_the_currency_beside_it(reader_client, settings):
+    ProjectFactory(code="BT-0001", approved_budget=Decimal("54000"))
+    project = reader_client.get(LIST).json()["results"][0]
+    assert (project["approved_budget"], project["currency"]) == ("54000.00", settings.BASE_CURRENCY)
+    total = reader_client.get("/api/v1/portfolio/summary/").json()["total"]
+    assert (total["approved_budget"], total["currency"]) == ("54000.00", settings.BASE_CURRENCY)

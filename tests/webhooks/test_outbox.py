@@ -100,6 +100,16 @@ def test_a_filed_demand_tells_receivers_what_was_asked_but_not_who_asked():
     assert "maria" not in str(payload).lower() and "contact" not in str(payload)
 
 
+@pytest.mark.parametrize(
+    ("typed", "sent"), [(Decimal("40000"), "40000.00"), (Decimal("0"), "0.00"), (Decimal("7.5"), "7.50")]
+)
+def test_money_in_a_payload_has_two_decimals_and_its_currency_whatever_was_typed(typed, sent):
+    webhook_endpoint(URL)
+    file_demand(revenue_at_stake=typed, currency="CHF")
+    (delivery,) = deliveries("demand.submitted")
+    assert (delivery.payload["revenue_at_stake"], delivery.payload["currency"]) == (sent, "CHF")
+
+
 def test_scoring_publishes_only_when_the_score_or_band_changes(django_capture_on_commit_callbacks, analyst):
     webhook_endpoint(URL, events=("demand.scored",))
     demand = file_demand()
