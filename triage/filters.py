@@ -3,8 +3,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
-from intake.models import ChangeRequest, Customer, Product
+from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand, ValueType
+from intake.models import VALUE_TYPE_CONDITIONS, ChangeRequest, Customer, Product
 
 
 class ChangeRequestFilterSet(django_filters.FilterSet):
@@ -28,6 +28,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
     agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
+    value_type = django_filters.ChoiceFilter(choices=ValueType.choices, method="by_value_type", label=_("Value type"))
     filed_after = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
@@ -61,6 +62,9 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     class Meta:
         model = ChangeRequest
         fields: list[str] = []
+
+    def by_value_type(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
+        return queryset.filter(VALUE_TYPE_CONDITIONS[value])
 
     def search(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
         value = value.strip()[:200]
