@@ -23,3 +23,30 @@ def test_demo_projects_have_a_revenue_history_the_calibration_can_read_and_a_rer
 
     call_command("seed_demo", "--force", verbosity=0)
     assert RevenueRecord.objects.count() == records
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_demo_internal_units_rank_where_their_savings_put_them_under_model_v2():
+    from intake.models import ChangeRequest, Customer
+    from portfolio.management.commands.seed_demo import INTERNAL_DEMANDS, INTERNAL_UNITS
+    from triage.models import ScoringModel
+
+    call_command("seed_demo", "--force", verbosity=0)
+    assert set(Customer.objects.filter(kind="internal").values_list("name", flat=True)) == {
+        name for name, *_ in INTERNAL_UNITS
+    }
+    active = ScoringModel.objects.get(is_active=True)
+    assert (active.version, active.savings_years) == (2, 3)
+    assert ScoringModel.objects.get(version=1).assessments.exists()  # v1 kept with its assessments
+    titles = [title for title, *_ in INTERNAL_DEMANDS]
+    demands = list(ChangeRequest.objects.filter(title__in=titles).order_by("-score"))
+    assert [demand.title for demand in demands] == titles  # listed from the most saved to the least
+    assert [demand.yearly_savings for demand in demands] == sorted(
+        (demand.yearly_savings for demand in demands), reverse=True
+    )
+    top = demands[0]
+    assert top.agenda == "it" and top.customer.name == "Customer Service"
+    assert top.score_band == "fast_track"
+    savings = next(c for c in top.assessments.latest("created_at").components if c["key"] == "savings")
+    assert savings["explanation"].startswith("405,000/year × 3.0 years = 1,215,000")
