@@ -8,6 +8,7 @@ previous one cannot be shown again).
 import random
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -124,7 +125,7 @@ INTERNAL_UNITS = [
 ]
 # Their IT-agenda demands: title, product, kind, unit, what it saves (per year), days to the deadline. From the
 # most to the least saved, so the queue ranks them in that order under model v2.
-INTERNAL_DEMANDS = [
+INTERNAL_DEMANDS: list[tuple[str, str, str, str, dict[str, Any], int | None]] = [
     (
         "Deflect password-reset calls to self-service",
         "Patient Portal",
@@ -242,6 +243,9 @@ class Command(BaseCommand):
         products = {product.name: product for product in Product.objects.all()}
         for index, (title, product_name, kind, unit, savings, due_in) in enumerate(INTERNAL_DEMANDS):
             domain = units[unit].domains.get().domain
+            figures: dict[str, Any] = {
+                name: Decimal(value) if isinstance(value, str) else value for name, value in savings.items()
+            }
             intake_services.change_request_submit(
                 submission=Submission(
                     title=title,
@@ -253,7 +257,7 @@ class Command(BaseCommand):
                     revenue_at_stake=Decimal("0"),
                     desired_date=timezone.localdate() + timedelta(days=due_in) if due_in else None,
                     agenda=Agenda.IT,
-                    **{name: Decimal(value) if isinstance(value, str) else value for name, value in savings.items()},
+                    **figures,
                 ),
                 idempotency_key=f"demo:internal:{index}",
             )
