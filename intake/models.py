@@ -193,6 +193,10 @@ class Product(BaseModel):
         max_digits=12, decimal_places=2, default=Decimal("5000"), validators=[MinValueValidator(Decimal("0"))]
     )
     is_active = models.BooleanField(default=True)
+    # The services catalogue: what one unit of the service's work is; its cost per unit is recorded over time.
+    unit_of_work = models.CharField(
+        _("unit of work"), max_length=100, blank=True, help_text=_("For example “invoices processed”.")
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from intake.choices import Currency
 from portfolio.choices import ProjectStatus
 from portfolio.models import Milestone, Project, StatusUpdate
 from portfolio.selectors import project_open_choices
@@ -76,6 +79,27 @@ class RevenueRecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Invoice or source; required for a correction."),
     )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("initial", {"period": timezone.localdate().replace(day=1)})
+        super().__init__(*args, **kwargs)
+
+
+class UnitCostForm(forms.Form):
+    """A service's cost per unit of work for one month, in any accepted currency (converted to the base one)."""
+
+    period = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("Enter a month as YYYY-MM, for example 2026-03.")},
+    )
+    cost_per_unit = forms.DecimalField(
+        label=_("Cost per unit"), min_value=Decimal("0"), max_value=Decimal("100000"), max_digits=12, decimal_places=4
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=settings.BASE_CURRENCY)
+    units = forms.IntegerField(label=_("Units of work in the month"), required=False, min_value=0, max_value=10**12)
+    note = forms.CharField(label=_("Note"), max_length=1_000, required=False)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("initial", {"period": timezone.localdate().replace(day=1)})

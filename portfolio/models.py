@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
 from intake.choices import Agenda
-from intake.models import ChangeRequest, Customer
+from intake.models import ChangeRequest, Customer, Product
 from portfolio.choices import PROJECT_OPEN_STATUSES, Health, ProjectStatus
 
 _money: dict[str, Any] = {
@@ -58,6 +58,15 @@ class Project(BaseModel):
         default=0, validators=[MaxValueValidator(100)], help_text="Percent complete."
     )
     demands = models.ManyToManyField(ChangeRequest, through="ProjectDemand", related_name="projects")
+    # An IT-agenda project states the cost per unit of work it aims its service at (base currency).
+    target_unit_cost = models.DecimalField(
+        _("target cost per unit"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     sponsors = models.ManyToManyField(Customer, blank=True, related_name="sponsored_projects")
 
     class Meta:
@@ -192,3 +201,39 @@ class RevenueRecord(models.Model):
             errors["period"] = _("Revenue can only be recorded for a month that has started.")
         if errors:
             raise ValidationError(errors)
+
+
+class UnitCostRecord(models.Model):
+    """What one unit of a service's work cost in a month, as its production team recorded it: the trend.
+
+    One record per service and month; recording the month again replaces its figure (the latest word counts).
+    Amounts are in the base currency, converted on the way in like every other amount.
+    """
+
+    service = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="unit_costs")
+    period = models.DateField(_("month"), help_text=_("The month the cost was measured in (its first day)."))
+    cost_per_unit = models.DecimalField(
+        _("cost per unit"),
+        max_digits=12,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100000"))],
+    )
+    units = models.PositiveBigIntegerField(
+        _("units of work in the month"), null=True, blank=True, validators=[MaxValueValidator(10**12)]
+    )
+    note = models.CharField(_("note"), max_length=1_000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["service", "period"]
+        verbose_name = _("unit cost record")
+        verbose_name_plural = _("unit cost records")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "period"], name="unit_cost_once_per_month"),
+            models.CheckConstraint(condition=Q(period__day=1), name="unit_cost_period_is_a_month"),
+            models.CheckConstraint(condition=Q(cost_per_unit__gte=0), name="unit_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.period:%Y-%m}: {self.cost_per_unit}"

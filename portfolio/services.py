@@ -15,8 +15,16 @@ from core.choices import AuditAction
 from core.exceptions import ApplicationError
 from core.money import to_base
 from core.services import audit_record
-from intake.models import ChangeRequest
-from portfolio.models import Milestone, Project, ProjectCounter, ProjectDemand, RevenueRecord, StatusUpdate
+from intake.models import ChangeRequest, Product
+from portfolio.models import (
+    Milestone,
+    Project,
+    ProjectCounter,
+    ProjectDemand,
+    RevenueRecord,
+    StatusUpdate,
+    UnitCostRecord,
+)
 from portfolio.selectors import project_webhook_payload
 from triage.choices import DecisionOutcome
 from triage.selectors import cost_estimate_latest
@@ -206,4 +214,46 @@ def revenue_record_add(
         details={"period": record.period, "amount": f"{record.amount:.2f}", "note": record.note},
     )
     project.refresh_from_db(fields=["realized_revenue", "updated_at"])
+    return record
+
+
+class UnitCostRefusal(ApplicationError):
+    """A unit cost the rules refuse: `field` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, extra={"field": field} if field else None)
+        self.field = field
+
+
+@transaction.atomic
+def unit_cost_record(
+    *,
+    service: Product,
+    period: date,
+    cost_per_unit: Decimal,
+    currency: str,
+    recorded_by: User,
+    units: int | None = None,
+    note: str = "",
+) -> UnitCostRecord:
+    """Record what one unit of a service's work cost in a month, converted to the base currency.
+
+    Recording a month again replaces its figure: the production team's latest word on that month counts.
+    A month still to come is refused (a cost is measured, not planned: the target is the project's).
+    """
+    if not recorded_by.has_perm(roles.RECORD_UNIT_COST):
+        raise UnitCostRefusal(str(_("Only a service's production team may record its unit cost.")))
+    month = period.replace(day=1)
+    if month > timezone.localdate().replace(day=1):
+        raise UnitCostRefusal(str(_("Record the cost of a month that has started.")), field="period")
+    record = UnitCostRecord.objects.filter(service=service, period=month).select_for_update().first()
+    if record is None:
+        record = UnitCostRecord(service=service, period=month)
+    record.cost_per_unit = to_base(cost_per_unit, currency)
+    record.units = units
+    record.note = note.strip()
+    record.recorded_by = recorded_by
+    record.recorded_at = timezone.now()
+    record.full_clean(validate_unique=False)
+    record.save()
     return record
