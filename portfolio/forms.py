@@ -7,7 +7,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from intake.choices import Currency
-from portfolio.choices import ProjectStatus
+from portfolio.choices import ProjectStatus, RealizedKind
 from portfolio.models import Milestone, Project, StatusUpdate
 from portfolio.selectors import project_open_choices
 
@@ -66,6 +66,9 @@ class RevenueRecordForm(forms.Form):
         help_text=_("The month the revenue came in, as YYYY-MM."),
         error_messages={"invalid": _("Enter a month as YYYY-MM, for example 2026-03.")},
     )
+    kind = forms.ChoiceField(
+        label=_("What was realized"), choices=RealizedKind.choices, initial=RealizedKind.REVENUE, required=False
+    )
     amount = forms.DecimalField(
         label=format_lazy("{} ({})", _("Amount"), settings.BASE_CURRENCY),
         max_digits=14,
@@ -83,6 +86,9 @@ class RevenueRecordForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("initial", {"period": timezone.localdate().replace(day=1)})
         super().__init__(*args, **kwargs)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or RealizedKind.REVENUE
 
 
 class UnitCostForm(forms.Form):

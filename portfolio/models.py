@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import BaseModel
 from intake.choices import Agenda
 from intake.models import ChangeRequest, Customer, Product
-from portfolio.choices import PROJECT_OPEN_STATUSES, Health, ProjectStatus
+from portfolio.choices import PROJECT_OPEN_STATUSES, Health, ProjectStatus, RealizedKind
 
 _money: dict[str, Any] = {
     "max_digits": 16,
@@ -54,6 +54,11 @@ class Project(BaseModel):
     realized_revenue = models.DecimalField(
         help_text=_("The sum of the project's monthly revenue records; it moves only with a new record."), **_money
     )
+    realized_savings = models.DecimalField(
+        _("realized savings"),
+        help_text=_("The sum of the project's monthly savings records: the cost it took out."),
+        **_money,
+    )
     progress = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(100)], help_text="Percent complete."
     )
@@ -79,6 +84,7 @@ class Project(BaseModel):
             models.CheckConstraint(condition=Q(progress__lte=100), name="project_progress_max_100"),
             # The sum of the revenue history, corrections included, never goes below zero.
             models.CheckConstraint(condition=Q(realized_revenue__gte=0), name="project_realized_revenue_non_negative"),
+            models.CheckConstraint(condition=Q(realized_savings__gte=0), name="project_realized_savings_non_negative"),
         ]
 
     def __str__(self) -> str:
@@ -161,6 +167,8 @@ class RevenueRecord(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="revenue_records")
     period = models.DateField(_("month"), help_text=_("The month the revenue was realized in (its first day)."))
+    # Realized savings are recorded the same way: a monthly, append-only history of the cost a project took out.
+    kind = models.CharField(_("kind"), max_length=10, choices=RealizedKind.choices, default=RealizedKind.REVENUE)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     note = models.CharField(_("note"), max_length=1_000, blank=True)
     recorded_by = models.ForeignKey(

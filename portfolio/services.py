@@ -16,6 +16,7 @@ from core.exceptions import ApplicationError
 from core.money import to_base
 from core.services import audit_record
 from intake.models import ChangeRequest, Product
+from portfolio.choices import REALIZED_TOTAL_FIELD, RealizedKind
 from portfolio.models import (
     Milestone,
     Project,
@@ -168,9 +169,16 @@ class RevenueRefusal(ApplicationError):
 
 @transaction.atomic
 def revenue_record_add(
-    *, project: Project, period: date, amount: Decimal, note: str = "", recorded_by: User
+    *,
+    project: Project,
+    period: date,
+    amount: Decimal,
+    note: str = "",
+    recorded_by: User,
+    kind: str = RealizedKind.REVENUE,
 ) -> RevenueRecord:
-    """Append realized revenue for a month and add it to the project's total in the same transaction.
+    """Append realized revenue (or, of `kind` savings, the cost taken out) for a month and add it to the
+    project's total of that kind in the same transaction.
 
     Negative amounts are allowed as corrections (the history is append-only, so a mistake is undone by a
     counter-entry that says why), but never below a total of zero. The total moves with one guarded
@@ -182,18 +190,19 @@ def revenue_record_add(
     record = RevenueRecord(
         project=project,
         period=period.replace(day=1) if period else period,
+        kind=kind,
         amount=amount,
         note=note.strip(),
         recorded_by=recorded_by,
     )
     record.full_clean()
+    total = REALIZED_TOTAL_FIELD[RealizedKind(kind)]
     moved = Project.objects.filter(
         pk=project.pk,
-        realized_revenue__gte=-amount,
-        realized_revenue__lte=REALIZED_REVENUE_LIMIT - amount,
-    ).update(realized_revenue=F("realized_revenue") + amount, updated_at=timezone.now())
+        **{f"{total}__gte": -amount, f"{total}__lte": REALIZED_REVENUE_LIMIT - amount},
+    ).update(**{total: F(total) + amount}, updated_at=timezone.now())
     if not moved:
-        current = Project.objects.filter(pk=project.pk).values_list("realized_revenue", flat=True).first()
+        current = Project.objects.filter(pk=project.pk).values_list(total, flat=True).first()
         if current is None:
             raise RevenueRefusal(str(_("This project no longer exists.")))
         if amount < 0:
@@ -211,9 +220,10 @@ def revenue_record_add(
         actor=recorded_by,
         obj=record,
         reference=project.code,
-        details={"period": record.period, "amount": f"{record.amount:.2f}", "note": record.note},
+        details={"period": record.period, "amount": f"{record.amount:.2f}", "note": record.note}
+        | ({"kind": record.kind} if record.kind != RealizedKind.REVENUE else {}),
     )
-    project.refresh_from_db(fields=["realized_revenue", "updated_at"])
+    project.refresh_from_db(fields=[total, "updated_at"])
     return record
 
 
