@@ -36,7 +36,7 @@ from intake.services import Submission
 from intake.similarity import similar_demands_record
 from intake.tracking import tracking_token_new, tracking_url
 from portfolio import services as portfolio_services
-from portfolio.choices import Health, ProjectStatus
+from portfolio.choices import Health, ProjectStatus, RealizedKind
 from portfolio.models import Project, ProjectDemand, RevenueRecord
 from triage import services as triage_services
 from triage.choices import DecisionOutcome
@@ -167,6 +167,9 @@ INTERNAL_DEMANDS: list[tuple[str, str, str, str, dict[str, Any], int | None]] = 
         None,
     ),
 ]
+# Billing Cloud's cost per invoice processed, the last 8 months, oldest first: it falls after the matching
+# project is delivered (4 months ago).
+UNIT_COSTS = ["4.80", "4.75", "4.82", "4.70", "3.10", "2.60", "2.30", "2.10"]
 # Delivered and running projects (by the title of their first demand) with what they have realized, month
 # by month, oldest first: fast-track approvals realize a smaller share of their revenue at stake than review
 # ones, so the calibration page has something to say. A negative amount is a correction with its reason.
@@ -267,7 +270,47 @@ class Command(BaseCommand):
                 note="Model v2: savings and risk avoided valued beside revenue, against the same IT cost.",
                 created_by=users["cio"],
             )
+        self._unit_costs(users)
         return True
+
+    def _unit_costs(self, users: dict) -> None:
+        """Billing Cloud's cost per invoice falls once the invoice-matching project is delivered (4 months ago)."""
+        billing = Product.objects.get(name="Billing Cloud")
+        Product.objects.filter(pk=billing.pk).update(unit_of_work="invoices processed")
+        demand = ChangeRequest.objects.get(title=INTERNAL_DEMANDS[1][0])
+        project = portfolio_services.change_request_approve(
+            change_request=demand, decided_by=users["cio"], rationale="Takes 286,000 a year out of Finance."
+        )
+        self._backdate(project, days=240)
+        portfolio_services.project_update(
+            project=project,
+            status=ProjectStatus.DELIVERED,
+            progress=100,
+            start_date=timezone.localdate() - timedelta(days=230),
+            target_unit_cost=Decimal("2.00"),
+        )
+        this_month = timezone.localdate().replace(day=1)
+        for months_ago, cost in enumerate(UNIT_COSTS[::-1], start=1):
+            period = this_month
+            for _ in range(months_ago):
+                period = (period - timedelta(days=1)).replace(day=1)
+            portfolio_services.unit_cost_record(
+                service=billing,
+                period=period,
+                cost_per_unit=Decimal(cost),
+                currency="EUR",
+                units=24000,
+                recorded_by=users["pm"],
+            )
+            if months_ago <= 4:
+                portfolio_services.revenue_record_add(
+                    project=project,
+                    period=period,
+                    amount=Decimal("21000"),
+                    kind=RealizedKind.SAVINGS,
+                    note="Invoices matched automatically.",
+                    recorded_by=users["pm"],
+                )
 
     def _capacity(self, cio) -> None:  # type: ignore[no-untyped-def]
         """A capacity for this quarter and the next, once: the queue's panel and the approve action use it."""
