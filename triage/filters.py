@@ -71,3 +71,19 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(reference__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value))
+
+
+class QueueApiFilterSet(django_filters.FilterSet):
+    """The queue's filters an API client uses: agenda, value type, band, status and kind (choices only)."""
+
+    agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
+    value_type = django_filters.ChoiceFilter(choices=ValueType.choices, method="by_value_type")
+    band = django_filters.MultipleChoiceFilter(field_name="score_band", choices=ScoreBand.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=ChangeRequestStatus.choices, distinct=False)
+    kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
+
+    class Meta:
+        model = ChangeRequest
+        fields: list[str] = []
+
+    by_value_type = ChangeRequestFilterSet.by_value_type
