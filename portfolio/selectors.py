@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -279,3 +280,33 @@ def service_detail(*, service_id: int) -> dict[str, Any] | None:
         .values("code", "name", "status", "target_unit_cost", "target_date")
     )
     return {"service": service, "history": list(service_unit_costs(service_ids=[service.pk])), "targets": targets}
+
+
+def agendas_year(*, year: int) -> dict[str, Any]:
+    """The CIO's two mindsets side by side for one calendar year, in two queries (base currency):
+
+    - IT agenda: the run cost of the services (each month's cost per unit × units of work recorded) and the cost
+      taken out (realized savings recorded);
+    - BT agenda: the revenue won (realized revenue recorded).
+    """
+    from portfolio.choices import RealizedKind
+
+    run = UnitCostRecord.objects.filter(period__year=year, units__isnull=False).aggregate(
+        total=Coalesce(
+            Sum(F("cost_per_unit") * F("units"), output_field=DecimalField(max_digits=30, decimal_places=4)),
+            Value(Decimal("0")),
+        )
+    )["total"]
+    realized = dict(
+        RevenueRecord.objects.filter(period__year=year)
+        .order_by()
+        .values_list("kind")
+        .annotate(total=Sum("amount"))
+        .values_list("kind", "total")
+    )
+    return {
+        "year": year,
+        "it_run_cost": Decimal(run).quantize(Decimal("0.01")),
+        "it_cost_taken_out": realized.get(RealizedKind.SAVINGS, Decimal("0")),
+        "bt_revenue_won": realized.get(RealizedKind.REVENUE, Decimal("0")),
+    }

@@ -74,12 +74,13 @@ def project_export(request: StaffRequest) -> HttpResponseBase:
 @require_GET
 @staff_permission_required(roles.VIEW_PROJECT)
 def calibration(request: StaffRequest) -> HttpResponse:
-    """Did the demands each score band approved pay off? Revenue at stake against revenue realized."""
+    """Did the demands each score band approved pay off? Value expected against value realized, both agendas."""
     form = CalibrationFilterForm(request.GET or None)
     statuses = form.cleaned_data["project_status"] if form.is_valid() else []
     report = calibration_report(project_statuses=statuses)
+    agendas = selectors.agendas_year(year=timezone.localdate().year)
     status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, "portfolio/calibration.html", {"form": form, **report}, status=status)
+    return render(request, "portfolio/calibration.html", {"form": form, "agendas": agendas, **report}, status=status)
 
 
 def _project_or_404(code: str):  # type: ignore[no-untyped-def]

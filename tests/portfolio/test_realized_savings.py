@@ -71,3 +71,39 @@ def test_a_portfolio_manager_records_savings_on_an_it_project_page(pm_client: Cl
     )
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).realized_savings == Decimal("1200")
+
+
+def test_the_calibration_page_sets_the_two_agendas_of_the_year_side_by_side(cio, portfolio_manager):
+    from django.utils import timezone
+
+    from portfolio.selectors import agendas_year
+    from portfolio.services import unit_cost_record
+    from tests.factories import ProductFactory, signed_in
+
+    this_month = timezone.localdate().replace(day=1)
+    it_project = change_request_approve(change_request=internal_demand(), decided_by=cio, rationale="Go.")
+    bt_project = change_request_approve(
+        change_request=file_demand(title="Nightly SAP export", revenue_at_stake=Decimal("5000")),
+        decided_by=cio,
+        rationale="Go.",
+    )
+    revenue_record_add(
+        project=it_project, period=this_month, amount=Decimal("900"), kind="savings", recorded_by=portfolio_manager
+    )
+    revenue_record_add(project=bt_project, period=this_month, amount=Decimal("4000"), recorded_by=portfolio_manager)
+    unit_cost_record(
+        service=ProductFactory(),
+        period=this_month,
+        cost_per_unit=Decimal("2.5"),
+        currency="EUR",
+        units=1000,
+        recorded_by=portfolio_manager,
+    )
+    assert agendas_year(year=this_month.year) == {
+        "year": this_month.year,
+        "it_run_cost": Decimal("2500.00"),
+        "it_cost_taken_out": Decimal("900"),
+        "bt_revenue_won": Decimal("4000"),
+    }
+    html = signed_in(cio).get("/portfolio/calibration/").content.decode()
+    assert 'data-testid="it-run-cost">2,500' in html and 'data-testid="bt-revenue-won">4,000' in html
