@@ -12,7 +12,8 @@ from rest_framework.routers import DefaultRouter
 
 from core.api import api_not_found
 from intake.api.views import ChangeRequestCreateApi, ChangeRequestDetailApi
-from portfolio.api.views import PortfolioSummaryApi, ProjectViewSet
+from portfolio.api.views import PortfolioSummaryApi, ProjectViewSet, ServiceListApi, UnitCostApi
+from triage.api.views import QueueApi, ScoreDetailApi
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -26,6 +27,11 @@ urlpatterns = [
         conditional_page(ChangeRequestDetailApi.as_view()),
         name="request-detail",
     ),
+    re_path(r"^requests/(?P<reference>[A-Za-z0-9-]{1,20})/score/$", ScoreDetailApi.as_view(), name="request-score"),
+    path("queue/", QueueApi.as_view(), name="queue"),
+    path("services/", ServiceListApi.as_view(), name="service-list"),
+    # Any segment reaches the view, which answers a JSON 404 for one that is not a service's id.
+    re_path(r"^services/(?P<service_id>[^/]+)/unit-costs/$", UnitCostApi.as_view(), name="service-unit-costs"),
     path("portfolio/summary/", PortfolioSummaryApi.as_view(), name="portfolio-summary"),
     *router.urls,
     # Anything else under /api/v1/ is a 404 in the API's error shape.

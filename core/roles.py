@@ -44,6 +44,7 @@ ADD_MILESTONE = "portfolio.add_milestone"
 CHANGE_MILESTONE = "portfolio.change_milestone"
 ADD_STATUS_UPDATE = "portfolio.add_statusupdate"
 RECORD_REVENUE = "portfolio.add_revenuerecord"
+RECORD_UNIT_COST = "portfolio.add_unitcostrecord"  # a service's cost per unit of work, month by month
 # Core and webhooks
 VIEW_AUDIT = "core.view_auditevent"
 MANAGE_WEBHOOKS = "webhooks.manage_webhookendpoint"
@@ -85,6 +86,7 @@ PORTFOLIO_MANAGER = [
     CHANGE_MILESTONE,
     ADD_STATUS_UPDATE,
     RECORD_REVENUE,
+    RECORD_UNIT_COST,
 ]
 ROLES: dict[str, list[str]] = {"Analyst": ANALYST, "CIO": CIO, "Portfolio manager": PORTFOLIO_MANAGER, "API reader": []}
 # The roles that work in the staff pages; "API reader" is for the users behind API tokens, who are not staff.

@@ -9,6 +9,20 @@ class CustomerTier(models.TextChoices):
     STANDARD = "standard", _("Standard")
 
 
+class CustomerKind(models.TextChoices):
+    EXTERNAL = "external", _("External client")
+    INTERNAL = "internal", _("Internal business unit")
+
+
+class ValueType(models.TextChoices):
+    """What a demand's value is made of: what the queue and the API filter on."""
+
+    REVENUE = "revenue", _("Revenue at stake")
+    SAVINGS = "savings", _("Savings")
+    RISK = "risk", _("Risk avoided")
+    NONE = "none", _("No value stated")
+
+
 class ChangeRequestKind(models.TextChoices):
     CUSTOMIZATION = "customization", _("Customization of an existing feature")
     NEW_CAPABILITY = "new_capability", _("New capability")

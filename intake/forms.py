@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -11,9 +12,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from intake.choices import Agenda
 from intake.filetypes import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION
-from intake.models import ChangeRequest
-from intake.selectors import product_list_active
+from intake.models import SAVINGS_FIELDS, ChangeRequest, value_claim_errors
+from intake.selectors import customer_for_email, product_list_active
 from intake.services import Submission
 from intake.uploads import CheckedUpload, max_size_label
 
@@ -68,6 +70,7 @@ DEMAND_FIELDS = [
     "risk_shares_ip",
     "risk_exclusive",
     "risk_security",
+    *SAVINGS_FIELDS,
 ]
 DEMAND_LABELS = {
     "contact_name": _("Your name"),
@@ -83,6 +86,13 @@ DEMAND_LABELS = {
     "risk_shares_ip": _("Will this need our source code or IP shared with a third party?"),
     "risk_exclusive": _("Should it be available only to your organization?"),
     "risk_security": _("Does it touch security or personal data?"),
+    "hours_saved_per_year": _("Hours of work saved per year"),
+    "loaded_hourly_rate": _("Cost of one of those hours"),
+    "licences_retired_per_year": _("Licences or subscriptions we can stop, per year"),
+    "transactions_per_year": _("Transactions handled per year"),
+    "cost_per_transaction_before": _("Cost of one transaction today"),
+    "cost_per_transaction_after": _("Cost of one transaction after the change"),
+    "risk_exposure_avoided": _("Risk or compliance exposure avoided"),
     # The model's own names, given here so that they are translated too.
     "product": _("Product"),
     "currency": _("Currency"),
@@ -93,6 +103,10 @@ DEMAND_HELP_TEXTS = {
     "description": _("Describe the change as you would to a colleague: what, for whom, and how you would use it."),
     "revenue_at_stake": _("The deal or renewal that depends on this change, if any."),
     "desired_date": _("Leave empty if there is no deadline."),
+    "loaded_hourly_rate": _("Salary and overheads: what an hour of the people concerned costs the company."),
+    "licences_retired_per_year": _("What we pay each year for the licences this change lets us retire."),
+    "cost_per_transaction_before": _("An invoice processed, a ticket handled, an order entered…"),
+    "risk_exposure_avoided": _("Fines, losses or penalties this change protects us from, as a rough amount."),
 }
 DEMAND_WIDGETS = {
     "description": forms.Textarea(attrs={"rows": 6}),
@@ -157,6 +171,9 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
             ("bt", _("Our customers (a customer-facing change)")),
             ("it", _("Our own staff (an internal change)")),
         ]
+        for name in (*SAVINGS_FIELDS, "revenue_at_stake"):
+            self.fields[name].required = False
+            self.fields[name].widget.attrs["min"] = "0"
         for name in ("contact_name", "contact_email", "title", "description", "product"):
             self.fields[name].widget.attrs["required"] = True
         self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
@@ -197,13 +214,35 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
     def clean_attachments(self) -> list[UploadedFile]:
         return attachments_clean(self.cleaned_data.get("attachments") or [], self.upload_errors)
 
+    def clean(self) -> dict:
+        """Internal or external, then the value questions that fit: a claim the wrong way round is refused.
+
+        A contact says they are internal by choosing "our own staff"; an e-mail domain registered to an
+        internal business unit decides it whatever they chose.
+        """
+        cleaned: dict = super().clean()
+        email = cleaned.get("contact_email")
+        self.customer_matched = customer_for_email(email) if email else None
+        if self.customer_matched is not None and self.customer_matched.is_internal:
+            cleaned["agenda"] = Agenda.IT
+        errors = value_claim_errors(
+            internal=cleaned.get("agenda") == Agenda.IT,
+            revenue_at_stake=cleaned.get("revenue_at_stake") or Decimal("0"),
+            savings={name: cleaned.get(name) or 0 for name in SAVINGS_FIELDS},
+        )
+        for name, message in errors.items():
+            if name in cleaned:
+                self.add_error(name, message)
+        return cleaned
+
     @property
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))
 
     def submission(self) -> Submission:
         data = {name: self.cleaned_data[name] for name in DEMAND_FIELDS}
-        return Submission(**data)
+        data.update({name: self.cleaned_data[name] or 0 for name in (*SAVINGS_FIELDS, "revenue_at_stake")})
+        return Submission(**data, customer=self.customer_matched, customer_looked_up=True)
 
 
 def attachments_clean(files: list[UploadedFile], upload_errors: list[str]) -> list[UploadedFile]:

@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -26,18 +27,118 @@ from intake.choices import (
     CommentKind,
     CommentSource,
     Currency,
+    CustomerKind,
     CustomerTier,
     DeliveryStage,
     EventVisibility,
     InboundEmailOutcome,
     ScoreBand,
+    ValueType,
+)
+
+# The sane limits of what a customer states about savings: beyond them a figure is a typing mistake.
+SAVINGS_BOUNDS: dict[str, Decimal] = {
+    "hours": Decimal("10000000"),  # ten million hours a year: some 6,000 full-time people
+    "rate": Decimal("5000"),  # a loaded hour
+    "amount": Decimal("1000000000"),  # a billion a year
+    "volume": Decimal("10000000000"),  # ten billion transactions a year
+    "unit_cost": Decimal("100000"),  # one transaction
+    "savings": Decimal("100000000000000"),  # what the largest of the above can add up to
+}
+
+
+# The savings questions of the public form, in its order (the yearly savings are computed from all but the last).
+SAVINGS_FIELDS = (
+    "hours_saved_per_year",
+    "loaded_hourly_rate",
+    "licences_retired_per_year",
+    "transactions_per_year",
+    "cost_per_transaction_before",
+    "cost_per_transaction_after",
+    "risk_exposure_avoided",
 )
 
 
+def _bounded(bound: str) -> list:
+    return [MinValueValidator(Decimal("0")), MaxValueValidator(SAVINGS_BOUNDS[bound])]
+
+
+def yearly_savings_of(
+    *,
+    hours_saved_per_year: Decimal,
+    loaded_hourly_rate: Decimal,
+    licences_retired_per_year: Decimal,
+    transactions_per_year: int,
+    cost_per_transaction_before: Decimal,
+    cost_per_transaction_after: Decimal,
+) -> Decimal:
+    """The yearly cost a change takes out: hours × loaded rate + licences retired + volume × cost saved per transaction.
+
+    A transaction made dearer saves nothing here (the form refuses it); rounded half to even to the cent, as money is.
+    """
+    per_transaction = max(Decimal("0"), cost_per_transaction_before - cost_per_transaction_after)
+    total = (
+        hours_saved_per_year * loaded_hourly_rate + licences_retired_per_year + transactions_per_year * per_transaction
+    )
+    return Decimal(total).quantize(Decimal("0.01"))
+
+
+def value_claim_errors(*, internal: bool, revenue_at_stake: Decimal, savings: dict[str, Decimal | int]) -> dict:
+    """What is wrong with the value a contact states, field by field (empty when nothing is).
+
+    An internal business unit saves costs and has no revenue at stake; an external client states revenue and
+    its savings are not ours to count: either claim the wrong way round gets a message, never a silent zero.
+    Hours need their loaded rate, transactions their cost before and after, and a change must not make a
+    transaction dearer. The form, the API and `ChangeRequest.clean` all ask this one function.
+    """
+    errors: dict = {}
+    stated = [name for name in SAVINGS_FIELDS if savings.get(name)]
+    if internal and revenue_at_stake:
+        errors["revenue_at_stake"] = _(
+            "An internal business unit has no revenue at stake: tell us instead what the change saves each year."
+        )
+    if not internal:
+        for name in stated:
+            errors[name] = _(
+                "Savings are asked of our own business units. As a customer, tell us the revenue at stake instead."
+            )
+        return errors
+    hours, rate = savings.get("hours_saved_per_year"), savings.get("loaded_hourly_rate")
+    if hours and not rate:
+        errors["loaded_hourly_rate"] = _("Give the loaded cost of an hour too, so that the hours saved can be counted.")
+    if rate and not hours:
+        errors["hours_saved_per_year"] = _("Give the hours saved each year too, or leave the hourly cost empty.")
+    volume = savings.get("transactions_per_year")
+    before, after = savings.get("cost_per_transaction_before") or 0, savings.get("cost_per_transaction_after") or 0
+    if volume and not before:
+        errors["cost_per_transaction_before"] = _("Give what one transaction costs today, so that the saving is known.")
+    if (before or after) and not volume:
+        errors["transactions_per_year"] = _("Give how many transactions a year, or leave their costs empty.")
+    if after > before:
+        errors["cost_per_transaction_after"] = _(
+            "This is more than a transaction costs today: the change would not save on transactions."
+        )
+    return errors
+
+
+# Which demands have each type of value: the queue's and the API's filter (ChangeRequest.value_types says the same).
+VALUE_TYPE_CONDITIONS: dict[str, Q] = {
+    ValueType.REVENUE: Q(revenue_at_stake__gt=0),
+    ValueType.SAVINGS: Q(yearly_savings__gt=0),
+    ValueType.RISK: Q(risk_exposure_avoided__gt=0),
+    ValueType.NONE: Q(revenue_at_stake=0, yearly_savings=0, risk_exposure_avoided=0),
+}
+
+
 class Customer(BaseModel):
-    """An organization we sell to; its tier and revenue weigh in the score."""
+    """Who a service is for: an external client, or an internal business unit; its tier weighs in the score."""
 
     name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.EXTERNAL)
+    # An internal business unit is charged through its cost centre and sponsored by its head of unit.
+    cost_centre = models.CharField(_("cost centre"), max_length=50, blank=True)
+    sponsor_name = models.CharField(_("head of unit (sponsor)"), max_length=200, blank=True)
+    value_notes = models.TextField(_("what this customer values"), max_length=5_000, blank=True)
     tier = models.CharField(max_length=20, choices=CustomerTier.choices, default=CustomerTier.STANDARD)
     annual_recurring_revenue = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
@@ -48,9 +149,20 @@ class Customer(BaseModel):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=CustomerKind.INTERNAL) | (Q(cost_centre="") & Q(sponsor_name="")),
+                name="customer_cost_centre_internal_only",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_internal(self) -> bool:
+        """An internal business unit: its demands are valued on savings, not revenue."""
+        return self.kind == CustomerKind.INTERNAL
 
 
 class CustomerDomain(models.Model):
@@ -88,6 +200,10 @@ class Product(BaseModel):
         max_digits=12, decimal_places=2, default=Decimal("5000"), validators=[MinValueValidator(Decimal("0"))]
     )
     is_active = models.BooleanField(default=True)
+    # The services catalogue: what one unit of the service's work is; its cost per unit is recorded over time.
+    unit_of_work = models.CharField(
+        _("unit of work"), max_length=100, blank=True, help_text=_("For example “invoices processed”.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -130,6 +246,48 @@ class ChangeRequest(BaseModel):
         max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
     )
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    # What an internal business unit saves each year, in the demand's currency (SAVINGS_BOUNDS are the sane limits).
+    hours_saved_per_year = models.DecimalField(
+        _("hours saved per year"), max_digits=9, decimal_places=1, default=Decimal("0"), validators=_bounded("hours")
+    )
+    loaded_hourly_rate = models.DecimalField(
+        _("loaded cost of an hour"), max_digits=8, decimal_places=2, default=Decimal("0"), validators=_bounded("rate")
+    )
+    licences_retired_per_year = models.DecimalField(
+        _("licences retired (cost per year)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=_bounded("amount"),
+    )
+    transactions_per_year = models.PositiveBigIntegerField(
+        _("transactions per year"), default=0, validators=_bounded("volume")
+    )
+    cost_per_transaction_before = models.DecimalField(
+        _("cost per transaction today"),
+        max_digits=10,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=_bounded("unit_cost"),
+    )
+    cost_per_transaction_after = models.DecimalField(
+        _("cost per transaction after the change"),
+        max_digits=10,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=_bounded("unit_cost"),
+    )
+    risk_exposure_avoided = models.DecimalField(
+        _("risk or compliance exposure avoided"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=_bounded("amount"),
+    )
+    # yearly_savings_of(...) of the fields above, kept so that scoring, the queue and the what-if read one column.
+    yearly_savings = models.DecimalField(
+        max_digits=16, decimal_places=2, default=Decimal("0"), editable=False, validators=_bounded("savings")
+    )
     desired_date = models.DateField(null=True, blank=True)
     agenda = models.CharField(max_length=2, choices=Agenda.choices, default=Agenda.BT)
     risk_shares_ip = models.BooleanField(_("needs our source code or IP shared with a third party"), default=False)
@@ -209,12 +367,43 @@ class ChangeRequest(BaseModel):
         constraints = [
             models.CheckConstraint(condition=Q(revenue_at_stake__gte=0), name="cr_revenue_non_negative"),
             models.CheckConstraint(
+                condition=Q(yearly_savings__gte=0) & Q(risk_exposure_avoided__gte=0), name="cr_savings_non_negative"
+            ),
+            models.CheckConstraint(
                 condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)), name="cr_score_in_range"
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @property
+    def is_internal(self) -> bool:
+        """Filed for an internal business unit: the IT agenda, valued on the costs it takes out."""
+        return self.agenda == Agenda.IT
+
+    def clean(self) -> None:
+        errors = value_claim_errors(
+            internal=self.is_internal,
+            revenue_at_stake=self.revenue_at_stake,
+            savings={name: getattr(self, name) for name in SAVINGS_FIELDS},
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def value_types(self) -> list[str]:
+        """What the demand's value is made of (intake.choices.ValueType), as the queue filters on it."""
+        types: list[str] = [
+            value_type.value
+            for value_type, amount in (
+                (ValueType.REVENUE, self.revenue_at_stake),
+                (ValueType.SAVINGS, self.yearly_savings),
+                (ValueType.RISK, self.risk_exposure_avoided),
+            )
+            if amount > 0
+        ]
+        return types or [ValueType.NONE.value]
 
     @property
     def customer_status_label(self) -> str:

@@ -34,7 +34,17 @@ from intake.choices import (
 )
 from intake.conversation.addresses import reply_address
 from intake.filetypes import display_name
-from intake.models import Attachment, ChangeRequest, Product, ReferenceCounter, StatusEvent, TrackingLink
+from intake.models import (
+    SAVINGS_FIELDS,
+    Attachment,
+    ChangeRequest,
+    Customer,
+    Product,
+    ReferenceCounter,
+    StatusEvent,
+    TrackingLink,
+    yearly_savings_of,
+)
 from intake.selectors import change_request_open_for_contact, change_request_webhook_payload, customer_for_email
 from intake.tracking import tracking_token_hash, tracking_token_new, tracking_url
 from webhooks.choices import EventType
@@ -80,12 +90,27 @@ class Submission:
     risk_shares_ip: bool = False
     risk_exclusive: bool = False
     risk_security: bool = False
+    # What an internal business unit saves (in `currency`); an external client states revenue instead.
+    hours_saved_per_year: Decimal = Decimal("0")
+    loaded_hourly_rate: Decimal = Decimal("0")
+    licences_retired_per_year: Decimal = Decimal("0")
+    transactions_per_year: int = 0
+    cost_per_transaction_before: Decimal = Decimal("0")
+    cost_per_transaction_after: Decimal = Decimal("0")
+    risk_exposure_avoided: Decimal = Decimal("0")
+    # The customer the contact's e-mail domain matched, when the form already looked it up (else the service does).
+    customer: Customer | None = None
+    customer_looked_up: bool = False
     extra: dict = field(default_factory=dict)
 
     def model_fields(self) -> dict:
         fields = asdict(self)
-        fields.pop("extra")
+        for name in ("extra", "customer", "customer_looked_up"):
+            fields.pop(name)
         fields["product"] = self.product
+        fields["yearly_savings"] = yearly_savings_of(
+            **{name: fields[name] for name in SAVINGS_FIELDS if name != "risk_exposure_avoided"}
+        )
         return fields
 
 
@@ -201,10 +226,15 @@ def _change_request_create(
     attachments: Sequence[UploadedFile],
     stored_files: list[str],
 ) -> ChangeRequest:
+    customer = submission.customer if submission.customer_looked_up else customer_for_email(submission.contact_email)
+    fields = submission.model_fields()
+    if customer is not None and customer.is_internal:
+        # The e-mail domain decides: a contact of an internal business unit files for the IT agenda.
+        fields["agenda"] = Agenda.IT
     demand = ChangeRequest(
-        **submission.model_fields(),
+        **fields,
         reference=reference_next(),
-        customer=customer_for_email(submission.contact_email),
+        customer=customer,
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
         idempotency_fingerprint=request_fingerprint,

@@ -1,4 +1,8 @@
-"""Did it pay off: realized revenue against what was expected, by score band and score bucket at decision."""
+"""Did it pay off: realized value against what was expected, by score band and score bucket at decision.
+
+Both agendas are compared alike: a demand expected revenue at stake (BT) and savings over the horizon of scoring
+model v2 (IT), its project realized revenue and took out cost, each recorded month by month.
+"""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -32,6 +36,18 @@ from portfolio.models import ProjectDemand
 from portfolio.selectors import share_of
 from triage.choices import DecisionOutcome
 from triage.models import Assessment, Decision
+from triage.scoring import V2_CHANGES
+
+# A demand's yearly savings count over the years model v2 counts them, as its expected value.
+SAVINGS_YEARS = V2_CHANGES["savings_years"]
+
+
+def _expected(prefix: str = "") -> Expression:
+    """A demand's expected value in the base currency: revenue at stake + yearly savings over SAVINGS_YEARS."""
+    revenue = to_base_expression(f"{prefix}revenue_at_stake", f"{prefix}currency")
+    savings = to_base_expression(f"{prefix}yearly_savings", f"{prefix}currency")
+    return ExpressionWrapper(revenue + savings * Value(SAVINGS_YEARS), output_field=BASE_MONEY)
+
 
 FRACTION = DecimalField(max_digits=30, decimal_places=10)
 SCORE_BUCKET_POINTS = 10
@@ -62,9 +78,10 @@ def approved_demand_outcomes(*, project_statuses: Sequence[str] = ()) -> QuerySe
 
     - `band_at_decision`, `score_at_decision`: of the latest assessment made at or before the approval (the
       score the CIO saw), not of today's score, which a later rescoring may have moved;
-    - `stake`: the demand's revenue at stake in the base currency (what its project expects from it);
-    - `attributed`: the share of its project's realized revenue credited to this demand. A project that
-      delivers several demands splits its realized revenue in proportion to each demand's revenue at stake
+    - `stake`: the demand's expected value in the base currency (what its project expects from it): revenue at
+      stake plus yearly savings over SAVINGS_YEARS;
+    - `attributed`: the share of its project's realized value (revenue won plus cost taken out) credited to this
+      demand. A project that delivers several demands splits it in proportion to each demand's expected value
       (equally when none of them had any), so the attributed amounts add up to the project's realized revenue;
     - `realization`: attributed / stake, or null when nothing was at stake.
     """
@@ -72,9 +89,7 @@ def approved_demand_outcomes(*, project_statuses: Sequence[str] = ()) -> QuerySe
         change_request_id=OuterRef("change_request_id"), created_at__lte=OuterRef("created_at")
     ).order_by("-created_at", "-pk")
     siblings = ProjectDemand.objects.filter(project_id=OuterRef("change_request__project_link__project_id")).order_by()
-    project_stake = siblings.values("project_id").annotate(
-        total=Sum(to_base_expression("change_request__revenue_at_stake", "change_request__currency"))
-    )
+    project_stake = siblings.values("project_id").annotate(total=Sum(_expected("change_request__")))
     project_demands = siblings.values("project_id").annotate(total=Count("pk"))
     rows = Decision.objects.filter(outcome=DecisionOutcome.APPROVED, change_request__project_link__isnull=False)
     if project_statuses:
@@ -83,10 +98,11 @@ def approved_demand_outcomes(*, project_statuses: Sequence[str] = ()) -> QuerySe
         rows.annotate(
             band_at_decision=Coalesce(Subquery(at_decision.values("band")[:1]), Value(NOT_SCORED)),
             score_at_decision=Subquery(at_decision.values("total")[:1]),
-            stake=to_base_expression("change_request__revenue_at_stake", "change_request__currency"),
+            stake=_expected("change_request__"),
             project_stake=Subquery(project_stake.values("total"), output_field=BASE_MONEY),
             project_demands=Subquery(project_demands.values("total"), output_field=IntegerField()),
-            project_realized=F("change_request__project_link__project__realized_revenue"),
+            project_realized=F("change_request__project_link__project__realized_revenue")
+            + F("change_request__project_link__project__realized_savings"),
         )
         .annotate(
             attributed=Case(

@@ -30,3 +30,14 @@ class Health(models.TextChoices):
     GREEN = "green", _("Green")
     AMBER = "amber", _("Amber")
     RED = "red", _("Red")
+
+
+class RealizedKind(models.TextChoices):
+    """What a project's monthly record realized: revenue won (the BT agenda) or cost taken out (the IT agenda)."""
+
+    REVENUE = "revenue", _("Revenue won")
+    SAVINGS = "savings", _("Cost taken out")
+
+
+# The project's running total each kind of record moves.
+REALIZED_TOTAL_FIELD = {RealizedKind.REVENUE: "realized_revenue", RealizedKind.SAVINGS: "realized_savings"}

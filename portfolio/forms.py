@@ -1,10 +1,13 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from portfolio.choices import ProjectStatus
+from intake.choices import Currency
+from portfolio.choices import ProjectStatus, RealizedKind
 from portfolio.models import Milestone, Project, StatusUpdate
 from portfolio.selectors import project_open_choices
 
@@ -63,6 +66,9 @@ class RevenueRecordForm(forms.Form):
         help_text=_("The month the revenue came in, as YYYY-MM."),
         error_messages={"invalid": _("Enter a month as YYYY-MM, for example 2026-03.")},
     )
+    kind = forms.ChoiceField(
+        label=_("What was realized"), choices=RealizedKind.choices, initial=RealizedKind.REVENUE, required=False
+    )
     amount = forms.DecimalField(
         label=format_lazy("{} ({})", _("Amount"), settings.BASE_CURRENCY),
         max_digits=14,
@@ -76,6 +82,30 @@ class RevenueRecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Invoice or source; required for a correction."),
     )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("initial", {"period": timezone.localdate().replace(day=1)})
+        super().__init__(*args, **kwargs)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or RealizedKind.REVENUE
+
+
+class UnitCostForm(forms.Form):
+    """A service's cost per unit of work for one month, in any accepted currency (converted to the base one)."""
+
+    period = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("Enter a month as YYYY-MM, for example 2026-03.")},
+    )
+    cost_per_unit = forms.DecimalField(
+        label=_("Cost per unit"), min_value=Decimal("0"), max_value=Decimal("100000"), max_digits=12, decimal_places=4
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=settings.BASE_CURRENCY)
+    units = forms.IntegerField(label=_("Units of work in the month"), required=False, min_value=0, max_value=10**12)
+    note = forms.CharField(label=_("Note"), max_length=1_000, required=False)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("initial", {"period": timezone.localdate().replace(day=1)})

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
 from intake.choices import Agenda
-from intake.models import ChangeRequest, Customer
-from portfolio.choices import PROJECT_OPEN_STATUSES, Health, ProjectStatus
+from intake.models import ChangeRequest, Customer, Product
+from portfolio.choices import PROJECT_OPEN_STATUSES, Health, ProjectStatus, RealizedKind
 
 _money: dict[str, Any] = {
     "max_digits": 16,
@@ -54,10 +54,24 @@ class Project(BaseModel):
     realized_revenue = models.DecimalField(
         help_text=_("The sum of the project's monthly revenue records; it moves only with a new record."), **_money
     )
+    realized_savings = models.DecimalField(
+        _("realized savings"),
+        help_text=_("The sum of the project's monthly savings records: the cost it took out."),
+        **_money,
+    )
     progress = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(100)], help_text="Percent complete."
     )
     demands = models.ManyToManyField(ChangeRequest, through="ProjectDemand", related_name="projects")
+    # An IT-agenda project states the cost per unit of work it aims its service at (base currency).
+    target_unit_cost = models.DecimalField(
+        _("target cost per unit"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     sponsors = models.ManyToManyField(Customer, blank=True, related_name="sponsored_projects")
 
     class Meta:
@@ -70,6 +84,7 @@ class Project(BaseModel):
             models.CheckConstraint(condition=Q(progress__lte=100), name="project_progress_max_100"),
             # The sum of the revenue history, corrections included, never goes below zero.
             models.CheckConstraint(condition=Q(realized_revenue__gte=0), name="project_realized_revenue_non_negative"),
+            models.CheckConstraint(condition=Q(realized_savings__gte=0), name="project_realized_savings_non_negative"),
         ]
 
     def __str__(self) -> str:
@@ -152,6 +167,8 @@ class RevenueRecord(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="revenue_records")
     period = models.DateField(_("month"), help_text=_("The month the revenue was realized in (its first day)."))
+    # Realized savings are recorded the same way: a monthly, append-only history of the cost a project took out.
+    kind = models.CharField(_("kind"), max_length=10, choices=RealizedKind.choices, default=RealizedKind.REVENUE)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     note = models.CharField(_("note"), max_length=1_000, blank=True)
     recorded_by = models.ForeignKey(
@@ -192,3 +209,39 @@ class RevenueRecord(models.Model):
             errors["period"] = _("Revenue can only be recorded for a month that has started.")
         if errors:
             raise ValidationError(errors)
+
+
+class UnitCostRecord(models.Model):
+    """What one unit of a service's work cost in a month, as its production team recorded it: the trend.
+
+    One record per service and month; recording the month again replaces its figure (the latest word counts).
+    Amounts are in the base currency, converted on the way in like every other amount.
+    """
+
+    service = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="unit_costs")
+    period = models.DateField(_("month"), help_text=_("The month the cost was measured in (its first day)."))
+    cost_per_unit = models.DecimalField(
+        _("cost per unit"),
+        max_digits=12,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100000"))],
+    )
+    units = models.PositiveBigIntegerField(
+        _("units of work in the month"), null=True, blank=True, validators=[MaxValueValidator(10**12)]
+    )
+    note = models.CharField(_("note"), max_length=1_000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["service", "period"]
+        verbose_name = _("unit cost record")
+        verbose_name_plural = _("unit cost records")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "period"], name="unit_cost_once_per_month"),
+            models.CheckConstraint(condition=Q(period__day=1), name="unit_cost_period_is_a_month"),
+            models.CheckConstraint(condition=Q(cost_per_unit__gte=0), name="unit_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.period:%Y-%m}: {self.cost_per_unit}"

@@ -8,9 +8,12 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
+    F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -19,9 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import sum_to_base, to_base_expression
 from intake.choices import OPEN_STATUSES, Agenda, ChangeRequestStatus
-from intake.models import ChangeRequest, Customer
+from intake.models import ChangeRequest, Customer, Product
 from portfolio.choices import PROJECT_CLOSED_STATUSES, Health, ProjectStatus
-from portfolio.models import Milestone, Project, RevenueRecord, StatusUpdate
+from portfolio.models import Milestone, Project, RevenueRecord, StatusUpdate, UnitCostRecord
 
 
 def project_list() -> QuerySet[Project]:
@@ -244,3 +247,66 @@ def project_export_rows(*, projects: QuerySet[Project]) -> Iterator[list[Any]]:
 
 
 # Calibration: did the demands each score band approved pay off?
+
+
+def service_list() -> QuerySet[Product]:
+    """The services catalogue: each product with its manager, unit of work and latest cost per unit, one query."""
+    latest = UnitCostRecord.objects.filter(service=OuterRef("pk")).order_by("-period")
+    return (
+        Product.objects.select_related("product_manager")
+        .annotate(
+            latest_unit_cost=Subquery(latest.values("cost_per_unit")[:1]),
+            latest_period=Subquery(latest.values("period")[:1]),
+        )
+        .order_by("name")
+    )
+
+
+def service_unit_costs(*, service_ids: list[int] | None = None) -> QuerySet[UnitCostRecord]:
+    """Unit-cost history, oldest month first (of some services, or of all)."""
+    records = UnitCostRecord.objects.order_by("service_id", "period")
+    return records if service_ids is None else records.filter(service_id__in=service_ids)
+
+
+def service_detail(*, service_id: int) -> dict[str, Any] | None:
+    """One service: its cost per unit month by month and the projects that aim at a unit cost for it."""
+    service = service_list().filter(pk=service_id).first()
+    if service is None:
+        return None
+    targets = list(
+        Project.objects.filter(demands__product=service, target_unit_cost__isnull=False)
+        .distinct()
+        .order_by("code")
+        .values("code", "name", "status", "target_unit_cost", "target_date")
+    )
+    return {"service": service, "history": list(service_unit_costs(service_ids=[service.pk])), "targets": targets}
+
+
+def agendas_year(*, year: int) -> dict[str, Any]:
+    """The CIO's two mindsets side by side for one calendar year, in two queries (base currency):
+
+    - IT agenda: the run cost of the services (each month's cost per unit × units of work recorded) and the cost
+      taken out (realized savings recorded);
+    - BT agenda: the revenue won (realized revenue recorded).
+    """
+    from portfolio.choices import RealizedKind
+
+    run = UnitCostRecord.objects.filter(period__year=year, units__isnull=False).aggregate(
+        total=Coalesce(
+            Sum(F("cost_per_unit") * F("units"), output_field=DecimalField(max_digits=30, decimal_places=4)),
+            Value(Decimal("0")),
+        )
+    )["total"]
+    realized = dict(
+        RevenueRecord.objects.filter(period__year=year)
+        .order_by()
+        .values_list("kind")
+        .annotate(total=Sum("amount"))
+        .values_list("kind", "total")
+    )
+    return {
+        "year": year,
+        "it_run_cost": Decimal(run).quantize(Decimal("0.01")),
+        "it_cost_taken_out": realized.get(RealizedKind.SAVINGS, Decimal("0")),
+        "bt_revenue_won": realized.get(RealizedKind.REVENUE, Decimal("0")),
+    }

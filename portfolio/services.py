@@ -15,10 +15,18 @@ from core.choices import AuditAction
 from core.exceptions import ApplicationError
 from core.money import to_base
 from core.services import audit_record
-from intake.models import ChangeRequest
+from intake.models import ChangeRequest, Product
 from intake.services import change_request_delivery_follow
-from portfolio.choices import PROJECT_DELIVERY_STAGES, ProjectStatus
-from portfolio.models import Milestone, Project, ProjectCounter, ProjectDemand, RevenueRecord, StatusUpdate
+from portfolio.choices import PROJECT_DELIVERY_STAGES, REALIZED_TOTAL_FIELD, ProjectStatus, RealizedKind
+from portfolio.models import (
+    Milestone,
+    Project,
+    ProjectCounter,
+    ProjectDemand,
+    RevenueRecord,
+    StatusUpdate,
+    UnitCostRecord,
+)
 from portfolio.selectors import project_webhook_payload
 from triage.choices import DecisionOutcome
 from triage.selectors import cost_estimate_latest
@@ -173,9 +181,16 @@ class RevenueRefusal(ApplicationError):
 
 @transaction.atomic
 def revenue_record_add(
-    *, project: Project, period: date, amount: Decimal, note: str = "", recorded_by: User
+    *,
+    project: Project,
+    period: date,
+    amount: Decimal,
+    note: str = "",
+    recorded_by: User,
+    kind: str = RealizedKind.REVENUE,
 ) -> RevenueRecord:
-    """Append realized revenue for a month and add it to the project's total in the same transaction.
+    """Append realized revenue (or, of `kind` savings, the cost taken out) for a month and add it to the
+    project's total of that kind in the same transaction.
 
     Negative amounts are allowed as corrections (the history is append-only, so a mistake is undone by a
     counter-entry that says why), but never below a total of zero. The total moves with one guarded
@@ -187,18 +202,19 @@ def revenue_record_add(
     record = RevenueRecord(
         project=project,
         period=period.replace(day=1) if period else period,
+        kind=kind,
         amount=amount,
         note=note.strip(),
         recorded_by=recorded_by,
     )
     record.full_clean()
+    total = REALIZED_TOTAL_FIELD[RealizedKind(kind)]
     moved = Project.objects.filter(
         pk=project.pk,
-        realized_revenue__gte=-amount,
-        realized_revenue__lte=REALIZED_REVENUE_LIMIT - amount,
-    ).update(realized_revenue=F("realized_revenue") + amount, updated_at=timezone.now())
+        **{f"{total}__gte": -amount, f"{total}__lte": REALIZED_REVENUE_LIMIT - amount},
+    ).update(**{total: F(total) + amount}, updated_at=timezone.now())
     if not moved:
-        current = Project.objects.filter(pk=project.pk).values_list("realized_revenue", flat=True).first()
+        current = Project.objects.filter(pk=project.pk).values_list(total, flat=True).first()
         if current is None:
             raise RevenueRefusal(str(_("This project no longer exists.")))
         if amount < 0:
@@ -216,7 +232,50 @@ def revenue_record_add(
         actor=recorded_by,
         obj=record,
         reference=project.code,
-        details={"period": record.period, "amount": f"{record.amount:.2f}", "note": record.note},
+        details={"period": record.period, "amount": f"{record.amount:.2f}", "note": record.note}
+        | ({"kind": record.kind} if record.kind != RealizedKind.REVENUE else {}),
     )
-    project.refresh_from_db(fields=["realized_revenue", "updated_at"])
+    project.refresh_from_db(fields=[total, "updated_at"])
+    return record
+
+
+class UnitCostRefusal(ApplicationError):
+    """A unit cost the rules refuse: `field` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, extra={"field": field} if field else None)
+        self.field = field
+
+
+@transaction.atomic
+def unit_cost_record(
+    *,
+    service: Product,
+    period: date,
+    cost_per_unit: Decimal,
+    currency: str,
+    recorded_by: User,
+    units: int | None = None,
+    note: str = "",
+) -> UnitCostRecord:
+    """Record what one unit of a service's work cost in a month, converted to the base currency.
+
+    Recording a month again replaces its figure: the production team's latest word on that month counts.
+    A month still to come is refused (a cost is measured, not planned: the target is the project's).
+    """
+    if not recorded_by.has_perm(roles.RECORD_UNIT_COST):
+        raise UnitCostRefusal(str(_("Only a service's production team may record its unit cost.")))
+    month = period.replace(day=1)
+    if month > timezone.localdate().replace(day=1):
+        raise UnitCostRefusal(str(_("Record the cost of a month that has started.")), field="period")
+    record = UnitCostRecord.objects.filter(service=service, period=month).select_for_update().first()
+    if record is None:
+        record = UnitCostRecord(service=service, period=month)
+    record.cost_per_unit = to_base(cost_per_unit, currency)
+    record.units = units
+    record.note = note.strip()
+    record.recorded_by = recorded_by
+    record.recorded_at = timezone.now()
+    record.full_clean(validate_unique=False)
+    record.save()
     return record

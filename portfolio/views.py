@@ -29,6 +29,7 @@ from portfolio.forms import (
     ProjectProgressForm,
     RevenueRecordForm,
     StatusUpdateForm,
+    UnitCostForm,
 )
 from portfolio.models import Milestone, Project
 
@@ -73,12 +74,13 @@ def project_export(request: StaffRequest) -> HttpResponseBase:
 @require_GET
 @staff_permission_required(roles.VIEW_PROJECT)
 def calibration(request: StaffRequest) -> HttpResponse:
-    """Did the demands each score band approved pay off? Revenue at stake against revenue realized."""
+    """Did the demands each score band approved pay off? Value expected against value realized, both agendas."""
     form = CalibrationFilterForm(request.GET or None)
     statuses = form.cleaned_data["project_status"] if form.is_valid() else []
     report = calibration_report(project_statuses=statuses)
+    agendas = selectors.agendas_year(year=timezone.localdate().year)
     status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, "portfolio/calibration.html", {"form": form, **report}, status=status)
+    return render(request, "portfolio/calibration.html", {"form": form, "agendas": agendas, **report}, status=status)
 
 
 def _project_or_404(code: str):  # type: ignore[no-untyped-def]
@@ -233,3 +235,47 @@ def customer_export(request: StaffRequest, customer_id: int) -> HttpResponseBase
     header = [label for _, label in selectors.ACCOUNT_EXPORT_COLUMNS]
     rows = selectors.customer_account_export_rows(customer_id=customer_id)
     return csv_response(f"account-{customer_id}.csv", header, rows)
+
+
+@require_GET
+@staff_permission_required(roles.VIEW_PROJECT)
+def service_list(request: StaffRequest) -> HttpResponse:
+    """The services catalogue: who manages each service, its unit of work and its latest cost per unit."""
+    return render(request, "portfolio/service_list.html", {"services": selectors.service_list()})
+
+
+def _service_page(request: StaffRequest, service_id: int, form: UnitCostForm, status: int = 200) -> HttpResponse:
+    detail = selectors.service_detail(service_id=service_id)
+    if detail is None:
+        raise Http404("No such service.")
+    return render(request, "portfolio/service_detail.html", {**detail, "form": form}, status=status)
+
+
+@require_GET
+@staff_permission_required(roles.VIEW_PROJECT)
+def service_detail(request: StaffRequest, service_id: int) -> HttpResponse:
+    """One service's cost per unit over time, as a trend chart and a table, and the form to record a month."""
+    return _service_page(request, service_id, UnitCostForm())
+
+
+@require_POST
+@staff_permission_required(roles.RECORD_UNIT_COST)
+def record_unit_cost(request: StaffRequest, service_id: int) -> HttpResponse:
+    """The production team records a month's cost per unit; bad input is the page again, 400, errors by fields."""
+    form = UnitCostForm(request.POST)
+    detail = selectors.service_detail(service_id=service_id)
+    if detail is None:
+        raise Http404("No such service.")
+    if form.is_valid():
+        try:
+            record = services.unit_cost_record(service=detail["service"], recorded_by=request.user, **form.cleaned_data)
+        except services.UnitCostRefusal as refusal:
+            form.add_error(refusal.field, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("%(cost)s per unit recorded for %(month)s.")
+                % {"cost": f"{record.cost_per_unit:,.4f}", "month": f"{record.period:%Y-%m}"},
+            )
+            return redirect("portfolio:service", service_id=service_id)
+    return _service_page(request, service_id, form, status=400)

@@ -4,8 +4,8 @@ from django.db.models import F, OrderBy, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import SortKeysFilter
-from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
-from intake.models import ChangeRequest, Customer, Product
+from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand, ValueType
+from intake.models import VALUE_TYPE_CONDITIONS, ChangeRequest, Customer, Product
 
 
 class QueueOrderingFilter(SortKeysFilter):
@@ -43,6 +43,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
     agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
+    value_type = django_filters.ChoiceFilter(choices=ValueType.choices, method="by_value_type", label=_("Value type"))
     filed_after = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
@@ -88,8 +89,27 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         # Unticked means "all demands", not "those without a reply".
         return queryset.filter(customer_replied_at__isnull=False) if value else queryset
 
+    def by_value_type(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
+        return queryset.filter(VALUE_TYPE_CONDITIONS[value])
+
     def search(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
         value = value.strip()[:200]
         if not value:
             return queryset
         return queryset.filter(Q(reference__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value))
+
+
+class QueueApiFilterSet(django_filters.FilterSet):
+    """The queue's filters an API client uses: agenda, value type, band, status and kind (choices only)."""
+
+    agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
+    value_type = django_filters.ChoiceFilter(choices=ValueType.choices, method="by_value_type")
+    band = django_filters.MultipleChoiceFilter(field_name="score_band", choices=ScoreBand.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=ChangeRequestStatus.choices, distinct=False)
+    kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
+
+    class Meta:
+        model = ChangeRequest
+        fields: list[str] = []
+
+    by_value_type = ChangeRequestFilterSet.by_value_type

@@ -66,6 +66,23 @@ class ScoringModel(BaseModel):
     tier_standard = models.DecimalField(default=Decimal("0.3"), **_share)
     fast_track_threshold = models.DecimalField(default=Decimal("70"), **_weight)
     review_threshold = models.DecimalField(default=Decimal("40"), **_weight)
+    # Model v2's value parts (scoring.py's module docstring says how they combine); 0 leaves a part unvalued, as in v1.
+    weight_savings = models.DecimalField(_("savings weight"), default=Decimal("0"), **_weight)
+    weight_risk = models.DecimalField(_("risk avoided weight"), default=Decimal("0"), **_weight)
+    savings_years = models.DecimalField(
+        _("years of savings counted"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
+    )
+    risk_cap = models.DecimalField(
+        _("risk avoided counted up to"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
 
     WEIGHT_FIELDS = tuple(field for field in scoring.ScoringWeights.__dataclass_fields__)
 

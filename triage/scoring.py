@@ -4,11 +4,25 @@ No ORM and no I/O, so it is tested by hand-computed cases and property tests, an
 print exactly what it did. Each component is normalized to 0..1 and multiplied by its weight; points
 are rounded to cents and the total is their exact sum, clamped to 0..100 by an explicit adjustment
 line, so a bar or waterfall chart of the components always adds up to the score shown.
+
+Model v2 values both of the CIO's agendas. A demand's value has three parts, each in the base currency:
+revenue at stake (the BT agenda), the cost it takes out over `savings_years` (the IT agenda: yearly savings
+× years) and the risk or compliance exposure it avoids, capped at `risk_cap`. How they combine:
+- **in money, summed**: the ROI component sets revenue + savings over the years + capped risk against the
+  same IT build and run cost. A euro saved is worth a euro won, so an internal demand that pays for itself
+  has the ROI of a customer demand that does; risk is capped because an exposure is a guess that would
+  otherwise drown every other figure;
+- **in points, each on its own**: revenue and savings each score on the same log scale (revenue floor to
+  ceiling) with their own weight, risk linearly up to its cap with its own weight, so the demand page says
+  which part the value came from, and the clamp to 0..100 bounds a demand that has all three.
+v1 is the same rule with `savings_years`, `risk_cap` and their weights at 0: its scores are unchanged.
+The value parts are data (`VALUE_PARTS`): a later model adds a part there, with its weight field.
 """
 
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -41,6 +55,21 @@ class ScoringWeights:
     tier_standard: Decimal = Decimal("0.3")
     fast_track_threshold: Decimal = Decimal("70")
     review_threshold: Decimal = Decimal("40")
+    # Model v2's value parts (0 in v1, which values revenue alone).
+    weight_savings: Decimal = Decimal("0")
+    weight_risk: Decimal = Decimal("0")
+    savings_years: Decimal = Decimal("0")
+    risk_cap: Decimal = Decimal("0")
+
+
+# What model v2 changes from v1 (scoring_model_create_version takes these as its changes): savings weigh as
+# revenue does, over three years; risk avoided adds a little, capped at a million.
+V2_CHANGES: dict[str, Decimal] = {
+    "weight_savings": Decimal("20"),
+    "weight_risk": Decimal("5"),
+    "savings_years": Decimal("3"),
+    "risk_cap": Decimal("1000000"),
+}
 
 
 @dataclass(frozen=True)
@@ -58,11 +87,18 @@ class ScoringInputs:
     exclusive: bool
     security: bool
     provisional: bool  # product defaults stand in for an analyst's estimate
+    savings_yearly: Decimal = Decimal("0")  # the cost the demand takes out each year
+    risk_avoided: Decimal = Decimal("0")  # the risk or compliance exposure it avoids
 
     def as_json(self) -> dict:
         # vars() rather than dataclasses.asdict(): the fields are flat values, and asdict's deep copies
-        # were a quarter of the time of a bulk rescore.
-        return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in vars(self).items()}
+        # were a quarter of the time of a bulk rescore. A value part left at zero is left out, so the
+        # digest of a demand that states none is the one it had before model v2 existed.
+        return {
+            key: (str(value) if isinstance(value, Decimal) else value)
+            for key, value in vars(self).items()
+            if not (key in OPTIONAL_INPUTS and not value)
+        }
 
     def canonical_json(self) -> str:
         """The inputs as JSON text with sorted keys: what is stored, and what the digest is taken of."""
@@ -71,6 +107,9 @@ class ScoringInputs:
     def digest(self) -> str:
         """A stable hash of the inputs: same inputs and model version means the same assessment."""
         return inputs_digest(self.canonical_json())
+
+
+OPTIONAL_INPUTS = ("savings_yearly", "risk_avoided")
 
 
 def inputs_digest(canonical_json: str) -> str:
@@ -139,6 +178,27 @@ def revenue_normalized(value: Decimal, weights: ScoringWeights) -> float:
     return min(1.0, max(0.0, (math.log10(value) - low) / (high - low)))
 
 
+def savings_total(inputs: ScoringInputs, weights: ScoringWeights) -> Decimal:
+    """Yearly savings over the model's savings horizon, rounded half to even to the cent."""
+    return (inputs.savings_yearly * weights.savings_years).quantize(CENT)
+
+
+def risk_capped(inputs: ScoringInputs, weights: ScoringWeights) -> Decimal:
+    return min(inputs.risk_avoided, weights.risk_cap)
+
+
+def value_combined(inputs: ScoringInputs, weights: ScoringWeights) -> Decimal:
+    """What the ROI sets against the IT cost: revenue + savings over the horizon + risk avoided, capped."""
+    return inputs.value + savings_total(inputs, weights) + risk_capped(inputs, weights)
+
+
+def risk_normalized(inputs: ScoringInputs, weights: ScoringWeights) -> float:
+    """The capped risk as a share of the cap (0 when the model has no cap: it does not value risk)."""
+    if weights.risk_cap <= 0:
+        return 0.0
+    return float(risk_capped(inputs, weights)) / float(weights.risk_cap)
+
+
 def breadth_normalized(customers_asking: int) -> float:
     return 1.0 - 1.0 / max(1, customers_asking)
 
@@ -178,7 +238,8 @@ def _money(amount: Decimal) -> str:
 def score(inputs: ScoringInputs, weights: ScoringWeights) -> ScoreResult:
     """Every component's points and the total, with a sentence per component saying where it came from."""
     it_cost = it_cost_total(inputs, weights)
-    roi, roi_norm = roi_normalized(inputs.value, it_cost, weights)
+    value = value_combined(inputs, weights)
+    roi, roi_norm = roi_normalized(value, it_cost, weights)
     revenue_norm = revenue_normalized(inputs.value, weights)
     breadth_norm = breadth_normalized(inputs.customers_asking)
     urgency_norm = urgency_normalized(inputs.days_until_desired, weights)
@@ -193,7 +254,7 @@ def score(inputs: ScoringInputs, weights: ScoringWeights) -> ScoreResult:
             _points(weights.weight_roi, roi_norm),
             roi_norm,
             weights.weight_roi,
-            f"value {_money(inputs.value)} against IT cost {_money(it_cost)} "
+            f"value {_money(value)} against IT cost {_money(it_cost)} "
             f"({_money(inputs.effort_days)} days × {_money(inputs.day_rate)} + "
             f"{_money(inputs.yearly_run_cost)}/year × {weights.horizon_years} years): ROI {roi_text}",
         ),
@@ -231,6 +292,7 @@ def score(inputs: ScoringInputs, weights: ScoringWeights) -> ScoreResult:
             f"customer tier: {TIER_LABELS.get(inputs.customer_tier, 'unknown')}",
         ),
     ]
+    components[2:2] = [part.component(inputs, weights) for part in VALUE_PARTS if part.is_valued(weights)]
     penalties = (
         ("penalty_ip", "Source or IP shared with a third party", inputs.shares_ip, weights.penalty_shares_ip),
         ("penalty_exclusive", "Exclusive to one customer", inputs.exclusive, weights.penalty_exclusive),
@@ -258,6 +320,57 @@ def score(inputs: ScoringInputs, weights: ScoringWeights) -> ScoreResult:
     )
 
 
+@dataclass(frozen=True)
+class ValuePart:
+    """A part of a demand's value beside revenue: its points are its weight times its normalized amount.
+
+    A model that leaves `model_field` at 0 does not value the part, and the part is not listed in its scores.
+    """
+
+    key: str
+    label: str
+    weight_field: str
+    model_field: str
+    normalized: Callable[[ScoringInputs, ScoringWeights], float]
+    explanation: Callable[[ScoringInputs, ScoringWeights], str]
+
+    def is_valued(self, weights: ScoringWeights) -> bool:
+        return bool(getattr(weights, self.model_field) > 0)
+
+    def component(self, inputs: ScoringInputs, weights: ScoringWeights) -> Component:
+        weight = getattr(weights, self.weight_field)
+        normalized = self.normalized(inputs, weights)
+        return Component(
+            self.key, self.label, _points(weight, normalized), normalized, weight, self.explanation(inputs, weights)
+        )
+
+
+VALUE_PARTS: tuple[ValuePart, ...] = (
+    ValuePart(
+        "savings",
+        "Savings",
+        "weight_savings",
+        "savings_years",
+        lambda inputs, weights: revenue_normalized(savings_total(inputs, weights), weights),
+        lambda inputs, weights: (
+            f"{_money(inputs.savings_yearly)}/year × {weights.savings_years} years = "
+            f"{_money(savings_total(inputs, weights))} on a log scale from "
+            f"{_money(weights.revenue_floor)} to {_money(weights.revenue_ceiling)}"
+        ),
+    ),
+    ValuePart(
+        "risk",
+        "Risk avoided",
+        "weight_risk",
+        "risk_cap",
+        risk_normalized,
+        lambda inputs, weights: (
+            f"{_money(inputs.risk_avoided)} of exposure avoided, counted up to {_money(weights.risk_cap)}"
+        ),
+    ),
+)
+
+
 class TotalScorer:
     """The total and band `score` gives, for many demands under one model: the what-if preview on SQLite.
 
@@ -278,10 +391,12 @@ class TotalScorer:
 # Which inputs and which model parameters move each component: the vocabulary of a score difference.
 COMPONENT_DRIVERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "roi": (
-        ("value", "effort_days", "day_rate", "yearly_run_cost"),
-        ("weight_roi", "roi_midpoint", "roi_steepness", "horizon_years"),
+        ("value", "savings_yearly", "risk_avoided", "effort_days", "day_rate", "yearly_run_cost"),
+        ("weight_roi", "roi_midpoint", "roi_steepness", "horizon_years", "savings_years", "risk_cap"),
     ),
     "revenue": (("value",), ("weight_revenue", "revenue_floor", "revenue_ceiling")),
+    "savings": (("savings_yearly",), ("weight_savings", "savings_years", "revenue_floor", "revenue_ceiling")),
+    "risk": (("risk_avoided",), ("weight_risk", "risk_cap")),
     "breadth": (("customers_asking",), ("weight_breadth",)),
     "urgency": (("days_until_desired",), ("weight_urgency", "urgency_full_days", "urgency_zero_days")),
     "strategic": (("customer_tier",), ("weight_strategic", "tier_strategic", "tier_key", "tier_standard")),
@@ -292,6 +407,8 @@ COMPONENT_DRIVERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 INPUT_LABELS = {
     "value": "value at stake",
+    "savings_yearly": "savings per year",
+    "risk_avoided": "risk avoided",
     "effort_days": "effort (person-days)",
     "day_rate": "day rate",
     "yearly_run_cost": "run cost per year",

@@ -13,6 +13,10 @@ Why it is the same score. `scoring.py` is the definition; this file follows it s
   log10 of the revenue bounds, each tier's points, each penalty's points, the band thresholds.
 - What does depend on the demand is computed as `score` does it:
   - the IT cost in numeric, rounded half to even to the cent (core/money.py);
+  - model v2's value parts in numeric: savings over the years rounded half to even to the cent, risk capped,
+    and their sum with revenue, which the ROI sets against the IT cost;
+  - the capped risk's share of the cap as float8 / float8 of the two amounts (each converted to the nearest
+    double, as Python's float() does);
   - ROI divided to 40 decimal places before it becomes a float8 (Python divides to 28 significant digits;
     both round to the same double);
   - the logistic, log10 and the linear urgency and breadth in float8 (IEEE arithmetic, and the C library's
@@ -38,13 +42,26 @@ from core.money import cent_half_even_sql
 from triage import scoring
 
 # What `scoring_input` must hold per demand (the fields of scoring.ScoringInputs, the IT cost computed with
-# `it_cost_sql`): value and it_cost numeric in the base currency, asking integer, days integer or NULL,
-# tier varchar or NULL, the three risk flags boolean.
-SCORING_INPUT_COLUMNS = ("value", "it_cost", "asking", "days", "tier", "shares_ip", "exclusive", "security")
+# `it_cost_sql`): value (revenue), savings_yearly, risk_avoided (exposure) and it_cost numeric in the base
+# currency, asking integer, days integer or NULL, tier varchar or NULL, the three risk flags boolean.
+SCORING_INPUT_COLUMNS = (
+    "value",
+    "savings_yearly",
+    "risk_avoided",
+    "it_cost",
+    "asking",
+    "days",
+    "tier",
+    "shares_ip",
+    "exclusive",
+    "security",
+)
 # Each component's points in cents, named by its key in `scoring.score`, then the total in cents and the band.
 COMPONENT_COLUMNS = (
     "roi",
     "revenue",
+    "savings",
+    "risk",
     "breadth",
     "urgency",
     "strategic",
@@ -56,6 +73,9 @@ COMPONENT_COLUMNS = (
 SCORE_COLUMNS = (*COMPONENT_COLUMNS, "total", "band")
 
 _IT_COST = cent_half_even_sql("({effort} * {day_rate} + {run_cost} * %(horizon_years)s::numeric)")
+
+
+_SAVINGS_TOTAL = cent_half_even_sql("(savings_yearly * %(savings_years)s::numeric)")
 
 
 def it_cost_sql(*, effort: str, day_rate: str, run_cost: str) -> str:
@@ -77,6 +97,8 @@ _POINTS = (
 FLOAT_COMPONENTS = (
     ("roi", "weight_roi"),
     ("revenue", "weight_revenue"),
+    ("savings", "weight_savings"),
+    ("risk", "weight_risk"),
     ("breadth", "weight_breadth"),
     ("urgency", "weight_urgency"),
 )
@@ -101,8 +123,8 @@ SELECT *, total - raw_total AS adjustment,
 FROM (
     SELECT *, least(10000, greatest(0, raw_total)) AS total
     FROM (
-        SELECT *, roi + revenue + breadth + urgency + strategic + penalty_ip + penalty_exclusive + penalty_security
-                  AS raw_total
+        SELECT *, roi + revenue + savings + risk + breadth + urgency + strategic
+                  + penalty_ip + penalty_exclusive + penalty_security AS raw_total
         FROM (
             SELECT *, {_FLOAT_POINTS},
                    CASE tier WHEN 'strategic' THEN %(strategic_cents)s WHEN 'key' THEN %(key_cents)s
@@ -116,11 +138,16 @@ FROM (
                     SELECT *,
                            CASE WHEN it_cost <= 0 THEN 1::float8 ELSE 1::float8 / (1::float8 + exp(greatest(
                                -700::float8, least(700::float8, -(%(roi_steepness)s::float8)
-                               * ((((value - it_cost) + %(forty_places)s::numeric) / it_cost)::float8
+                               * ((((value_all - it_cost) + %(forty_places)s::numeric) / it_cost)::float8
                                   - %(roi_midpoint)s::float8))))) END AS roi_normalized,
                            CASE WHEN value <= 0 THEN 0::float8 ELSE least(1::float8, greatest(0::float8,
                                (log(value::float8) - %(revenue_low)s::float8)
                                / (%(revenue_high)s::float8 - %(revenue_low)s::float8))) END AS revenue_normalized,
+                           CASE WHEN savings_total <= 0 THEN 0::float8 ELSE least(1::float8, greatest(0::float8,
+                               (log(savings_total::float8) - %(revenue_low)s::float8)
+                               / (%(revenue_high)s::float8 - %(revenue_low)s::float8))) END AS savings_normalized,
+                           CASE WHEN %(risk_cap)s::numeric <= 0 THEN 0::float8
+                                ELSE risk_capped::float8 / %(risk_cap)s::numeric::float8 END AS risk_normalized,
                            1::float8 - 1::float8 / greatest(1, asking)::float8 AS breadth_normalized,
                            CASE WHEN days IS NULL THEN 0::float8
                                 WHEN days <= %(urgency_full_days)s THEN 1::float8
@@ -128,7 +155,16 @@ FROM (
                                 ELSE (%(urgency_zero_days)s::bigint - days)::float8
                                      / (%(urgency_zero_days)s::bigint - %(urgency_full_days)s::bigint)::float8
                            END AS urgency_normalized
-                    FROM scoring_input
+                    FROM (
+                        SELECT *, value + savings_total + risk_capped AS value_all
+                        FROM (
+                            SELECT *, {_SAVINGS_TOTAL} AS savings_total,
+                                   least(risk_avoided, %(risk_cap)s::numeric) AS risk_capped
+                            FROM scoring_input
+                            OFFSET 0
+                        ) AS parts
+                        OFFSET 0
+                    ) AS valued
                     OFFSET 0
                 ) AS normalized
                 OFFSET 0
@@ -150,6 +186,8 @@ def score_sql_params(weights: scoring.ScoringWeights) -> dict[str, Any]:
     """The parameters of `SCORE_SQL` and `it_cost_sql` for a model's weights, from scoring.py's own functions."""
     return {
         "horizon_years": weights.horizon_years,
+        "savings_years": weights.savings_years,
+        "risk_cap": weights.risk_cap,
         "forty_places": Decimal("0E-40"),
         "roi_steepness": float(weights.roi_steepness),
         "roi_midpoint": float(weights.roi_midpoint),

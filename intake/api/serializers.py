@@ -6,9 +6,9 @@ from rest_framework import serializers
 
 from core import roles
 from core.api import MoneyAmountField
-from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, Currency, ScoreBand
-from intake.models import ChangeRequest
-from intake.selectors import product_list_active
+from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, Currency, ScoreBand, ValueType
+from intake.models import SAVINGS_BOUNDS, SAVINGS_FIELDS, ChangeRequest, value_claim_errors
+from intake.selectors import customer_for_email, product_list_active
 from intake.services import Submission
 
 
@@ -42,9 +42,44 @@ class ChangeRequestInputSerializer(serializers.Serializer):
     risk_shares_ip = serializers.BooleanField(default=False)
     risk_exclusive = serializers.BooleanField(default=False)
     risk_security = serializers.BooleanField(default=False)
+    # What an internal business unit saves each year (in `currency`); an external client states revenue instead.
+    hours_saved_per_year = serializers.DecimalField(
+        max_digits=9, decimal_places=1, min_value=0, max_value=SAVINGS_BOUNDS["hours"], default=Decimal("0")
+    )
+    loaded_hourly_rate = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=0, max_value=SAVINGS_BOUNDS["rate"], default=Decimal("0")
+    )
+    licences_retired_per_year = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, max_value=SAVINGS_BOUNDS["amount"], default=Decimal("0")
+    )
+    transactions_per_year = serializers.IntegerField(min_value=0, max_value=int(SAVINGS_BOUNDS["volume"]), default=0)
+    cost_per_transaction_before = serializers.DecimalField(
+        max_digits=10, decimal_places=4, min_value=0, max_value=SAVINGS_BOUNDS["unit_cost"], default=Decimal("0")
+    )
+    cost_per_transaction_after = serializers.DecimalField(
+        max_digits=10, decimal_places=4, min_value=0, max_value=SAVINGS_BOUNDS["unit_cost"], default=Decimal("0")
+    )
+    risk_exposure_avoided = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, max_value=SAVINGS_BOUNDS["amount"], default=Decimal("0")
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        """The form's rule (intake.models.value_claim_errors): internal units state savings, external clients revenue;
+        a contact whose e-mail domain belongs to an internal unit files for the IT agenda whatever `agenda` says."""
+        self.customer_matched = customer_for_email(attrs["contact_email"])
+        if self.customer_matched is not None and self.customer_matched.is_internal:
+            attrs["agenda"] = Agenda.IT
+        errors = value_claim_errors(
+            internal=attrs["agenda"] == Agenda.IT,
+            revenue_at_stake=attrs["revenue_at_stake"],
+            savings={name: attrs[name] for name in SAVINGS_FIELDS},
+        )
+        if errors:
+            raise serializers.ValidationError({name: [str(message)] for name, message in errors.items()})
+        return attrs
 
     def submission(self) -> Submission:
-        return Submission(**self.validated_data)
+        return Submission(**self.validated_data, customer=self.customer_matched, customer_looked_up=True)
 
 
 class ChangeRequestOutputSerializer(serializers.ModelSerializer):
@@ -66,6 +101,17 @@ class ChangeRequestOutputSerializer(serializers.ModelSerializer):
     contact_email = serializers.EmailField(
         allow_null=True, help_text="null unless the token's user may see contact details (docs/roles.md)."
     )
+    customer_kind = serializers.CharField(
+        source="customer.kind",
+        default=None,
+        allow_null=True,
+        help_text="external or internal (a business unit); null when unmatched.",
+    )
+    value_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=ValueType.choices),
+        read_only=True,
+        help_text="What the demand's value is made of: revenue, savings, risk, or none.",
+    )
 
     class Meta:
         model = ChangeRequest
@@ -83,6 +129,10 @@ class ChangeRequestOutputSerializer(serializers.ModelSerializer):
             "currency",
             "desired_date",
             "agenda",
+            "customer_kind",
+            "value_types",
+            *SAVINGS_FIELDS,
+            "yearly_savings",
             "risk_shares_ip",
             "risk_exclusive",
             "risk_security",

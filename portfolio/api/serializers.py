@@ -1,8 +1,10 @@
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import base_currency
 from intake.api.serializers import DemandStatusField
+from intake.choices import Currency
 from portfolio.choices import ProjectStatus
 from portfolio.models import Milestone, Project, StatusUpdate
 
@@ -71,6 +73,8 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
             "expected_revenue",
             "realized_revenue",
             "currency",
+            "realized_savings",
+            "target_unit_cost",
             "revenue_realization",
             "progress",
             "sponsors",
@@ -141,3 +145,33 @@ class PortfolioSummarySerializer(serializers.Serializer):
     by_status = SummaryGroupSerializer(many=True)
     by_health = SummaryGroupSerializer(many=True)
     by_agenda = SummaryGroupSerializer(many=True)
+
+
+class ServiceOutputSerializer(serializers.Serializer):
+    """A service of the catalogue: its manager, unit of work and latest cost per unit (base currency)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    product_manager = serializers.CharField(source="product_manager.username", default=None, allow_null=True)
+    unit_of_work = serializers.CharField()
+    latest_unit_cost = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    latest_period = serializers.DateField(allow_null=True)
+
+
+class UnitCostOutputSerializer(serializers.Serializer):
+    """What one unit of the service's work cost in a month, in the base currency."""
+
+    period = serializers.DateField(help_text="The month (its first day).")
+    cost_per_unit = serializers.DecimalField(max_digits=12, decimal_places=4)
+    units = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+
+
+class UnitCostInputSerializer(serializers.Serializer):
+    """A month's cost per unit, in any accepted currency (converted to the base one); a month again replaces it."""
+
+    period = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"], help_text="YYYY-MM, or any day of the month.")
+    cost_per_unit = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, max_value=100000)
+    currency = serializers.ChoiceField(choices=Currency.choices, default=settings.BASE_CURRENCY)
+    units = serializers.IntegerField(min_value=0, max_value=10**12, required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=1_000, required=False, allow_blank=True, default="")

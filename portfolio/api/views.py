@@ -1,14 +1,36 @@
+from django.contrib.auth.models import User
 from django.db.models import Max
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, viewsets
+from rest_framework import generics, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import roles
 from core.api import StrictFilterBackend, error_responses
 from core.etag import ETagMixin, conditional_response, data_version
-from portfolio.api.serializers import PortfolioSummarySerializer, ProjectDetailSerializer, ProjectOutputSerializer
+from core.permissions import StaffTokenPermission
+from intake.models import Product
+from portfolio.api.serializers import (
+    PortfolioSummarySerializer,
+    ProjectDetailSerializer,
+    ProjectOutputSerializer,
+    ServiceOutputSerializer,
+    UnitCostInputSerializer,
+    UnitCostOutputSerializer,
+)
 from portfolio.filters import ProjectFilterSet
-from portfolio.selectors import portfolio_summary, project_detail_queryset, project_list
+from portfolio.models import UnitCostRecord
+from portfolio.selectors import (
+    portfolio_summary,
+    project_detail_queryset,
+    project_list,
+    service_list,
+    service_unit_costs,
+)
+from portfolio.services import UnitCostRefusal, unit_cost_record
 
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
@@ -84,3 +106,59 @@ class PortfolioSummaryApi(generics.GenericAPIView):
             {"version": version},
             lambda: Response(PortfolioSummarySerializer(portfolio_summary(projects=projects)).data),
         )
+
+
+class ServiceListApi(generics.ListAPIView):
+    """The services catalogue: each service's manager, unit of work and latest cost per unit."""
+
+    serializer_class = ServiceOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return service_list()
+
+    @extend_schema(responses={200: ServiceOutputSerializer(many=True), **READ_ERRORS, **error_responses(404)})
+    def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().get(request, *args, **kwargs)
+
+
+class UnitCostApi(generics.GenericAPIView):
+    """A service's cost per unit month by month (GET); its production team records a month (POST)."""
+
+    permission_classes = [StaffTokenPermission]
+    pagination_class = None
+    serializer_class = UnitCostOutputSerializer
+    queryset = UnitCostRecord.objects.none()  # the schema's model; the history is read by its selector
+
+    @property
+    def required_permission(self) -> str:
+        return roles.VIEW_PROJECT if self.request.method in SAFE_METHODS else roles.RECORD_UNIT_COST
+
+    def _service(self, service_id: str) -> Product:
+        if not service_id.isdigit() or len(service_id) > 18:
+            raise Http404("No such service.")
+        service = service_list().filter(pk=int(service_id)).first()
+        if service is None:
+            raise Http404("No such service.")
+        return service
+
+    @extend_schema(responses={200: UnitCostOutputSerializer(many=True), **READ_ERRORS, **error_responses(404)})
+    def get(self, request: Request, service_id: str) -> Response:
+        service = self._service(service_id)
+        history = service_unit_costs(service_ids=[service.pk])
+        return Response(UnitCostOutputSerializer(history, many=True).data)
+
+    @extend_schema(
+        request=UnitCostInputSerializer,
+        responses={201: UnitCostOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, service_id: str) -> Response:
+        service = self._service(service_id)
+        serializer = UnitCostInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)  # StaffTokenPermission let only an active staff user through
+        try:
+            record = unit_cost_record(service=service, recorded_by=user, **serializer.validated_data)
+        except UnitCostRefusal as refusal:
+            raise ValidationError({refusal.field or "non_field_errors": [refusal.message]}) from None
+        return Response(UnitCostOutputSerializer(record).data, status=status.HTTP_201_CREATED)

@@ -64,3 +64,39 @@ def plan_actual_rows(project: Project) -> list[tuple[str, Decimal, Decimal]]:
 def calibration_rows(groups: list[dict]) -> list[tuple[str, Decimal, Decimal]]:
     """Revenue at stake (planned) against attributed realized revenue (actual), one pair per group."""
     return [(str(group["label"]), group["stake_total"], group["realized_total"]) for group in groups]
+
+
+@register.simple_tag
+def unit_cost_trend(history: list, target: Decimal | None = None) -> dict:
+    """SVG geometry of a service's cost per unit month by month, with the target as a dashed line if one is set.
+
+    The vertical scale runs from 0 to the highest of the costs and the target, so a fall reads as a fall.
+    """
+    width, height, left, bottom = 560, 180, 60, 24
+    plot_w, plot_h = width - left - 10, height - bottom - 10
+    highest = max([record.cost_per_unit for record in history] + ([target] if target else []), default=Decimal(0))
+    scale = float(highest) or 1.0
+    step = plot_w / max(1, len(history) - 1)
+
+    def y(amount: Decimal) -> float:
+        return round(10 + plot_h - plot_h * float(amount) / scale, 1)
+
+    points = [
+        {
+            "x": round(left + index * step, 1),
+            "y": y(record.cost_per_unit),
+            "cost": record.cost_per_unit,
+            "period": record.period,
+        }
+        for index, record in enumerate(history)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "bottom_y": 10 + plot_h,
+        "points": points,
+        "polyline": " ".join(f"{point['x']},{point['y']}" for point in points),
+        "target_y": y(target) if target is not None else None,
+        "highest": highest,
+    }

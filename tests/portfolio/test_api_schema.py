@@ -32,6 +32,10 @@ def test_schema_describes_every_api_endpoint_with_its_errors():
         "/api/v1/portfolio/summary/",
         "/api/v1/requests/",
         "/api/v1/requests/{reference}/",
+        "/api/v1/requests/{reference}/score/",
+        "/api/v1/queue/",
+        "/api/v1/services/",
+        "/api/v1/services/{service_id}/unit-costs/",
     }
     project_list = schema["paths"]["/api/v1/projects/"]["get"]
     errors = {"400", "401", "403", "404", "406", "414", "429"}

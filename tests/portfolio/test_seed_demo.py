@@ -16,7 +16,9 @@ def test_demo_projects_have_a_revenue_history_the_calibration_can_read_and_a_rer
     assert records > 10
     assert Project.objects.filter(status="delivered").count() >= 3
     for project in Project.objects.all():
-        history = RevenueRecord.objects.filter(project=project).aggregate(total=Sum("amount"))["total"] or 0
+        history = (
+            RevenueRecord.objects.filter(project=project, kind="revenue").aggregate(total=Sum("amount"))["total"] or 0
+        )
         assert project.realized_revenue == history, project.code
     bands = {band["key"]: band for band in calibration_report()["bands"]}
     assert bands["review"]["realization_total"] > bands["fast_track"]["realization_total"]
@@ -43,3 +45,48 @@ def test_the_demo_has_a_conversation_and_says_where_e_mails_go(settings):
     printed = out.getvalue()
     assert "E-mails: discarded (EMAIL_URL=dummymail://" in printed
     assert "Replies go to demands@example.com" in printed and "A conversation" in printed
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_demo_internal_units_rank_where_their_savings_put_them_under_model_v2():
+    from intake.models import ChangeRequest, Customer
+    from portfolio.management.commands.seed_demo import INTERNAL_DEMANDS, INTERNAL_UNITS
+    from triage.models import ScoringModel
+
+    call_command("seed_demo", "--force", verbosity=0)
+    assert set(Customer.objects.filter(kind="internal").values_list("name", flat=True)) == {
+        name for name, *_ in INTERNAL_UNITS
+    }
+    active = ScoringModel.objects.get(is_active=True)
+    assert (active.version, active.savings_years) == (2, 3)
+    assert ScoringModel.objects.get(version=1).assessments.exists()  # v1 kept with its assessments
+    titles = [title for title, *_ in INTERNAL_DEMANDS]
+    demands = list(ChangeRequest.objects.filter(title__in=titles).order_by("-score"))
+    assert [demand.title for demand in demands] == titles  # listed from the most saved to the least
+    assert [demand.yearly_savings for demand in demands] == sorted(
+        (demand.yearly_savings for demand in demands), reverse=True
+    )
+    top = demands[0]
+    assert top.agenda == "it" and top.customer.name == "Customer Service"
+    assert top.score_band == "fast_track"
+    savings = next(c for c in top.assessments.latest("created_at").components if c["key"] == "savings")
+    assert savings["explanation"].startswith("405,000/year × 3.0 years = 1,215,000")
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_demo_service_unit_cost_falls_after_its_project_is_delivered():
+    from intake.models import Product
+    from portfolio.models import UnitCostRecord
+
+    call_command("seed_demo", "--force", verbosity=0)
+    billing = Product.objects.get(name="Billing Cloud")
+    costs = list(
+        UnitCostRecord.objects.filter(service=billing).order_by("period").values_list("cost_per_unit", flat=True)
+    )
+    assert len(costs) == 8 and costs[-1] < costs[0] / 2
+    project = Project.objects.get(target_unit_cost__isnull=False)
+    assert (project.agenda, project.status, project.realized_savings) == ("it", "delivered", 84000)
+    call_command("seed_demo", "--force", verbosity=0)
+    assert UnitCostRecord.objects.filter(service=billing).count() == 8

@@ -95,6 +95,8 @@ def _money(places: int = 2, largest: int = 10**12) -> st.SearchStrategy[Decimal]
 # from nothing to beyond any real demand; dates from far past to far future, or none.
 INPUT_STRATEGIES: dict[str, st.SearchStrategy] = {
     "value": _money(largest=10**13),
+    "savings_yearly": st.one_of(st.just(Decimal("0")), _money(largest=10**14)),
+    "risk_avoided": st.one_of(st.just(Decimal("0")), _money(largest=10**10)),
     "effort_days": _money(places=1, largest=10**7),
     "day_rate": _money(largest=10**8),
     "yearly_run_cost": _money(),

@@ -67,6 +67,9 @@ def test_every_filter_narrows_the_queue(cio_client: Client, django_capture_on_co
         title="Live tracking of trucks",
         description="Share the live position of every truck with our own customers.",
         agenda="it",
+        revenue_at_stake=Decimal("0"),
+        hours_saved_per_year=Decimal("800"),
+        loaded_hourly_rate=Decimal("60"),
     )
     old = scored(django_capture_on_commit_callbacks, product=fleet, title="Old request about routes")
     ChangeRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
@@ -83,6 +86,9 @@ def test_every_filter_narrows_the_queue(cio_client: Client, django_capture_on_co
     assert refs("status=needs_info&status=scored") == {invoices.reference, tracking.reference, old.reference}
     assert refs(f"band={invoices.score_band}") >= {invoices.reference}
     assert refs("agenda=it") == {tracking.reference}
+    assert refs("value_type=savings") == {tracking.reference}
+    assert refs("value_type=revenue") == {invoices.reference, old.reference}
+    assert refs("value_type=none") == set()
     assert refs(f"filed_before={today - timedelta(days=30)}") == {old.reference}
     assert refs(f"filed_after={today - timedelta(days=1)}") == {invoices.reference, tracking.reference}
     assert refs("q=trucks") == {tracking.reference}  # found in the description
@@ -101,6 +107,24 @@ def test_every_column_sorts_both_ways(cio_client: Client, column: str, django_ca
     assert len(ascending) == 3 and sorted(ascending) == sorted(descending)
     if column in ("revenue", "score"):
         assert ascending == descending[::-1]
+
+
+def test_the_value_type_chart_counts_the_demands_of_each_type(cio_client: Client, django_capture_on_commit_callbacks):
+    scored(django_capture_on_commit_callbacks, revenue_at_stake=Decimal("1000"))
+    scored(
+        django_capture_on_commit_callbacks,
+        agenda="it",
+        revenue_at_stake=Decimal("0"),
+        licences_retired_per_year=Decimal("5000"),
+        risk_exposure_avoided=Decimal("20000"),
+    )
+    charts = cio_client.get("/triage/").context["charts"]
+    assert [(kind, count) for kind, _label, count in charts["value_types"]] == [
+        ("revenue", 1),
+        ("savings", 1),
+        ("risk", 1),
+        ("none", 0),
+    ]
 
 
 def test_the_default_order_is_highest_score_first(cio_client: Client, django_capture_on_commit_callbacks):

@@ -10,6 +10,7 @@ from tests.triage.strategies import inputs
 from triage import scoring
 
 V1 = scoring.ScoringWeights()
+V2 = replace(V1, **scoring.V2_CHANGES)
 
 
 def points(result: scoring.ScoreResult) -> dict[str, Decimal]:
@@ -117,6 +118,66 @@ def test_thresholds_come_from_the_model():
     assert result.band == scoring.BAND_DECLINE
 
 
+# --- Model v2: revenue, savings and risk ----------------------------------------------------------------
+
+
+def test_internal_unit_saving_40k_a_year_is_fast_tracked_under_v2_at_70_90_and_declined_under_v1():
+    # IT cost C = 35,000 as above. Savings 40,000/year × 3 years = 120,000; risk 300,000 (under the 1M cap).
+    # Value for the ROI = 0 + 120,000 + 300,000 = 420,000; ROI = 11 → logistic(10) = 0.99995 → 40.00.
+    # revenue 0 → 0.00. savings: (log10(120,000) − 3) / 4 = 0.51980 → 20 × 0.51980 = 10.40.
+    # risk: 300,000 / 1,000,000 = 0.3 → 5 × 0.3 = 1.50. breadth 0, urgency 10.00, strategic 9.00: 70.90.
+    case = inputs(value=Decimal("0"), savings_yearly=Decimal("40000"), risk_avoided=Decimal("300000"))
+    result = scoring.score(case, V2)
+    assert points(result) == {
+        "roi": Decimal("40.00"),
+        "revenue": Decimal("0.00"),
+        "savings": Decimal("10.40"),
+        "risk": Decimal("1.50"),
+        "breadth": Decimal("0.00"),
+        "urgency": Decimal("10.00"),
+        "strategic": Decimal("9.00"),
+    }
+    assert (result.total, result.band) == (Decimal("70.90"), scoring.BAND_FAST_TRACK)
+    savings = next(component for component in result.components if component.key == "savings")
+    assert savings.explanation == "40,000/year × 3 years = 120,000 on a log scale from 1,000 to 10,000,000"
+    assert savings.weight == Decimal("20")
+    # v1 knows revenue only: ROI (0 − 35,000) / 35,000 = −1 → 4.77, + urgency 10 + strategic 9 = 23.77.
+    assert scoring.score(case, V1).total == Decimal("23.77")
+    assert "savings" not in points(scoring.score(case, V1))
+
+
+def test_risk_beyond_the_cap_counts_as_the_cap():
+    # Risk 5,000,000 capped at 1,000,000 → 5 × 1 = 5.00; ROI value 120,000 + 1,000,000 = 1,120,000:
+    # ROI = 31 → 40.00. Total 40 + 10.40 + 5.00 + 10 + 9 = 74.40.
+    case = inputs(value=Decimal("0"), savings_yearly=Decimal("40000"), risk_avoided=Decimal("5000000"))
+    result = scoring.score(case, V2)
+    assert points(result)["risk"] == Decimal("5.00")
+    assert result.total == Decimal("74.40")
+    risk = next(component for component in result.components if component.key == "risk")
+    assert risk.explanation == "5,000,000 of exposure avoided, counted up to 1,000,000"
+
+
+def test_small_savings_barely_move_the_return_and_score_below_the_log_floor():
+    # Savings 200/year × 3 = 600, below the 1,000 floor → savings 0.00. Value 600 against 35,000:
+    # ROI = −0.98286 → logistic(−1.98286) = 0.12101 → 4.84. Total 4.84 + 10 + 9 = 23.84.
+    result = scoring.score(inputs(value=Decimal("0"), savings_yearly=Decimal("200")), V2)
+    assert points(result)["savings"] == Decimal("0.00")
+    assert points(result)["roi"] == Decimal("4.84")
+    assert result.total == Decimal("23.84")
+
+
+def test_a_customer_demand_scores_the_same_under_v2_as_under_v1():
+    case = inputs(security=True)
+    assert scoring.score(case, V2).total == scoring.score(case, V1).total == Decimal("52.08")
+    assert points(scoring.score(case, V2))["savings"] == Decimal("0.00")
+
+
+def test_a_demand_stating_no_savings_keeps_the_digest_it_had_before_v2():
+    assert "savings_yearly" not in inputs().as_json()
+    assert inputs().digest() == inputs(savings_yearly=Decimal("0"), risk_avoided=Decimal("0")).digest()
+    assert inputs().digest() != inputs(savings_yearly=Decimal("1")).digest()
+
+
 def test_inputs_digest_changes_with_any_input_and_only_then():
     assert inputs().digest() == inputs().digest()
     assert inputs().digest() != inputs(effort_days=Decimal("21")).digest()
@@ -139,6 +200,8 @@ any_inputs = st.builds(
     exclusive=st.booleans(),
     security=st.booleans(),
     provisional=st.booleans(),
+    savings_yearly=st.one_of(st.just(Decimal("0")), money),
+    risk_avoided=st.one_of(st.just(Decimal("0")), money),
 )
 
 
@@ -164,6 +227,34 @@ def test_more_it_cost_never_raises_the_score(case, extra_days, extra_run_cost):
         case, effort_days=case.effort_days + extra_days, yearly_run_cost=case.yearly_run_cost + extra_run_cost
     )
     assert scoring.score(costlier, V1).total <= scoring.score(case, V1).total
+
+
+@given(any_inputs)
+def test_under_v2_the_score_is_always_between_0_and_100_and_its_components_sum_to_it(case):
+    result = scoring.score(case, V2)
+    assert Decimal("0") <= result.total <= Decimal("100")
+    assert sum(component.points for component in result.components) == result.total
+
+
+@given(any_inputs, money)
+def test_under_v2_more_savings_never_lowers_the_score(case, extra):
+    assert (
+        scoring.score(replace(case, savings_yearly=case.savings_yearly + extra), V2).total
+        >= scoring.score(case, V2).total
+    )
+
+
+@given(any_inputs, money)
+def test_under_v2_more_risk_avoided_never_lowers_the_score(case, extra):
+    assert (
+        scoring.score(replace(case, risk_avoided=case.risk_avoided + extra), V2).total >= scoring.score(case, V2).total
+    )
+
+
+@given(any_inputs)
+def test_v1_ignores_savings_and_risk_as_it_always_did(case):
+    without = replace(case, savings_yearly=Decimal("0"), risk_avoided=Decimal("0"))
+    assert scoring.score(case, V1) == scoring.score(without, V1)
 
 
 def test_a_difference_names_the_input_that_moved_each_component():

@@ -33,6 +33,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 # Each field of ScoringInputs as a column of the batch (`provisional` only labels a score, it moves no point).
 INPUT_COLUMNS = {
     "value": "numeric",
+    "savings_yearly": "numeric",
+    "risk_avoided": "numeric",
     "effort_days": "numeric",
     "day_rate": "numeric",
     "yearly_run_cost": "numeric",
@@ -52,7 +54,7 @@ COMPARED = (*SCORE_COLUMNS, "it_cost", *NORMALIZED)
 
 BATCH_SQL = f"""
 WITH scoring_input AS (
-    SELECT ordinality AS id, value,
+    SELECT ordinality AS id, value, savings_yearly, risk_avoided,
            {it_cost_sql(effort="effort_days", day_rate="day_rate", run_cost="yearly_run_cost")} AS it_cost,
            customers_asking AS asking, days_until_desired AS days, customer_tier AS tier, shares_ip, exclusive,
            security
@@ -79,6 +81,8 @@ def scored_in_python(inputs: scoring.ScoringInputs, weights: scoring.ScoringWeig
     unknown = set(points) - set(COMPONENT_COLUMNS)
     assert not unknown, f"scoring.score lists components the SQL twin does not compute: {sorted(unknown)}"
     normalized = {f"{component.key}_normalized": component.normalized for component in result.components}
+    # A value part the model does not value (no savings years, no risk cap) is not listed: its share is 0.
+    normalized.update({f"{part.key}_normalized": 0.0 for part in scoring.VALUE_PARTS if not part.is_valued(weights)})
     return {
         **{key: points.get(key, 0) for key in COMPONENT_COLUMNS},
         "total": int(result.total * 100),
@@ -93,12 +97,24 @@ def test_the_sql_twin_computes_every_component_of_the_model_from_every_input():
     scored_fields = {field.name for field in dataclass_fields(scoring.ScoringInputs)} - UNSCORED_INPUTS
     assert set(INPUT_COLUMNS) == scored_fields
     # The batch's columns, once renamed and costed, are the ones the twin reads.
-    assert {"value", "it_cost", "asking", "days", "tier", "shares_ip", "exclusive", "security"} == set(
-        SCORING_INPUT_COLUMNS
-    )
+    assert {
+        "value",
+        "savings_yearly",
+        "risk_avoided",
+        "it_cost",
+        "asking",
+        "days",
+        "tier",
+        "shares_ip",
+        "exclusive",
+        "security",
+    } == set(SCORING_INPUT_COLUMNS)
 
 
 V1 = scoring.ScoringWeights()
+V2 = replace(V1, **scoring.V2_CHANGES)
+# An internal unit's demand: no revenue, 40,000 a year saved and 300,000 of exposure avoided.
+INTERNAL_CASE = inputs(value=Decimal("0"), savings_yearly=Decimal("40000"), risk_avoided=Decimal("300000"))
 # The first v1 example from DESIGN.md's arithmetic (tests/triage/test_scoring.py: 52.08).
 DESIGN_CASE = inputs(security=True)
 # A weight of one cent times a normalized 0.5 is exactly half a cent: the exact decimal path rounds it up.
@@ -121,6 +137,12 @@ HALF_CENT_CASE = replace(DESIGN_CASE, customers_asking=2, days_until_desired=2, 
 @example(
     weights=replace(V1, penalty_shares_ip=Decimal("100"), weight_roi=Decimal("100"), weight_revenue=Decimal("100")),
     batch=[replace(DESIGN_CASE, shares_ip=True, exclusive=True), replace(DESIGN_CASE, value=Decimal("99999999"))],
+)
+# Model v2: savings and risk valued; savings ending on half a cent over 2.5 years; risk beyond the cap.
+@example(weights=V2, batch=[INTERNAL_CASE, DESIGN_CASE, replace(INTERNAL_CASE, risk_avoided=Decimal("5000000"))])
+@example(
+    weights=replace(V2, savings_years=Decimal("2.5")),
+    batch=[replace(INTERNAL_CASE, savings_yearly=Decimal("0.01")), replace(INTERNAL_CASE, value=Decimal("1"))],
 )
 def test_every_component_total_and_band_in_sql_are_those_of_score_to_the_cent(weights, batch):
     assert scored_in_sql(batch, weights) == [scored_in_python(inputs, weights) for inputs in batch]

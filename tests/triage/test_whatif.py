@@ -53,6 +53,15 @@ WEIGHT_SETS = {
         weight_urgency=Decimal("0"),
         weight_strategic=Decimal("0"),
     ),
+    "v2": replace(V1, **scoring.V2_CHANGES),
+    "v2 odd": replace(
+        V1,
+        weight_savings=Decimal("27.77"),
+        weight_risk=Decimal("12.5"),
+        savings_years=Decimal("2.5"),
+        risk_cap=Decimal("20000.01"),
+        weight_revenue=Decimal("3"),
+    ),
     "heavy penalties": replace(
         V1, penalty_shares_ip=Decimal("100"), penalty_exclusive=Decimal("60"), penalty_security=Decimal("45")
     ),
@@ -89,6 +98,20 @@ def varied_open_demands(count: int = 36, shift: int = 0) -> list[ChangeRequest]:
         ("35000", "EUR"),
     ]
     offsets = [None, -10, 0, 14, 30, 31, 100, 199, 200, 364, 365, 400]
+    # An internal unit's savings (hours × rate, licences, transactions) and risk, in the demand's currency:
+    # 1,000.5 GBP of licences ends on half a cent in EUR; the risk straddles the caps.
+    savings = [
+        {},
+        {"hours_saved_per_year": Decimal("1200"), "loaded_hourly_rate": Decimal("65.55")},
+        {"licences_retired_per_year": Decimal("1000.50"), "risk_exposure_avoided": Decimal("20000.01")},
+        {
+            "transactions_per_year": 250000,
+            "cost_per_transaction_before": Decimal("1.2345"),
+            "cost_per_transaction_after": Decimal("0.4321"),
+            "risk_exposure_avoided": Decimal("2500000"),
+        },
+        {"risk_exposure_avoided": Decimal("777.77")},
+    ]
     demands = []
     for index in range(count):
         revenue, currency = revenues[index % len(revenues)]
@@ -106,6 +129,7 @@ def varied_open_demands(count: int = 36, shift: int = 0) -> list[ChangeRequest]:
                 risk_shares_ip=index % 5 == 1,
                 risk_exclusive=index % 4 == 2,
                 risk_security=index % 3 == 0,
+                **savings[index % len(savings)],
             )
         )
     for index, demand in enumerate(demands):

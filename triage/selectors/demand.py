@@ -26,6 +26,16 @@ def assessment_history(*, change_request: ChangeRequest) -> QuerySet[Assessment]
     )
 
 
+def assessment_latest_for_reference(*, reference: str) -> Assessment | None:
+    """A demand's latest assessment with its model, by the demand's reference (the API's score)."""
+    return (
+        Assessment.objects.filter(change_request__reference=reference)
+        .select_related("scoring_model", "change_request")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def decision_latest(*, change_request: ChangeRequest) -> Decision | None:
     return (
         Decision.objects.filter(change_request=change_request)

@@ -6,8 +6,8 @@ from typing import Any
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Floor, Least
 
-from intake.choices import OPEN_STATUSES, ChangeRequestStatus
-from intake.models import ChangeRequest
+from intake.choices import OPEN_STATUSES, ChangeRequestStatus, ValueType
+from intake.models import VALUE_TYPE_CONDITIONS, ChangeRequest
 from triage.choices import PIPELINE_ORDER
 
 
@@ -46,6 +46,8 @@ def queue_charts(*, queryset: QuerySet[ChangeRequest]) -> dict:
         for row in queryset.values("agenda").annotate(
             demands=Count("pk"),
             approved_cost=Sum("it_cost", filter=Q(status=ChangeRequestStatus.APPROVED)),
+            # Counted in the same statement: a demand with two types of value counts under both.
+            **{f"value_{kind}": Count("pk", filter=condition) for kind, condition in VALUE_TYPE_CONDITIONS.items()},
         )
     }
     return {
@@ -59,6 +61,10 @@ def queue_charts(*, queryset: QuerySet[ChangeRequest]) -> dict:
             }
             for agenda in ("bt", "it")
         },
+        "value_types": [
+            (kind.value, kind.label, sum(row[f"value_{kind.value}"] for row in by_agenda.values()))
+            for kind in ValueType
+        ],
     }
 
 

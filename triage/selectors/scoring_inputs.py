@@ -33,6 +33,8 @@ SCORING_DEMAND_FIELDS = (
     "contact_email",
     "customer__tier",
     "revenue_at_stake",
+    "yearly_savings",
+    "risk_exposure_avoided",
     "currency",
     "desired_date",
     "risk_shares_ip",
@@ -123,7 +125,8 @@ def scoring_inputs_for_rows(
     """Each demand's scoring inputs from its row (SCORING_DEMAND_FIELDS), in four more queries.
 
     `demand_ids` selects the same demands as `demands` (a list of ids, or a subquery when there are
-    too many ids to send). Value and breadth include linked similar demands; cost is the latest analyst
+    too many ids to send). Revenue and breadth include linked similar demands (savings and risk are the
+    demand's own); cost is the latest analyst
     estimate, else the product's default for the demand's kind (then the inputs are marked provisional).
     """
     groups, parties = _linked_parties(demand_ids, also_linked=also_linked)
@@ -152,6 +155,9 @@ def scoring_inputs_for_rows(
             exclusive=demand["risk_exclusive"],
             security=demand["risk_security"],
             provisional=pk not in estimates,
+            # The demand's own savings and risk: a linked demand shares its revenue and breadth, not its savings.
+            savings_yearly=to_base(demand["yearly_savings"], demand["currency"]),
+            risk_avoided=to_base(demand["risk_exposure_avoided"], demand["currency"]),
         )
     return inputs
 

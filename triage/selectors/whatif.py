@@ -76,6 +76,8 @@ _SQL_ASKER = (
     f"THEN 'domain:' || {_SQL_DOMAIN} "
     "ELSE 'email:' || lower(btrim(cr.contact_email)) END)"
 )
+_SQL_SAVINGS = to_base_sql("cr.yearly_savings", "rate.rate")
+_SQL_RISK = to_base_sql("cr.risk_exposure_avoided", "rate.rate")
 # Each open demand's inputs to the score, gathered as `scoring_inputs_for_rows` gathers them, then scored by
 # the SQL twin of `scoring.score` (triage/scoring_sql.py, where the proof that they agree is described).
 WHATIF_SQL = f"""
@@ -125,7 +127,8 @@ WITH rate (currency, rate) AS MATERIALIZED (
            ON kind_default.product_id = product.id AND kind_default.kind = kind.kind
 ), scoring_input AS (
     SELECT cr.id, (cr.score * 100)::integer AS current_score, cr.score_band AS current_band,
-           {_SQL_AMOUNT} + coalesce(linked_group.extra, 0) AS value,
+           {_SQL_AMOUNT} + coalesce(linked_group.extra, 0) AS value, {_SQL_SAVINGS} AS savings_yearly,
+           {_SQL_RISK} AS risk_avoided,
            coalesce(estimate.it_cost, default_cost.it_cost) AS it_cost, 1 + coalesce(linked_group.others, 0) AS asking,
            cr.desired_date - %(today)s::date AS days, customer.tier, cr.risk_shares_ip AS shares_ip,
            cr.risk_exclusive AS exclusive, cr.risk_security AS security

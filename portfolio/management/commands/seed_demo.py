@@ -8,6 +8,7 @@ previous one cannot be shown again).
 import random
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,7 +23,7 @@ from core.emails import email_destination
 from core.models import ApiToken
 from core.services import api_token_create
 from intake import services as intake_services
-from intake.choices import Agenda, ChangeRequestKind, CommentSource, CustomerTier
+from intake.choices import Agenda, ChangeRequestKind, CommentSource, CustomerKind, CustomerTier
 from intake.conversation import services as conversation_services
 from intake.models import (
     ChangeRequest,
@@ -37,12 +38,13 @@ from intake.services import Submission
 from intake.similarity import similar_demands_record
 from intake.tracking import tracking_token_new, tracking_url
 from portfolio import services as portfolio_services
-from portfolio.choices import Health, ProjectStatus
+from portfolio.choices import Health, ProjectStatus, RealizedKind
 from portfolio.models import Project, ProjectDemand, RevenueRecord
 from triage import services as triage_services
 from triage.choices import DecisionOutcome
-from triage.models import Assessment, Decision, QuarterCapacity
+from triage.models import Assessment, Decision, QuarterCapacity, ScoringModel
 from triage.quarters import quarter_after, quarter_start
+from triage.scoring import V2_CHANGES
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (local demo logins only; refused outside DEBUG)
 DEMO_WEBHOOK_NAME = "Demo CRM (paused: points nowhere)"
@@ -113,6 +115,63 @@ DEMANDS = [
     ("Power BI connector for our reporting team", "Data Hub", ChangeRequestKind.INTEGRATION, "adatum", 95000, 160),
     ("Archive old invoices to cold storage", "Billing Cloud", ChangeRequestKind.OTHER, "internal", 0, 240),
 ]
+# What the internal demands above save each year (issue 17): valued on savings under scoring model v2.
+INTERNAL_SAVINGS: dict[str, dict] = {
+    "Archive old invoices to cold storage": {"licences_retired_per_year": Decimal("38000")},
+}
+# Internal business units (issue 17): name, cost centre, head of unit, e-mail domain, what the unit values.
+INTERNAL_UNITS = [
+    ("Finance", "CC-4100", "Hélène Dubois", "finance.ourcompany.example", "A faster close and fewer manual touches."),
+    ("Sales Operations", "CC-5200", "Marco Bianchi", "salesops.ourcompany.example", "Orders entered once, right."),
+    ("Customer Service", "CC-6300", "Sofia Lind", "service.ourcompany.example", "Fewer calls, shorter waits."),
+]
+# Their IT-agenda demands: title, product, kind, unit, what it saves (per year), days to the deadline. From the
+# most to the least saved, so the queue ranks them in that order under model v2.
+INTERNAL_DEMANDS: list[tuple[str, str, str, str, dict[str, Any], int | None]] = [
+    (
+        "Deflect password-reset calls to self-service",
+        "Patient Portal",
+        ChangeRequestKind.NEW_CAPABILITY,
+        "Customer Service",
+        {"transactions_per_year": 90000, "cost_per_transaction_before": "4.80", "cost_per_transaction_after": "0.30"},
+        45,
+    ),
+    (
+        "Automatic three-way matching of supplier invoices",
+        "Billing Cloud",
+        ChangeRequestKind.NEW_CAPABILITY,
+        "Finance",
+        {"hours_saved_per_year": "5200", "loaded_hourly_rate": "55", "risk_exposure_avoided": "200000"},
+        90,
+    ),
+    (
+        "Quote-to-order without re-keying",
+        "Data Hub",
+        ChangeRequestKind.INTEGRATION,
+        "Sales Operations",
+        {"transactions_per_year": 30000, "cost_per_transaction_before": "6.50", "cost_per_transaction_after": "1.20"},
+        120,
+    ),
+    (
+        "Retire the legacy expense tool",
+        "Data Hub",
+        ChangeRequestKind.OTHER,
+        "Finance",
+        {"licences_retired_per_year": "60000"},
+        180,
+    ),
+    (
+        "Order status lookup for the sales team",
+        "Fleet Tracker",
+        ChangeRequestKind.CUSTOMIZATION,
+        "Sales Operations",
+        {"hours_saved_per_year": "150", "loaded_hourly_rate": "45"},
+        None,
+    ),
+]
+# Billing Cloud's cost per invoice processed, the last 8 months, oldest first: it falls after the matching
+# project is delivered (4 months ago).
+UNIT_COSTS = ["4.80", "4.75", "4.82", "4.70", "3.10", "2.60", "2.30", "2.10"]
 # Delivered and running projects (by the title of their first demand) with what they have realized, month
 # by month, oldest first: fast-track approvals realize a smaller share of their revenue at stake than review
 # ones, so the calibration page has something to say. A negative amount is a correction with its reason.
@@ -151,6 +210,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
             self.stdout.write("Demo data already present; nothing added.")
+        if self._internal_units(users):
+            self.stdout.write(self.style.SUCCESS("Demo internal business units and scoring model v2 loaded."))
         self._capacity(users["cio"])
         if self._revenue(users):
             self.stdout.write(self.style.SUCCESS("Demo realized revenue recorded."))
@@ -173,6 +234,92 @@ class Command(BaseCommand):
             f"  Demo API token (read-only; a new one each run): {api_key}\n"
             f"    curl -H 'Authorization: Token {api_key}' http://127.0.0.1:8000/api/v1/projects/\n"
         )
+
+    def _internal_units(self, users: dict) -> bool:
+        """Finance, Sales Operations and Customer Service with IT-agenda demands, then scoring model v2, which
+        values their savings: the rescore it starts ranks them where their savings put them (idempotent)."""
+        if Customer.objects.filter(name=INTERNAL_UNITS[0][0]).exists():
+            return False
+        units = {}
+        for name, cost_centre, sponsor, domain, values in INTERNAL_UNITS:
+            units[name] = Customer.objects.create(
+                name=name,
+                kind=CustomerKind.INTERNAL,
+                cost_centre=cost_centre,
+                sponsor_name=sponsor,
+                value_notes=values,
+                tier=CustomerTier.KEY,
+                account_manager=users["analyst"],
+            )
+            CustomerDomain.objects.create(customer=units[name], domain=domain)
+        products = {product.name: product for product in Product.objects.all()}
+        for index, (title, product_name, kind, unit, savings, due_in) in enumerate(INTERNAL_DEMANDS):
+            domain = units[unit].domains.get().domain
+            figures: dict[str, Any] = {
+                name: Decimal(value) if isinstance(value, str) else value for name, value in savings.items()
+            }
+            intake_services.change_request_submit(
+                submission=Submission(
+                    title=title,
+                    description=DESCRIPTION.format(title=title, product=product_name),
+                    contact_name=units[unit].sponsor_name,
+                    contact_email=f"head@{domain}",
+                    product=products[product_name],
+                    kind=kind,
+                    revenue_at_stake=Decimal("0"),
+                    desired_date=timezone.localdate() + timedelta(days=due_in) if due_in else None,
+                    agenda=Agenda.IT,
+                    **figures,
+                ),
+                idempotency_key=f"demo:internal:{index}",
+            )
+        if not ScoringModel.objects.get(is_active=True).savings_years:
+            triage_services.scoring_model_create_version(
+                changes=dict(V2_CHANGES),
+                note="Model v2: savings and risk avoided valued beside revenue, against the same IT cost.",
+                created_by=users["cio"],
+            )
+        self._unit_costs(users)
+        return True
+
+    def _unit_costs(self, users: dict) -> None:
+        """Billing Cloud's cost per invoice falls once the invoice-matching project is delivered (4 months ago)."""
+        billing = Product.objects.get(name="Billing Cloud")
+        Product.objects.filter(pk=billing.pk).update(unit_of_work="invoices processed")
+        demand = ChangeRequest.objects.get(title=INTERNAL_DEMANDS[1][0])
+        project = portfolio_services.change_request_approve(
+            change_request=demand, decided_by=users["cio"], rationale="Takes 286,000 a year out of Finance."
+        )
+        self._backdate(project, days=240)
+        portfolio_services.project_update(
+            project=project,
+            status=ProjectStatus.DELIVERED,
+            progress=100,
+            start_date=timezone.localdate() - timedelta(days=230),
+            target_unit_cost=Decimal("2.00"),
+        )
+        this_month = timezone.localdate().replace(day=1)
+        for months_ago, cost in enumerate(UNIT_COSTS[::-1], start=1):
+            period = this_month
+            for _ in range(months_ago):
+                period = (period - timedelta(days=1)).replace(day=1)
+            portfolio_services.unit_cost_record(
+                service=billing,
+                period=period,
+                cost_per_unit=Decimal(cost),
+                currency="EUR",
+                units=24000,
+                recorded_by=users["pm"],
+            )
+            if months_ago <= 4:
+                portfolio_services.revenue_record_add(
+                    project=project,
+                    period=period,
+                    amount=Decimal("21000"),
+                    kind=RealizedKind.SAVINGS,
+                    note="Invoices matched automatically.",
+                    recorded_by=users["pm"],
+                )
 
     def _capacity(self, cio) -> None:  # type: ignore[no-untyped-def]
         """A capacity for this quarter and the next, once: the queue's panel and the approve action use it."""
@@ -267,6 +414,7 @@ class Command(BaseCommand):
                 risk_shares_ip="source" in title,
                 risk_exclusive="Exclusive" in title,
                 risk_security="GDPR" in title or "security" in title.lower(),
+                **INTERNAL_SAVINGS.get(title, {}),
             )
             demand, _, _ = intake_services.change_request_submit(submission=submission, idempotency_key=f"demo:{index}")
             demands.append(demand)

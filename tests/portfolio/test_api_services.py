@@ -1,0 +1,70 @@
+"""GET /api/v1/services/ and /api/v1/services/<id>/unit-costs/ (read); POST a month with a production team's token."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from core.choices import TokenScope
+from core.services import api_token_create
+from portfolio.models import UnitCostRecord
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+LAST_MONTH = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+@pytest.fixture
+def team_client(portfolio_manager) -> APIClient:
+    _token, key = api_token_create(user=portfolio_manager, name="production", scope=TokenScope.READ_WRITE)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_a_month_posted_in_usd_is_kept_in_the_base_currency_and_read_back(team_client, reader_client):
+    service = ProductFactory(name="Billing Cloud", unit_of_work="invoices processed")
+    response = team_client.post(
+        f"/api/v1/services/{service.pk}/unit-costs/",
+        {"period": LAST_MONTH.strftime("%Y-%m"), "cost_per_unit": "2.50", "currency": "USD", "units": 1000},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["cost_per_unit"] == "2.3000"  # 2.50 USD at 0.92
+    history = reader_client.get(f"/api/v1/services/{service.pk}/unit-costs/").json()
+    assert history == [{"period": LAST_MONTH.isoformat(), "cost_per_unit": "2.3000", "units": 1000, "note": ""}]
+    listing = reader_client.get("/api/v1/services/").json()["results"]
+    assert {row["name"]: row["latest_unit_cost"] for row in listing} == {"Billing Cloud": "2.3000"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"cost_per_unit": "-1"}, "cost_per_unit"),
+        ({"cost_per_unit": "1e9"}, "cost_per_unit"),
+        ({"currency": "XXX"}, "currency"),
+        ({"period": "2999-01"}, "period"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(team_client, body, field):
+    service = ProductFactory()
+    data = {"period": LAST_MONTH.strftime("%Y-%m"), "cost_per_unit": "1", **body}
+    response = team_client.post(f"/api/v1/services/{service.pk}/unit-costs/", data, format="json")
+    assert response.status_code == 400
+    assert field in response.content.decode()
+    assert not UnitCostRecord.objects.exists()
+
+
+def test_a_token_whose_user_may_not_record_is_refused(writer_client):
+    service = ProductFactory()
+    response = writer_client.post(
+        f"/api/v1/services/{service.pk}/unit-costs/",
+        {"period": LAST_MONTH.strftime("%Y-%m"), "cost_per_unit": "1"},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert UnitCostRecord.objects.count() == 0
+    assert Decimal("1") not in UnitCostRecord.objects.values_list("cost_per_unit", flat=True)
