@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "triage",
     "portfolio",
     "webhooks",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 3600.0},
     # Anonymous refusals become one audit row per client and window (core.services.audit_anonymous_flush).
     "flush-anonymous-audit": {"task": "core.audit_flush_anonymous", "schedule": 60.0},
+    # Staff notifications: decisions due soon or overdue (once per demand and state), and each reader's daily
+    # digest, sent from DIGEST_HOUR in their own time zone (so the sweep runs every quarter of an hour).
+    "notify-decisions-due": {"task": "notifications.sweep_decisions_due", "schedule": 3600.0},
+    "send-notification-digests": {"task": "notifications.send_digests", "schedule": 900.0},
 }
 
 # --- REST API ---------------------------------------------------------------------------------

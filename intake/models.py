@@ -67,6 +67,15 @@ class Product(BaseModel):
     product_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
     )
+    # The ownership rule: a new demand for this product is owned by this analyst (triage may reassign it).
+    default_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The analyst who owns new demands for this product.",
+    )
     default_day_rate = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("800"), validators=[MinValueValidator(Decimal("0"))]
     )
@@ -154,6 +163,15 @@ class ChangeRequest(BaseModel):
     # Set when the demand's scoring inputs change (filed, answered, estimated, linked...), cleared by the
     # scoring service in the same transaction as the new score: the work list a scoring worker batches from.
     scoring_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The analyst who owns the demand: set by the product's rule at filing, changed by triage (with a timeline line).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_demands",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -174,6 +192,7 @@ class ChangeRequest(BaseModel):
             models.Index(fields=["-value_total"], name="cr_value_idx"),
             models.Index(fields=["-revenue_at_stake"], name="cr_revenue_idx"),
             models.Index(fields=["-it_cost"], name="cr_it_cost_idx"),
+            models.Index(fields=["owner", "-created_at"], name="cr_owner_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(revenue_at_stake__gte=0), name="cr_revenue_non_negative"),

@@ -38,6 +38,9 @@ from webhooks.services import webhook_event_publish
 
 SCORE_TASK = "triage.score_change_request"
 SIMILARITY_TASK = "intake.find_similar_demands"
+# Staff notifications (the notifications app, above the stages, tells who is concerned once this commits).
+NOTIFY_FILED_TASK = "notifications.demand_filed"
+NOTIFY_ANSWERED_TASK = "notifications.customer_answered"
 
 
 class InvalidTransition(ApplicationError):
@@ -157,6 +160,7 @@ def _change_request_create(
         **submission.model_fields(),
         reference=reference_next(),
         customer=customer_for_email(submission.contact_email),
+        owner_id=submission.product.default_owner_id,
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
         scoring_requested_at=timezone.now(),
@@ -182,6 +186,7 @@ def _change_request_create(
     outbound_email_queue(to=demand.contact_email, subject=email.subject, body=email.body)
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
+    enqueue_on_commit(NOTIFY_FILED_TASK, demand.pk)
     webhook_event_publish(event_type=EventType.DEMAND_SUBMITTED, payload=change_request_webhook_payload(demand))
     return demand
 
@@ -291,6 +296,8 @@ def change_request_answer(*, change_request: ChangeRequest, answer: str) -> Chan
             note=answer,
         )
         change_request_scoring_request(change_request_id=change_request.pk)
+        answered = StatusEvent.objects.filter(change_request=change_request).latest("pk")
+        enqueue_on_commit(NOTIFY_ANSWERED_TASK, change_request.pk, answered.pk)
     return change_request
 
 

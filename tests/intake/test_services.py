@@ -117,4 +117,5 @@ def test_status_changes_meant_for_the_customer_are_emailed(django_capture_on_com
         change_request_withdraw(change_request=demand)
     demand.refresh_from_db()
     assert demand.status == ChangeRequestStatus.WITHDRAWN
-    assert len(mail.outbox) == 1  # answering and withdrawing are the customer's own acts: no e-mail to them
+    # Answering and withdrawing are the customer's own acts: no e-mail to them (the analyst who asked is notified).
+    assert [message.to for message in mail.outbox] == [[demand.contact_email], [analyst.email]]
