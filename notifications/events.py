@@ -71,15 +71,15 @@ def customer_answered_notify(*, change_request_id: int, status_event_id: int) ->
     )
 
 
-def demand_assigned_notify(*, change_request_id: int, status_event_id: int, actor_id: int | None) -> int:
-    """A demand got a new owner (the timeline line `status_event_id`): tell the owner, unless they took it."""
+def demand_assigned_notify(*, change_request_id: int, status_event_id: int, owner_id: int, actor_id: int | None) -> int:
+    """A demand got a new owner (the timeline line `status_event_id`): tell that owner, unless they took it."""
     demand = _demand(change_request_id)
-    if demand is None or demand.owner_id is None:
+    if demand is None:
         return 0
     return len(
         notify(
             event=NotificationEvent.ASSIGNED,
-            recipients=[demand.owner_id],
+            recipients=[owner_id],
             key=f"assigned:{demand.pk}:{status_event_id}",
             change_request=demand,
             actor=User.objects.filter(pk=actor_id).first() if actor_id else None,

@@ -3,8 +3,9 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from core.selectors import staff_with_permission
 from notifications.models import Notification, NotificationPreference
 
 
@@ -19,14 +20,8 @@ def notification_unread_count(*, user: User) -> int:
 
 
 def user_ids_with_permission(perm: str) -> set[int]:
-    """The active staff holding `app_label.codename`, through a group, directly, or as superusers."""
-    app_label, codename = perm.split(".")
-    held = Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label) | Q(
-        user_permissions__codename=codename, user_permissions__content_type__app_label=app_label
-    )
-    return set(
-        User.objects.filter(held | Q(is_superuser=True), is_active=True, is_staff=True).values_list("pk", flat=True)
-    )
+    """The ids of the active staff holding `perm` (core.selectors.staff_with_permission)."""
+    return set(staff_with_permission(perm).values_list("pk", flat=True))
 
 
 def preferences_for(*, user_ids: Iterable[int]) -> dict[int, NotificationPreference]:

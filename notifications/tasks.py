@@ -35,10 +35,10 @@ def customer_answered(change_request_id: int, status_event_id: int) -> int:
 @shared_task(
     name="notifications.demand_assigned", acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=2, max_retries=5
 )
-def demand_assigned(change_request_id: int, status_event_id: int, actor_id: int | None = None) -> int:
+def demand_assigned(change_request_id: int, status_event_id: int, owner_id: int, actor_id: int | None = None) -> int:
     """Tell a demand's new owner."""
     return events.demand_assigned_notify(
-        change_request_id=change_request_id, status_event_id=status_event_id, actor_id=actor_id
+        change_request_id=change_request_id, status_event_id=status_event_id, owner_id=owner_id, actor_id=actor_id
     )
 
 

@@ -1,9 +1,13 @@
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from core import roles
+from core.selectors import staff_with_permission
 from intake.models import Customer
 from triage import scoring
 from triage.models import CostEstimate, DecisionTarget, ScoringModel
@@ -60,6 +64,23 @@ class AskInformationForm(forms.Form):
 
 class AssignCustomerForm(forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"), label=_("Customer"))
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class OwnerForm(forms.Form):
+    """A demand's owner: the staff who may own demands (core.roles.CHANGE_DEMAND), or nobody."""
+
+    owner = OwnerChoiceField(queryset=User.objects.none(), required=False, label=_("Owner"), empty_label=_("Nobody"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = staff_with_permission(roles.CHANGE_DEMAND)
 
 
 class ScoringModelForm(forms.ModelForm):

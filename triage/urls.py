@@ -16,5 +16,6 @@ urlpatterns = [
     path("<str:reference>/ask/", views.ask_information, name="ask"),
     path("<str:reference>/rescore/", views.retry_scoring, name="retry_scoring"),
     path("<str:reference>/customer/", views.assign_customer, name="assign_customer"),
+    path("<str:reference>/owner/", views.assign_owner, name="assign_owner"),
     path("<str:reference>/similar/<int:pk>/", views.link_similar, name="link_similar"),
 ]

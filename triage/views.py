@@ -28,6 +28,7 @@ from triage.forms import (
     DecisionForm,
     DecisionTargetsForm,
     DeferForm,
+    OwnerForm,
     QuarterCapacityForm,
     RejectForm,
     ScoringModelForm,
@@ -39,7 +40,7 @@ CHARTS_SECONDS = 30
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue(request: StaffRequest) -> HttpResponse:
     """The ranked queue with its charts; every filter and the sort live in the URL."""
-    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
+    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue(), request=request)
     demands = filterset.qs
     page = BoundedPaginator(demands, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -63,7 +64,7 @@ def queue(request: StaffRequest) -> HttpResponse:
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue_export(request: StaffRequest) -> HttpResponseBase:
     """The queue as CSV, with the same filters and sort as the page."""
-    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
+    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue(), request=request)
     rows = selectors.change_request_export_rows(queryset=filterset.qs)
     header = [label for _, label in selectors.QUEUE_EXPORT_COLUMNS]
     return csv_response(f"demand-queue-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
@@ -93,6 +94,9 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "defer_form": DeferForm(prefix="defer"),
         "ask_form": AskInformationForm(),
         "assign_form": AssignCustomerForm(),
+        "owner_form": OwnerForm(initial={"owner": demand.owner_id})
+        if request.user.has_perm(roles.CHANGE_DEMAND)
+        else None,
         "can_decide": request.user.has_perm(roles.DECIDE),
         "outcomes": DecisionOutcome,
         # Least privilege (docs/roles.md): who the contact is and what they attached, only for the roles that hold it.
@@ -206,6 +210,25 @@ def assign_customer(request: StaffRequest, reference: str) -> HttpResponse:
             change_request=demand, customer=form.cleaned_data["customer"], assigned_by=request.user
         )
         messages.success(request, _("Customer assigned; the demand is being rescored."))
+    return _back(reference)
+
+
+@require_POST
+@staff_permission_required(roles.CHANGE_DEMAND)
+def assign_owner(request: StaffRequest, reference: str) -> HttpResponse:
+    """Give the demand an owner (or none); the timeline records it and the new owner is notified."""
+    demand = _demand_or_404(reference)
+    form = OwnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The owner was not changed: %(errors)s") % {"errors": form_errors_text(form)})
+        return _back(reference)
+    try:
+        services.change_request_set_owner(
+            change_request=demand, owner=form.cleaned_data["owner"], assigned_by=request.user
+        )
+        messages.success(request, _("Owner updated."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
     return _back(reference)
 
 

@@ -10,8 +10,9 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, permissions (2), the demand with its estimates, history, decision, attachments (for the roles
 # that may see them), capacity (3 for a decider), comparison, similar demands, timeline, project, the customer
-# list of the assign form, and the header's unread notifications (the bell: one count, whatever the number).
-DEMAND_PAGE_QUERIES = 18
+# list of the assign form, the header's unread notifications (the bell: one count, whatever the number) and the
+# staff who may own the demand (the owner form's choices).
+DEMAND_PAGE_QUERIES = 19
 
 
 def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lists(cio, cio_client, page_statements):

@@ -8,6 +8,7 @@ from triage.services.decisions import (
     decision_record,
     similar_demand_set_link,
 )
+from triage.services.ownership import change_request_set_owner
 from triage.services.planning import (
     decision_targets_set,
     quarter_capacities_set,
@@ -39,6 +40,7 @@ __all__ = [
     "assessments_compute_requested",
     "change_request_ask_information",
     "change_request_assign_customer",
+    "change_request_set_owner",
     "cost_estimate_create",
     "decision_record",
     "decision_targets_set",
