@@ -83,6 +83,13 @@ class OwnerForm(forms.Form):
         owner.queryset = staff_with_permission(roles.CHANGE_DEMAND)
 
 
+class SavedViewForm(forms.Form):
+    """Name the queue's current filters and sort; shared views are listed for the whole team."""
+
+    name = forms.CharField(label=_("Name of the view"), max_length=80)
+    is_shared = forms.BooleanField(label=_("Share with the team"), required=False)
+
+
 class ScoringModelForm(forms.ModelForm):
     """The CIO's weights and thresholds; saving makes a new version, it never edits the old one."""
 

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,6 +32,7 @@ from triage.forms import (
     OwnerForm,
     QuarterCapacityForm,
     RejectForm,
+    SavedViewForm,
     ScoringModelForm,
 )
 
@@ -40,12 +42,21 @@ CHARTS_SECONDS = 30
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue(request: StaffRequest) -> HttpResponse:
     """The ranked queue with its charts; every filter and the sort live in the URL."""
-    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue(), request=request)
+    # Saved views (issue 16): a bare /triage/ opens the reader's default view; `?all=1` is the whole queue.
+    saved_views = list(selectors.saved_views_visible(user=request.user))
+    default_view = next((view for view in saved_views if getattr(view, "is_default", False)), None)
+    params = QueryDict(default_view.query) if default_view is not None and not request.GET else request.GET
+    filterset = ChangeRequestFilterSet(params or None, queryset=selectors.change_request_queue(), request=request)
     demands = filterset.qs
-    page = BoundedPaginator(demands, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    page = BoundedPaginator(demands, 25).get_page(params.get("page"))
+    query = params.copy()
     query.pop("page", None)
+    query.pop("all", None)
     context = {
+        "saved_views": saved_views,
+        "saved_view_counts": selectors.saved_view_counts(views=saved_views, request=request),
+        "current_query": services.queue_query_normalize(query.urlencode()),
+        "save_view_form": SavedViewForm(),
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
@@ -56,7 +67,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         "scoring_failures": selectors.scoring_failure_list(limit=5),
         "clocks": selectors.decision_clocks(demands=list(page.object_list)),
         "capacity": selectors.capacity_by_quarter(),
-        "ordering": request.GET.get("ordering", ""),
+        "ordering": params.get("ordering", ""),
     }
     return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
 
@@ -230,6 +241,50 @@ def assign_owner(request: StaffRequest, reference: str) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     return _back(reference)
+
+
+def _queue_with(query: str) -> HttpResponse:
+    return redirect(f"{reverse('triage:queue')}?{query or 'all=1'}")
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def saved_view_create(request: StaffRequest) -> HttpResponse:
+    """Save the queue's current filters and sort as a named view."""
+    form = SavedViewForm(request.POST)
+    query = request.POST.get("query", "")
+    if not form.is_valid():
+        messages.error(request, _("The view was not saved: %(errors)s") % {"errors": form_errors_text(form)})
+        return _queue_with(query)
+    try:
+        view = services.saved_view_create(owner=request.user, query=query, **form.cleaned_data)
+        messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+        return _queue_with(view.query)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _queue_with(query)
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def saved_view_default(request: StaffRequest, view_id: int) -> HttpResponse:
+    """Make a view (or none, view 0) the reader's default queue."""
+    view = get_object_or_404(selectors.saved_views_visible(user=request.user), pk=view_id) if view_id else None
+    services.saved_view_set_default(view=view, user=request.user)
+    messages.success(request, _("Default view updated."))
+    return _queue_with(view.query if view is not None else "")
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def saved_view_delete(request: StaffRequest, view_id: int) -> HttpResponse:
+    view = get_object_or_404(selectors.saved_views_visible(user=request.user), pk=view_id)
+    try:
+        services.saved_view_delete(view=view, user=request.user)
+        messages.success(request, _("View deleted."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return _queue_with("")
 
 
 @require_POST

@@ -21,6 +21,12 @@ from triage.services.rescoring import (
     scoring_model_create_version,
     scoring_model_ensure_default,
 )
+from triage.services.saved_views import (
+    queue_query_normalize,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_set_default,
+)
 from triage.services.scoring import (
     ScoredDemand,
     assessment_compute,
@@ -45,8 +51,12 @@ __all__ = [
     "decision_record",
     "decision_targets_set",
     "quarter_capacities_set",
+    "queue_query_normalize",
     "rescore_job_run",
     "rescore_job_start",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_set_default",
     "scoring_failure_record",
     "scoring_model_create_version",
     "scoring_model_ensure_default",
