@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("scoring-model/", views.scoring_model, name="scoring_model"),
     path("export.csv", views.queue_export, name="export"),
+    path("bulk/", views.bulk_action, name="bulk"),
     path("views/", views.saved_view_create, name="saved_view_create"),
     path("views/<int:view_id>/default/", views.saved_view_default, name="saved_view_default"),
     path("views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),

@@ -20,11 +20,12 @@ from core.pagination import BoundedPaginator
 from intake.models import SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
 from triage import selectors, services
-from triage.choices import DecisionOutcome
+from triage.choices import BULK_LIMIT, BulkAction, DecisionOutcome
 from triage.filters import ChangeRequestFilterSet
 from triage.forms import (
     AskInformationForm,
     AssignCustomerForm,
+    BulkActionForm,
     CostEstimateForm,
     DecisionForm,
     DecisionTargetsForm,
@@ -57,6 +58,8 @@ def queue(request: StaffRequest) -> HttpResponse:
         "saved_view_counts": selectors.saved_view_counts(views=saved_views, request=request),
         "current_query": services.queue_query_normalize(query.urlencode()),
         "save_view_form": SavedViewForm(),
+        "bulk_form": BulkActionForm(),
+        "bulk_limit": BULK_LIMIT,
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
@@ -241,6 +244,38 @@ def assign_owner(request: StaffRequest, reference: str) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     return _back(reference)
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def bulk_action(request: StaffRequest) -> HttpResponseBase:
+    """Apply one action to the demands selected in the queue; then say what happened to each."""
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was done: %(errors)s") % {"errors": form_errors_text(form)})
+        return _queue_with(services.queue_query_normalize(request.POST.get("query", "")))
+    data = form.cleaned_data
+    if data["action"] == BulkAction.EXPORT:
+        queryset = selectors.change_request_queue().filter(pk__in=data["ids"])
+        rows = selectors.change_request_export_rows(queryset=queryset)
+        header = [label for _, label in selectors.QUEUE_EXPORT_COLUMNS]
+        return csv_response(f"demands-selected-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
+    outcomes = services.change_requests_bulk_apply(
+        action=data["action"],
+        change_request_ids=data["ids"],
+        user=request.user,
+        owner=data["owner"],
+        question=data["question"],
+        rationale=data["rationale"],
+        defer_until=data["defer_until"],
+    )
+    context = {
+        "action": BulkAction(data["action"]),
+        "done": [outcome for outcome in outcomes if outcome.done],
+        "refused": [outcome for outcome in outcomes if not outcome.done],
+        "query": services.queue_query_normalize(request.POST.get("query", "")),
+    }
+    return render(request, "triage/bulk_summary.html", context)
 
 
 def _queue_with(query: str) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Triage writes, split by concern; callers import from `triage.services` and need not know the modules."""
 
+from triage.services.bulk import BulkOutcome, change_requests_bulk_apply
 from triage.services.decisions import (
     AlreadyDecided,
     change_request_ask_information,
@@ -40,6 +41,7 @@ __all__ = [
     "RESCORE_CHUNK",
     "RESCORE_TASK",
     "AlreadyDecided",
+    "BulkOutcome",
     "ScoredDemand",
     "assessment_compute",
     "assessments_compute_bulk",
@@ -47,6 +49,7 @@ __all__ = [
     "change_request_ask_information",
     "change_request_assign_customer",
     "change_request_set_owner",
+    "change_requests_bulk_apply",
     "cost_estimate_create",
     "decision_record",
     "decision_targets_set",
