@@ -48,7 +48,7 @@ def notification_preferences(request: StaffRequest) -> HttpResponse:
     """Choose e-mail at once, a daily digest or none, and the e-mails' language and time zone."""
     current = selectors.preferences_for(user_ids=[request.user.pk])[request.user.pk]
     form = NotificationPreferenceForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"email_mode": current.email_mode, "language": current.language, "time_zone": current.time_zone},
     )
     if request.method == "POST" and form.is_valid():
