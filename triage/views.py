@@ -251,9 +251,11 @@ def assign_owner(request: StaffRequest, reference: str) -> HttpResponse:
 def bulk_action(request: StaffRequest) -> HttpResponseBase:
     """Apply one action to the demands selected in the queue; then say what happened to each."""
     form = BulkActionForm(request.POST)
+    query = services.queue_query_normalize(request.POST.get("query", ""))
     if not form.is_valid():
-        messages.error(request, _("Nothing was done: %(errors)s") % {"errors": form_errors_text(form)})
-        return _queue_with(services.queue_query_normalize(request.POST.get("query", "")))
+        # The form again, as typed and with the selection it carries, so nothing typed or ticked is lost.
+        context = {"form": form, "query": query, "selected": len(request.POST.getlist("ids")), "bulk_limit": BULK_LIMIT}
+        return render(request, "triage/bulk_form.html", context, status=400)
     data = form.cleaned_data
     if data["action"] == BulkAction.EXPORT:
         queryset = selectors.change_request_queue().filter(pk__in=data["ids"])
@@ -273,7 +275,7 @@ def bulk_action(request: StaffRequest) -> HttpResponseBase:
         "action": BulkAction(data["action"]),
         "done": [outcome for outcome in outcomes if outcome.done],
         "refused": [outcome for outcome in outcomes if not outcome.done],
-        "query": services.queue_query_normalize(request.POST.get("query", "")),
+        "query": query,
     }
     return render(request, "triage/bulk_summary.html", context)
 

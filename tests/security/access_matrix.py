@@ -101,7 +101,7 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     # Ownership, saved views and bulk actions (issue 16): owners are set by who may change demands; every staff
     # role saves views and acts in bulk, each demand then checked against the action's own permission.
     "triage/<str:reference>/owner/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
-    "triage/bulk/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
+    "triage/bulk/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=400)},
     "triage/views/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
     "triage/views/<int:view_id>/default/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
     "triage/views/<int:view_id>/delete/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},

@@ -97,14 +97,17 @@ def test_exporting_the_selection_gives_only_the_selected_rows(analyst_client):
     assert len(rows) == 2 and chosen.reference in rows[1] and other.reference not in str(rows)
 
 
-def test_a_bulk_post_without_selection_or_details_is_refused_and_nothing_changes(analyst_client):
+def test_a_bulk_post_without_selection_or_details_is_refused_and_keeps_what_was_typed(analyst_client):
     demand = file_demand()
-    nothing = analyst_client.post("/triage/bulk/", {"action": "ask", "question": "Hello?"}, follow=True)
-    assert "Select at least one demand." in nothing.content.decode()
-    no_question = analyst_client.post("/triage/bulk/", {"action": "ask", "ids": [demand.pk]}, follow=True)
-    assert "Write the question for the customers." in no_question.content.decode()
-    bad_ids = analyst_client.post("/triage/bulk/", {"action": "ask", "ids": ["x1"], "question": "?"}, follow=True)
-    assert bad_ids.status_code == 200 and "Nothing was done" in bad_ids.content.decode()
+    nothing = analyst_client.post("/triage/bulk/", {"action": "ask", "question": "Hello?"})
+    assert nothing.status_code == 400 and "Select at least one demand." in nothing.content.decode()
+    assert "Hello?" in nothing.content.decode()
+    no_question = analyst_client.post("/triage/bulk/", {"action": "ask", "ids": [demand.pk], "query": "status=scored"})
+    page = no_question.content.decode()
+    assert no_question.status_code == 400 and "Write the question for the customers." in page
+    assert f'name="ids" value="{demand.pk}"' in page and 'value="status=scored"' in page
+    bad_ids = analyst_client.post("/triage/bulk/", {"action": "ask", "ids": ["x1"], "question": "?"})
+    assert bad_ids.status_code == 400 and "Nothing was done" in bad_ids.content.decode()
     demand.refresh_from_db()
     assert demand.status != ChangeRequestStatus.NEEDS_INFO
 
