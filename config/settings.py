@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "triage",
     "portfolio",
     "webhooks",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
     "flush-anonymous-audit": {"task": "core.audit_flush_anonymous", "schedule": 60.0},
     # Replies by e-mail; does nothing without INBOUND_EMAIL_URL, and waits out its backoff after failures.
     "poll-reply-mailbox": {"task": "intake.poll_reply_mailbox", "schedule": INBOUND_EMAIL_POLL_SECONDS},
+    # Staff notifications: decisions due soon or overdue (once per demand and state), and each reader's daily
+    # digest, sent from DIGEST_HOUR in their own time zone (so the sweep runs every quarter of an hour).
+    "notify-decisions-due": {"task": "notifications.sweep_decisions_due", "schedule": 3600.0},
+    "send-notification-digests": {"task": "notifications.send_digests", "schedule": 900.0},
 }
 
 # --- REST API ---------------------------------------------------------------------------------

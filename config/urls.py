@@ -19,6 +19,7 @@ urlpatterns = [
     path("triage/", include("triage.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("notifications/", include("notifications.urls")),
     path("accounts/login/", sso.StaffLoginView.as_view(), name="login"),
     path("accounts/logout/", sso.StaffLogoutView.as_view(), name="logout"),
     # Single sign-on (core/sso.py): 404 unless configured.

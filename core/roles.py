@@ -21,7 +21,7 @@ from core.migration_support import permissions_create, permissions_named
 VIEW_DEMAND = "intake.view_changerequest"  # a demand through the API
 VIEW_CONTACT = "intake.view_contact_details"  # the customer contact's name and e-mail, on pages and in the API
 VIEW_ATTACHMENT = "intake.view_attachment"  # the files a customer attached, listed and downloaded
-CHANGE_DEMAND = "intake.change_changerequest"  # assign the customer
+CHANGE_DEMAND = "intake.change_changerequest"  # assign the customer; own demands and assign their owner
 LINK_SIMILAR = "intake.change_similardemand"
 # Triage
 VIEW_ASSESSMENT = "triage.view_assessment"  # the triage pages

@@ -23,7 +23,7 @@ class ProductKindDefaultInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "product_manager", "default_day_rate", "default_effort_days", "is_active")
+    list_display = ("name", "product_manager", "default_owner", "default_day_rate", "default_effort_days", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name",)
     inlines = [ProductKindDefaultInline]

@@ -186,6 +186,15 @@ class Product(BaseModel):
     product_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
     )
+    # The ownership rule: a new demand for this product is owned by this analyst (triage may reassign it).
+    default_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The analyst who owns new demands for this product.",
+    )
     default_day_rate = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("800"), validators=[MinValueValidator(Decimal("0"))]
     )
@@ -331,6 +340,15 @@ class ChangeRequest(BaseModel):
     # Set when the demand is filed, cleared by the similarity pass in the same transaction as the similar demands
     # it records: what a broker outage left undone, for the sweep to send again (intake.tasks.sweep_similarity_due).
     similarity_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The analyst who owns the demand: set by the product's rule at filing, changed by triage (with a timeline line).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_demands",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -363,6 +381,7 @@ class ChangeRequest(BaseModel):
                 condition=Q(customer_replied_at__isnull=False),
                 name="cr_customer_replied_idx",
             ),
+            models.Index(fields=["owner", "-created_at"], name="cr_owner_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(revenue_at_stake__gte=0), name="cr_revenue_non_negative"),

@@ -52,6 +52,9 @@ from webhooks.services import webhook_event_publish
 
 SCORE_TASK = "triage.score_change_request"
 SIMILARITY_TASK = "intake.find_similar_demands"
+# Staff notifications (the notifications app, above the stages, tells who is concerned once this commits).
+NOTIFY_FILED_TASK = "notifications.demand_filed"
+NOTIFY_ANSWERED_TASK = "notifications.customer_answered"
 
 
 class InvalidTransition(ApplicationError):
@@ -235,6 +238,7 @@ def _change_request_create(
         **fields,
         reference=reference_next(),
         customer=customer,
+        owner_id=submission.product.default_owner_id,
         tracking_token_hash=tracking_token_hash(raw_token),
         idempotency_key=key_digest,
         idempotency_fingerprint=request_fingerprint,
@@ -271,6 +275,7 @@ def _change_request_create(
     )
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
+    enqueue_on_commit(NOTIFY_FILED_TASK, demand.pk)
     webhook_event_publish(event_type=EventType.DEMAND_SUBMITTED, payload=change_request_webhook_payload(demand))
     return demand
 
@@ -432,6 +437,8 @@ def change_request_answer(*, change_request: ChangeRequest, answer: str) -> Chan
             note=answer,
         )
         change_request_scoring_request(change_request_id=change_request.pk)
+        answered = StatusEvent.objects.filter(change_request=change_request).latest("pk")
+        enqueue_on_commit(NOTIFY_ANSWERED_TASK, change_request.pk, answered.pk)
     return change_request
 
 

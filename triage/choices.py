@@ -36,3 +36,16 @@ PIPELINE_ORDER = (
     ChangeRequestStatus.REJECTED,
     ChangeRequestStatus.WITHDRAWN,
 )
+
+
+class BulkAction(models.TextChoices):
+    """What staff can do to the demands they selected in the queue."""
+
+    ASSIGN = "assign", _("Assign to an owner")
+    ASK = "ask", _("Ask the customers for information")
+    DEFER = "defer", _("Defer")
+    EXPORT = "export", _("Export as CSV")
+
+
+# The most demands one bulk action takes: each runs in its own transaction within the request.
+BULK_LIMIT = 200

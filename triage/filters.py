@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import F, OrderBy, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,9 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         field_name="customer__name", lookup_expr="icontains", label=_("Customer"), max_length=200
     )
     kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
+    # Ownership: "Mine" is the signed-in reader's demands (the request's user); `owner` by id for links.
+    mine = django_filters.BooleanFilter(method="mine_only", label=_("Mine only"), widget=forms.CheckboxInput)
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), widget=forms.HiddenInput)
     agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
     value_type = django_filters.ChoiceFilter(choices=ValueType.choices, method="by_value_type", label=_("Value type"))
     filed_after = django_filters.DateFilter(
@@ -74,6 +78,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
             ("customer__name", "customer"),
             ("product__name", "product"),
             ("customer_replied_at", "customer_replied"),
+            ("owner__username", "owner"),
         ),
         label=_("Sort"),
         widget=forms.HiddenInput,
@@ -91,6 +96,12 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
 
     def by_value_type(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
         return queryset.filter(VALUE_TYPE_CONDITIONS[value])
+
+    def mine_only(self, queryset: QuerySet[ChangeRequest], name: str, value: bool) -> QuerySet[ChangeRequest]:
+        user = getattr(self.request, "user", None)
+        if not value or user is None or not user.is_authenticated:
+            return queryset
+        return queryset.filter(owner=user)
 
     def search(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
         value = value.strip()[:200]

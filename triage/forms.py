@@ -1,11 +1,16 @@
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from core import roles
+from core.selectors import staff_with_permission
 from intake.models import Customer
 from triage import scoring
+from triage.choices import BULK_LIMIT, BulkAction
 from triage.models import CostEstimate, DecisionTarget, ScoringModel
 from triage.quarters import quarter_label
 
@@ -75,6 +80,77 @@ class CommentNoteForm(forms.Form):
 
 class AssignCustomerForm(forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"), label=_("Customer"))
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class OwnerForm(forms.Form):
+    """A demand's owner: the staff who may own demands (core.roles.CHANGE_DEMAND), or nobody."""
+
+    owner = OwnerChoiceField(queryset=User.objects.none(), required=False, label=_("Owner"), empty_label=_("Nobody"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = staff_with_permission(roles.CHANGE_DEMAND)
+
+
+class BulkActionForm(forms.Form):
+    """The queue's bulk action: which demands (their ids, at most BULK_LIMIT), what to do, and its details."""
+
+    action = forms.ChoiceField(label=_("With the selected demands"), choices=BulkAction.choices)
+    ids = forms.TypedMultipleChoiceField(coerce=int, widget=forms.MultipleHiddenInput, required=False)
+    owner = OwnerChoiceField(queryset=User.objects.none(), required=False, label=_("Owner"), empty_label=_("Nobody"))
+    question = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5_000,
+        required=False,
+        label=_("Question for the customers"),
+    )
+    rationale = forms.CharField(max_length=5_000, required=False, label=_("Rationale"))
+    defer_until = forms.DateField(
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        required=False,
+        label=_("Look at it again on"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = staff_with_permission(roles.CHANGE_DEMAND)
+        # Any id is a valid choice here; the service skips those that do not exist and says so.
+        ids = self.fields["ids"]
+        assert isinstance(ids, forms.TypedMultipleChoiceField)
+        ids.valid_value = lambda value: str(value).isdigit() and len(str(value)) < 19  # type: ignore[method-assign]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        ids = cleaned.get("ids") or []
+        if not ids:
+            raise forms.ValidationError(_("Select at least one demand."))
+        if len(ids) > BULK_LIMIT:
+            raise forms.ValidationError(_("Select at most %(limit)s demands at once.") % {"limit": BULK_LIMIT})
+        action = cleaned.get("action")
+        if action == BulkAction.ASK and not (cleaned.get("question") or "").strip():
+            self.add_error("question", _("Write the question for the customers."))
+        if action == BulkAction.DEFER:
+            if not (cleaned.get("rationale") or "").strip():
+                self.add_error("rationale", _("Write the rationale for this decision."))
+            if cleaned.get("defer_until") is None:
+                self.add_error("defer_until", _("Choose a future date to defer these demands until."))
+        return cleaned
+
+
+class SavedViewForm(forms.Form):
+    """Name the queue's current filters and sort; shared views are listed for the whole team."""
+
+    name = forms.CharField(label=_("Name of the view"), max_length=80)
+    is_shared = forms.BooleanField(label=_("Share with the team"), required=False)
 
 
 class ScoringModelForm(forms.ModelForm):

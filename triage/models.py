@@ -289,3 +289,30 @@ class QuarterCapacity(models.Model):
     @property
     def label(self) -> str:
         return quarter_label(self.quarter_start)
+
+
+class SavedView(BaseModel):
+    """A named set of queue filters and sort (a query string), private to its owner or shared with the team."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(_("name"), max_length=80)
+    # Only the queue's own filter and sort parameters, normalized by triage.services.saved_view_create.
+    query = models.CharField(max_length=2000, blank=True)
+    is_shared = models.BooleanField(_("shared with the team"), default=False)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_owner_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedViewDefault(models.Model):
+    """The view a staff member's queue opens with: one per user, theirs or one shared with them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    view = models.ForeignKey(SavedView, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.view_id}"

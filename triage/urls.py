@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("scoring-model/", views.scoring_model, name="scoring_model"),
     path("export.csv", views.queue_export, name="export"),
+    path("bulk/", views.bulk_action, name="bulk"),
+    path("views/", views.saved_view_create, name="saved_view_create"),
+    path("views/<int:view_id>/default/", views.saved_view_default, name="saved_view_default"),
+    path("views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("decision-times/", views.decision_times, name="decision_times"),
     path("capacity/", views.capacity, name="capacity"),
     path("<str:reference>/", views.detail, name="detail"),
@@ -18,5 +22,6 @@ urlpatterns = [
     path("<str:reference>/note/", views.comment_note, name="comment_note"),
     path("<str:reference>/rescore/", views.retry_scoring, name="retry_scoring"),
     path("<str:reference>/customer/", views.assign_customer, name="assign_customer"),
+    path("<str:reference>/owner/", views.assign_owner, name="assign_owner"),
     path("<str:reference>/similar/<int:pk>/", views.link_similar, name="link_similar"),
 ]

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,19 +22,22 @@ from intake.conversation.selectors import conversation_list
 from intake.models import SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
 from triage import selectors, services
-from triage.choices import DecisionOutcome
+from triage.choices import BULK_LIMIT, BulkAction, DecisionOutcome
 from triage.filters import ChangeRequestFilterSet
 from triage.forms import (
     AskInformationForm,
     AssignCustomerForm,
+    BulkActionForm,
     CommentNoteForm,
     CommentReplyForm,
     CostEstimateForm,
     DecisionForm,
     DecisionTargetsForm,
     DeferForm,
+    OwnerForm,
     QuarterCapacityForm,
     RejectForm,
+    SavedViewForm,
     ScoringModelForm,
 )
 
@@ -43,12 +47,23 @@ CHARTS_SECONDS = 30
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue(request: StaffRequest) -> HttpResponse:
     """The ranked queue with its charts; every filter and the sort live in the URL."""
-    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
+    # Saved views (issue 16): a bare /triage/ opens the reader's default view; `?all=1` is the whole queue.
+    saved_views = list(selectors.saved_views_visible(user=request.user))
+    default_view = next((view for view in saved_views if getattr(view, "is_default", False)), None)
+    params = QueryDict(default_view.query) if default_view is not None and not request.GET else request.GET
+    filterset = ChangeRequestFilterSet(params or None, queryset=selectors.change_request_queue(), request=request)
     demands = filterset.qs
-    page = BoundedPaginator(demands, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    page = BoundedPaginator(demands, 25).get_page(params.get("page"))
+    query = params.copy()
     query.pop("page", None)
+    query.pop("all", None)
     context = {
+        "saved_views": saved_views,
+        "saved_view_counts": selectors.saved_view_counts(views=saved_views, request=request),
+        "current_query": services.queue_query_normalize(query.urlencode()),
+        "save_view_form": SavedViewForm(),
+        "bulk_form": BulkActionForm(),
+        "bulk_limit": BULK_LIMIT,
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
@@ -59,7 +74,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         "scoring_failures": selectors.scoring_failure_list(limit=5),
         "clocks": selectors.decision_clocks(demands=list(page.object_list)),
         "capacity": selectors.capacity_by_quarter(),
-        "ordering": request.GET.get("ordering", ""),
+        "ordering": params.get("ordering", ""),
     }
     return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
 
@@ -67,7 +82,7 @@ def queue(request: StaffRequest) -> HttpResponse:
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue_export(request: StaffRequest) -> HttpResponseBase:
     """The queue as CSV, with the same filters and sort as the page."""
-    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
+    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue(), request=request)
     rows = selectors.change_request_export_rows(queryset=filterset.qs)
     header = [label for _, label in selectors.QUEUE_EXPORT_COLUMNS]
     return csv_response(f"demand-queue-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
@@ -98,6 +113,9 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "defer_form": DeferForm(prefix="defer"),
         "ask_form": AskInformationForm(),
         "assign_form": AssignCustomerForm(),
+        "owner_form": OwnerForm(initial={"owner": demand.owner_id})
+        if request.user.has_perm(roles.CHANGE_DEMAND)
+        else None,
         "can_decide": request.user.has_perm(roles.DECIDE),
         "outcomes": DecisionOutcome,
         # Least privilege (docs/roles.md): who the contact is and what they attached, only for the roles that hold it.
@@ -245,6 +263,103 @@ def assign_customer(request: StaffRequest, reference: str) -> HttpResponse:
         )
         messages.success(request, _("Customer assigned; the demand is being rescored."))
     return _back(reference)
+
+
+@require_POST
+@staff_permission_required(roles.CHANGE_DEMAND)
+def assign_owner(request: StaffRequest, reference: str) -> HttpResponse:
+    """Give the demand an owner (or none); the timeline records it and the new owner is notified."""
+    demand = _demand_or_404(reference)
+    form = OwnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The owner was not changed: %(errors)s") % {"errors": form_errors_text(form)})
+        return _back(reference)
+    try:
+        services.change_request_set_owner(
+            change_request=demand, owner=form.cleaned_data["owner"], assigned_by=request.user
+        )
+        messages.success(request, _("Owner updated."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return _back(reference)
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def bulk_action(request: StaffRequest) -> HttpResponseBase:
+    """Apply one action to the demands selected in the queue; then say what happened to each."""
+    form = BulkActionForm(request.POST)
+    query = services.queue_query_normalize(request.POST.get("query", ""))
+    if not form.is_valid():
+        # The form again, as typed and with the selection it carries, so nothing typed or ticked is lost.
+        context = {"form": form, "query": query, "selected": len(request.POST.getlist("ids")), "bulk_limit": BULK_LIMIT}
+        return render(request, "triage/bulk_form.html", context, status=400)
+    data = form.cleaned_data
+    if data["action"] == BulkAction.EXPORT:
+        queryset = selectors.change_request_queue().filter(pk__in=data["ids"])
+        rows = selectors.change_request_export_rows(queryset=queryset)
+        header = [label for _, label in selectors.QUEUE_EXPORT_COLUMNS]
+        return csv_response(f"demands-selected-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
+    outcomes = services.change_requests_bulk_apply(
+        action=data["action"],
+        change_request_ids=data["ids"],
+        user=request.user,
+        owner=data["owner"],
+        question=data["question"],
+        rationale=data["rationale"],
+        defer_until=data["defer_until"],
+    )
+    context = {
+        "action": BulkAction(data["action"]),
+        "done": [outcome for outcome in outcomes if outcome.done],
+        "refused": [outcome for outcome in outcomes if not outcome.done],
+        "query": query,
+    }
+    return render(request, "triage/bulk_summary.html", context)
+
+
+def _queue_with(query: str) -> HttpResponse:
+    return redirect(f"{reverse('triage:queue')}?{query or 'all=1'}")
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def saved_view_create(request: StaffRequest) -> HttpResponse:
+    """Save the queue's current filters and sort as a named view."""
+    form = SavedViewForm(request.POST)
+    query = request.POST.get("query", "")
+    if not form.is_valid():
+        messages.error(request, _("The view was not saved: %(errors)s") % {"errors": form_errors_text(form)})
+        return _queue_with(query)
+    try:
+        view = services.saved_view_create(owner=request.user, query=query, **form.cleaned_data)
+        messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+        return _queue_with(view.query)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _queue_with(query)
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def saved_view_default(request: StaffRequest, view_id: int) -> HttpResponse:
+    """Make a view (or none, view 0) the reader's default queue."""
+    view = get_object_or_404(selectors.saved_views_visible(user=request.user), pk=view_id) if view_id else None
+    services.saved_view_set_default(view=view, user=request.user)
+    messages.success(request, _("Default view updated."))
+    return _queue_with(view.query if view is not None else "")
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def saved_view_delete(request: StaffRequest, view_id: int) -> HttpResponse:
+    view = get_object_or_404(selectors.saved_views_visible(user=request.user), pk=view_id)
+    try:
+        services.saved_view_delete(view=view, user=request.user)
+        messages.success(request, _("View deleted."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return _queue_with("")
 
 
 @require_http_methods(["GET", "POST"])

@@ -36,6 +36,7 @@ from webhooks.targets import address_refusal
 
 logger = logging.getLogger(__name__)
 DELIVER_TASK = "webhooks.deliver"
+NOTIFY_PAUSED_TASK = "notifications.webhook_paused"  # tells the webhook managers (notifications app)
 # Deliveries a resume sends at once; the periodic sweep sends any others.
 RESUME_BATCH = 500
 
@@ -124,6 +125,7 @@ def webhook_endpoint_pause(*, endpoint: WebhookEndpoint, paused_by: User) -> Web
         raise ApplicationError(_("Only an active endpoint can be paused."))
     endpoint.refresh_from_db()
     _audit(endpoint=endpoint, actor=paused_by, change="paused")
+    enqueue_on_commit(NOTIFY_PAUSED_TASK, endpoint.pk, paused_by.pk)
     return endpoint
 
 
@@ -352,6 +354,7 @@ def _failed_delivery_count(*, endpoint: WebhookEndpoint, result: transport.PostR
     if paused:
         logger.warning("webhook endpoint %s paused after %s failed deliveries in a row", endpoint.pk, limit)
         _audit(endpoint=endpoint, actor=None, change="auto_paused", failed_deliveries=limit)
+        enqueue_on_commit(NOTIFY_PAUSED_TASK, endpoint.pk, None)
 
 
 @transaction.atomic

@@ -118,8 +118,11 @@ def test_status_changes_meant_for_the_customer_are_emailed(django_capture_on_com
         change_request_withdraw(change_request=demand)
     demand.refresh_from_db()
     assert demand.status == ChangeRequestStatus.WITHDRAWN
-    # Answering is the customer's own act: no e-mail. Withdrawing sends a receipt (issue 15, item 9).
-    _question, receipt = mail.outbox
+    # Answering is the customer's own act: no e-mail to them, but the analyst who asked is notified.
+    # Withdrawing sends the customer a receipt (issue 15, item 9).
+    _question, *rest = mail.outbox
+    assert sorted(message.to[0] for message in rest) == sorted([demand.contact_email, analyst.email])
+    (receipt,) = [message for message in rest if message.to == [demand.contact_email]]
     assert "is withdrawn" in receipt.subject and demand.reference in receipt.body
 
 
@@ -154,9 +157,10 @@ def test_every_customer_email_carries_its_own_working_link_to_that_demand_only(
         )
     with django_capture_on_commit_callbacks(execute=True):
         change_request_withdraw(change_request=demand)
-    assert len(mail.outbox) == 3  # the question, the deferral, the withdrawal receipt
-    tokens = [_tracking_token_in(message.body) for message in mail.outbox]
-    assert "first e-mail" not in " ".join(message.body for message in mail.outbox)
+    to_customer = [message for message in mail.outbox if message.to == ["ana@client.example"]]
+    assert len(to_customer) == 3  # the question, the deferral, the withdrawal receipt (staff are notified apart)
+    tokens = [_tracking_token_in(message.body) for message in to_customer]
+    assert "first e-mail" not in " ".join(message.body for message in to_customer)
     assert len({first_token, *tokens}) == 4  # a fresh link each time, none stored in clear
     client = Client()
     for token in tokens:

@@ -90,3 +90,22 @@ def test_demo_service_unit_cost_falls_after_its_project_is_delivered():
     assert (project.agenda, project.status, project.realized_savings) == ("it", "delivered", 84000)
     call_command("seed_demo", "--force", verbosity=0)
     assert UnitCostRecord.objects.filter(service=billing).count() == 8
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_gives_every_demand_an_owner_cio_unread_notifications_and_a_saved_view_and_a_rerun_adds_none():
+    from intake.models import ChangeRequest
+    from notifications.models import Notification
+    from triage.models import SavedView
+
+    call_command("seed_demo", "--force", verbosity=0)
+    assert not ChangeRequest.objects.filter(owner__isnull=True).exists()
+    assert set(ChangeRequest.objects.values_list("owner__username", flat=True)) == {"analyst", "cio"}
+    unread = Notification.objects.filter(recipient__username="cio", read_at__isnull=True).count()
+    assert unread >= 3
+    assert SavedView.objects.filter(owner__username="cio", is_shared=True).exists()
+    notifications, views = Notification.objects.count(), SavedView.objects.count()
+
+    call_command("seed_demo", "--force", verbosity=0)
+    assert (Notification.objects.count(), SavedView.objects.count()) == (notifications, views)

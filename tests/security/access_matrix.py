@@ -106,6 +106,21 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "GET": staff_page(*ESTIMATORS),
         "POST": staff_page(*ESTIMATORS, code=302),
     },
+    # Ownership, saved views and bulk actions (issue 16): owners are set by who may change demands; every staff
+    # role saves views and acts in bulk, each demand then checked against the action's own permission.
+    "triage/<str:reference>/owner/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    "triage/bulk/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=400)},
+    "triage/views/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
+    "triage/views/<int:view_id>/default/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
+    "triage/views/<int:view_id>/delete/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
+    # Notifications: each staff member's own.
+    "notifications/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
+    "notifications/<int:notification_id>/open/": {
+        "GET": EVERYONE_405,
+        "POST": staff_page(*TRIAGE_VIEWERS, code=302),
+    },
+    "notifications/read-all/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
+    "notifications/settings/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS, code=400)},
     # Portfolio: every staff role reads; the CIO approves; portfolio managers update projects.
     "portfolio/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
     "portfolio/approve/<str:reference>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},

@@ -15,6 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from core.choices import TokenScope
 from core.services import api_token_create
 from intake.models import Attachment, SimilarDemand
+from notifications.choices import NotificationEvent
+from notifications.services import notify
 from portfolio.models import Milestone
 from tests.factories import (
     CustomerFactory,
@@ -25,6 +27,7 @@ from tests.factories import (
     webhook_endpoint,
 )
 from tests.security.access_matrix import ADMIN, MATRIX, READ_TOKENS, ROLES
+from triage.models import SavedView
 
 # Made up, well-formed, and no demand's: what anyone without the real link would try.
 WRONG_TRACKING_TOKEN = "x" * 43
@@ -44,6 +47,8 @@ class World:
     clients: dict[str, Client] = field(default_factory=dict)
     webhook_endpoint_id: int = 0
     webhook_delivery_id: int = 0
+    saved_view_id: int = 0
+    notification_id: int = 0
 
     def kwargs_for(self, name: str, role: str) -> dict:
         """The URL kwargs a role would use: only the tracking-link holder knows the real token."""
@@ -59,6 +64,8 @@ class World:
             "customer_id": self.customer_id,
             "endpoint_id": self.webhook_endpoint_id,
             "delivery_id": self.webhook_delivery_id,
+            "view_id": self.saved_view_id,
+            "notification_id": self.notification_id,
             "uidb64": "MQ",  # a password-reset link for user 1, with the made-up token above
         }
         return values
@@ -155,7 +162,12 @@ def world(db, settings, tmp_path) -> World:
     delivery = endpoint.deliveries.create(
         event_id=uuid.uuid4(), event_type="project.health_changed", status="succeeded", next_attempt_at=None
     )
+    # A view the CIO shares with the team, and a notification of the CIO's.
+    saved_view = SavedView.objects.create(owner=users["cio"], name="Team view", query="status=scored", is_shared=True)
+    (notification,) = notify(event=NotificationEvent.MENTIONED, recipients=[users["cio"]], key="matrix")
     return World(
+        saved_view_id=saved_view.pk,
+        notification_id=notification.pk,
         webhook_endpoint_id=endpoint.pk,
         webhook_delivery_id=delivery.pk,
         reference=demand.reference,

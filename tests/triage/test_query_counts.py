@@ -2,6 +2,8 @@
 
 import pytest
 
+from notifications.choices import NotificationEvent
+from notifications.services import notify
 from tests.factories import demand_with_history
 
 pytestmark = pytest.mark.django_db
@@ -9,14 +11,17 @@ pytestmark = pytest.mark.django_db
 # Session, user, permissions (2), the demand with its estimates, history, decision, attachments (for the roles
 # that may see them), capacity (3 for a decider), comparison, similar demands, timeline, project, the customer
 # list of the assign form, the conversation (one query for every message with its author; their files come from the
-# attachment list above).
-DEMAND_PAGE_QUERIES = 18
+# attachment list above), the header's unread notifications (the bell: one count, whatever the number) and the
+# staff who may own the demand (the owner form's choices).
+DEMAND_PAGE_QUERIES = 20
 
 
-def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lists(cio_client, page_statements):
+def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lists(cio, cio_client, page_statements):
     counts = []
     for size in (1, 6):
         demand, _token = demand_with_history(size, contact_email=f"buyer{size}@history{size}.example")
+        for number in range(size * 5):  # the bell's count costs the same whatever the number unread
+            notify(event=NotificationEvent.MENTIONED, recipients=[cio], key=f"{size}:{number}", change_request=demand)
         response, statements = page_statements(cio_client, f"/triage/{demand.reference}/")
         assert response.status_code == 200
         assert response.content.decode().count("Question") >= size  # the timeline lists every question

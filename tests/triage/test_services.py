@@ -177,8 +177,8 @@ def test_a_rolled_back_filing_enqueues_nothing_and_a_committed_one_enqueues_once
     assert callbacks == []
     with django_capture_on_commit_callbacks() as callbacks:
         file_demand()
-    # Scoring, similarity and the confirmation e-mail: one task each.
-    assert len(callbacks) == 3
+    # Scoring, similarity, the confirmation e-mail and the staff notifications: one task each.
+    assert len(callbacks) == 4
 
 
 def test_the_sweep_finds_demands_left_unscored_for_over_a_minute():

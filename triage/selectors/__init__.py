@@ -40,6 +40,7 @@ from triage.selectors.queue import (
     change_request_queue,
     queue_charts,
 )
+from triage.selectors.saved_views import saved_view_counts, saved_views_visible
 from triage.selectors.scoring_inputs import (
     SCORING_DEMAND_FIELDS,
     cost_estimate_latest,
@@ -90,6 +91,8 @@ __all__ = [
     "queue_charts",
     "rescore_job_ids_stalled",
     "rescore_job_list",
+    "saved_view_counts",
+    "saved_views_visible",
     "scoring_failure_list",
     "scoring_inputs_for_ids",
     "scoring_model_active",

@@ -47,7 +47,9 @@ def decision_latest(*, change_request: ChangeRequest) -> Decision | None:
 
 def change_request_detail(*, reference: str) -> ChangeRequest | None:
     return (
-        ChangeRequest.objects.select_related("customer", "product", "scoring_failure")
+        ChangeRequest.objects.select_related(
+            "customer__account_manager", "product__product_manager", "owner", "scoring_failure"
+        )
         .prefetch_related(Prefetch("cost_estimates", queryset=CostEstimate.objects.select_related("estimated_by")))
         .filter(reference=reference)
         .first()

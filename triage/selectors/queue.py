@@ -13,7 +13,7 @@ from triage.choices import PIPELINE_ORDER
 
 def change_request_queue() -> QuerySet[ChangeRequest]:
     """Every demand with what a queue row shows, in one query."""
-    return ChangeRequest.objects.select_related("customer", "product").order_by("-score", "-created_at")
+    return ChangeRequest.objects.select_related("customer", "product", "owner").order_by("-score", "-created_at")
 
 
 BUBBLE_LIMIT = 150

@@ -1,5 +1,6 @@
 """Triage writes, split by concern; callers import from `triage.services` and need not know the modules."""
 
+from triage.services.bulk import BulkOutcome, change_requests_bulk_apply
 from triage.services.decisions import (
     AlreadyDecided,
     change_request_ask_information,
@@ -8,6 +9,7 @@ from triage.services.decisions import (
     decision_record,
     similar_demand_set_link,
 )
+from triage.services.ownership import change_request_set_owner
 from triage.services.planning import (
     decision_targets_set,
     quarter_capacities_set,
@@ -19,6 +21,12 @@ from triage.services.rescoring import (
     rescore_job_start,
     scoring_model_create_version,
     scoring_model_ensure_default,
+)
+from triage.services.saved_views import (
+    queue_query_normalize,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_set_default,
 )
 from triage.services.scoring import (
     ScoredDemand,
@@ -33,18 +41,25 @@ __all__ = [
     "RESCORE_CHUNK",
     "RESCORE_TASK",
     "AlreadyDecided",
+    "BulkOutcome",
     "ScoredDemand",
     "assessment_compute",
     "assessments_compute_bulk",
     "assessments_compute_requested",
     "change_request_ask_information",
     "change_request_assign_customer",
+    "change_request_set_owner",
+    "change_requests_bulk_apply",
     "cost_estimate_create",
     "decision_record",
     "decision_targets_set",
     "quarter_capacities_set",
+    "queue_query_normalize",
     "rescore_job_run",
     "rescore_job_start",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_set_default",
     "scoring_failure_record",
     "scoring_model_create_version",
     "scoring_model_ensure_default",

@@ -21,6 +21,7 @@ from triage.models import (
 from triage.services.scoring import assessments_compute_bulk
 
 logger = logging.getLogger(__name__)
+NOTIFY_RESCORED_TASK = "notifications.rescore_finished"  # tells whoever started the job (notifications app)
 
 
 def scoring_model_ensure_default() -> ScoringModel:
@@ -103,6 +104,7 @@ def rescore_job_run(*, job_id: int, time_budget_seconds: float = 20.0) -> bool:
                 RescoreJob.objects.filter(pk=job.pk).update(
                     status=RescoreJobStatus.DONE, finished_at=timezone.now(), updated_at=timezone.now()
                 )
+                enqueue_on_commit(NOTIFY_RESCORED_TASK, job.pk)
                 return True
             assessments_compute_bulk(change_request_ids=ids, scoring_model=job.scoring_model)
             RescoreJob.objects.filter(pk=job.pk).update(

@@ -213,6 +213,7 @@ class Command(BaseCommand):
         if self._internal_units(users):
             self.stdout.write(self.style.SUCCESS("Demo internal business units and scoring model v2 loaded."))
         self._capacity(users["cio"])
+        unread = self._owners_views_notifications(users)
         if self._revenue(users):
             self.stdout.write(self.style.SUCCESS("Demo realized revenue recorded."))
         ApiToken.objects.filter(name="demo").delete()
@@ -229,7 +230,9 @@ class Command(BaseCommand):
             "    pm       Portfolio manager: project updates\n"
             "    admin    superuser: /admin/\n\n"
             f"  A customer's private tracking link: {demo_link}\n"
-            f"  A conversation (customer, staff reply, internal note, reply by e-mail): {conversation_link}\n\n"
+            f"  A conversation (customer, staff reply, internal note, reply by e-mail): {conversation_link}\n"
+            f"  cio has {unread} unread notifications (the bell in the header; /notifications/), every demand an\n"
+            "  owner (by product: analyst or cio) and the queue a shared saved view.\n\n"
             f"  E-mails: {email_destination()}\n\n"
             f"  Demo API token (read-only; a new one each run): {api_key}\n"
             f"    curl -H 'Authorization: Token {api_key}' http://127.0.0.1:8000/api/v1/projects/\n"
@@ -320,6 +323,36 @@ class Command(BaseCommand):
                     note="Invoices matched automatically.",
                     recorded_by=users["pm"],
                 )
+
+    def _owners_views_notifications(self, users: dict) -> int:
+        """Ownership rules and an owner per demand, saved views, and notifications for cio; returns cio's unread.
+
+        Idempotent like the rest: a product or demand that has an owner keeps it, a view is made once, and
+        notifications are keyed by what they report, so a second run tells nobody twice.
+        """
+        from notifications.events import decisions_due_notify
+        from notifications.models import Notification
+        from triage.models import SavedView
+
+        cio, analyst = users["cio"], users["analyst"]
+        for index, product in enumerate(Product.objects.filter(default_owner__isnull=True).order_by("name")):
+            Product.objects.filter(pk=product.pk).update(default_owner=analyst if index % 2 == 0 else cio)
+        owners = dict(Product.objects.values_list("pk", "default_owner"))
+        for demand in ChangeRequest.objects.filter(owner__isnull=True).order_by("reference"):
+            owner = analyst if owners[demand.product_id] == analyst.pk else cio
+            # The analyst hands cio their demands, so cio's bell has something to show.
+            triage_services.change_request_set_owner(
+                change_request=demand, owner=owner, assigned_by=analyst if owner == cio else cio
+            )
+        if not SavedView.objects.filter(owner=cio).exists():
+            open_query = "status=submitted&status=scored&status=needs_info&ordering=-score"
+            triage_services.saved_view_create(owner=cio, name="Open, best first", query=open_query, is_shared=True)
+            mine = triage_services.saved_view_create(
+                owner=analyst, name="My open demands", query=f"mine=true&{open_query}", is_shared=False
+            )
+            triage_services.saved_view_set_default(view=mine, user=analyst)
+        decisions_due_notify()
+        return Notification.objects.filter(recipient=cio, read_at__isnull=True).count()
 
     def _capacity(self, cio) -> None:  # type: ignore[no-untyped-def]
         """A capacity for this quarter and the next, once: the queue's panel and the approve action use it."""
