@@ -8,8 +8,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from core import roles
-from intake.choices import OPEN_STATUSES, ChangeRequestStatus
-from intake.models import ChangeRequest, StatusEvent
+from intake.choices import OPEN_STATUSES, ChangeRequestStatus, CommentKind
+from intake.models import ChangeRequest, Comment, StatusEvent
 from notifications.choices import NotificationEvent
 from notifications.selectors import user_ids_with_permission
 from notifications.services import notify
@@ -83,6 +83,33 @@ def demand_assigned_notify(*, change_request_id: int, status_event_id: int, owne
             key=f"assigned:{demand.pk}:{status_event_id}",
             change_request=demand,
             actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
+        )
+    )
+
+
+def comment_posted_notify(*, comment_id: int) -> int:
+    """A message of a demand's conversation: a customer's tells the owner and the staff who replied to them;
+    an internal note tells the staff it @mentions. Never the author; a staff reply tells no staff."""
+    comment = Comment.objects.select_related("change_request").filter(pk=comment_id).first()
+    if comment is None:
+        return 0
+    demand = comment.change_request
+    if comment.kind == CommentKind.CUSTOMER:
+        repliers = Comment.objects.filter(change_request=demand, kind=CommentKind.REPLY).values_list(
+            "author_id", flat=True
+        )
+        event, recipients = NotificationEvent.CUSTOMER_COMMENTED, [demand.owner_id, *repliers]
+    elif comment.kind == CommentKind.NOTE:
+        event, recipients = NotificationEvent.MENTIONED, list(comment.mentions.values_list("pk", flat=True))
+    else:
+        return 0
+    return len(
+        notify(
+            event=event,
+            recipients=recipients,
+            key=f"comment:{comment.pk}",
+            change_request=demand,
+            actor=comment.author,
         )
     )
 

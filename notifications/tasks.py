@@ -63,6 +63,18 @@ def webhook_paused(endpoint_id: int, actor_id: int | None = None) -> int:
 
 
 @shared_task(
+    name="notifications.comment_posted",
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=2,
+    max_retries=5,
+)
+def comment_posted(comment_id: int) -> int:
+    """Tell the staff concerned by a new message of a conversation (the customer's, or a note's mentions)."""
+    return events.comment_posted_notify(comment_id=comment_id)
+
+
+@shared_task(
     name="notifications.notify", acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=2, max_retries=5
 )
 def notify(

@@ -107,3 +107,25 @@ def test_a_due_decision_is_told_once_per_state_however_often_the_sweep_runs(cio,
     assert second == 0 and first == 3  # due soon: its owner and the CIO; overdue: the CIO
     assert told(NotificationEvent.DECISION_DUE_SOON) == {"due-owner", "cio"}
     assert told(NotificationEvent.DECISION_OVERDUE) == {"cio"}
+
+
+def test_a_customer_comment_tells_the_owner_and_who_replied_and_a_note_tells_whom_it_mentions(
+    cio, django_capture_on_commit_callbacks
+):
+    """The conversation (intake.conversation) signals each committed message; notifications.apps hears it."""
+    from intake.conversation.services import comment_customer_add, comment_note_add, comment_reply_add
+
+    owner = UserFactory(username="conv-owner", role="Analyst")
+    replier = UserFactory(username="conv-replier", role="Analyst")
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = file_demand(product=ProductFactory(default_owner=owner))
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_reply_add(change_request=demand, author=replier, body="Which release do you run?")
+    assert not Notification.objects.filter(event=NotificationEvent.CUSTOMER_COMMENTED).exists()  # staff told no staff
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_customer_add(change_request=demand, body="ECC 6.0, and a file follows.")
+    assert told(NotificationEvent.CUSTOMER_COMMENTED) == {"conv-owner", "conv-replier"}
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_note_add(change_request=demand, author=replier, body="@cio worth a look; @conv-replier is me.")
+    assert told(NotificationEvent.MENTIONED) == {"cio"}  # never the note's own author
+    assert Notification.objects.get(event=NotificationEvent.MENTIONED).change_request == demand
