@@ -234,7 +234,16 @@ def scoring_model(request: StaffRequest) -> HttpResponse:
     the page again with the form as typed; it writes nothing.
     """
     active = selectors.scoring_model_active()
-    form = ScoringModelForm(request.POST or None, instance=active if request.method != "POST" else None)
+    # A new version starts from the active one (or from the version being restored) with an empty note: the note
+    # says what the new version changes, never what the previous one did.
+    restored = _version_or_404(request.GET["restore"]) if "restore" in request.GET else None
+    note = _("Restored from v%(version)s") % {"version": restored.version} if restored else ""
+    form = ScoringModelForm(
+        request.POST or None,
+        instance=restored or active,
+        initial={"note": note},
+        read_only=not request.user.has_perm(roles.ADD_SCORING_MODEL),
+    )
     preview = None
     if request.method == "POST":
         if not request.user.has_perm(roles.ADD_SCORING_MODEL):
@@ -265,8 +274,29 @@ def scoring_model(request: StaffRequest) -> HttpResponse:
         "refresh": any(job.is_running for job in jobs),
         "can_edit": request.user.has_perm(roles.ADD_SCORING_MODEL),
         "preview": preview,
+        "restored": restored,
     }
     return render(request, "triage/scoring_model.html", context, status=400 if form.errors else 200)
+
+
+def _version_or_404(version: str):  # type: ignore[no-untyped-def]
+    model = selectors.scoring_model_by_version(version=int(version)) if version.isdigit() and len(version) < 9 else None
+    if model is None:
+        raise Http404("No such version of the scoring model.")
+    return model
+
+
+@staff_permission_required(roles.VIEW_SCORING_MODEL)
+def scoring_model_version(request: StaffRequest, version: str) -> HttpResponse:
+    """One version's weights, read-only; the CIO can restore them as a new version."""
+    model = _version_or_404(version)
+    context = {
+        "model": model,
+        "form": ScoringModelForm(instance=model, read_only=True),
+        "active": selectors.scoring_model_active(),
+        "can_edit": request.user.has_perm(roles.ADD_SCORING_MODEL),
+    }
+    return render(request, "triage/scoring_model_version.html", context)
 
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)

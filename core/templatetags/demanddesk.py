@@ -19,6 +19,7 @@ from django.template.exceptions import TemplateSyntaxError
 from django.utils.safestring import mark_safe
 
 from core.formats import date_display, datetime_display, month_display
+from core.people import person_name
 
 register = template.Library()
 
@@ -64,6 +65,12 @@ def datetime_filter(value: date | None, precision: str = "") -> str:
 def month(value: date | None) -> str:
     """A month in the reader's language: `Nov 2026`, `nov. 2026`."""
     return month_display(value)
+
+
+@register.filter
+def person(user: object) -> str:
+    """A person's one display name (core.people.person_name): full name, else username."""
+    return person_name(user)
 
 
 @register.inclusion_tag("components/sort_header.html", takes_context=True)

@@ -137,3 +137,55 @@ def test_the_demand_page_shows_each_normalized_component_as_a_percent(
         if component.get("normalized") is not None:
             shown = f"{component['normalized'] * 100:.0f} %"
             assert re.search(rf'<td class="num">{re.escape(shown)}</td>', page), (component["key"], shown)
+
+
+def test_the_form_for_a_new_version_starts_with_an_empty_note(client: Client, cio):
+    ScoringModel.objects.filter(is_active=True).update(note="v1 from DESIGN.md")
+    client.force_login(cio)
+    form = client.get("/triage/scoring-model/").context["form"]
+    assert form["note"].value() == ""
+    assert form["weight_roi"].value() == Decimal("40")
+
+
+def test_the_form_groups_every_parameter_exactly_once():
+    from triage.forms import ScoringModelForm
+
+    names = [field.name for _key, _legend, fields in ScoringModelForm().groups() for field in fields]
+    assert sorted(names) == sorted(ScoringModel.WEIGHT_FIELDS)
+    assert [key for key, _legend, _fields in ScoringModelForm().groups()] == [
+        "weights",
+        "penalties",
+        "curves",
+        "tiers",
+        "thresholds",
+    ]
+
+
+def test_an_old_version_is_shown_read_only_and_restored_as_a_new_version(
+    client: Client, cio, django_capture_on_commit_callbacks
+):
+    client.force_login(cio)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/triage/scoring-model/", weights_form(weight_roi="25", note="less ROI"))
+    page = client.get("/triage/scoring-model/v1/")
+    assert page.status_code == 200
+    assert all(field.disabled for field in page.context["form"].fields.values())
+    assert "?restore=1" in page.content.decode()
+
+    restoring = client.get("/triage/scoring-model/?restore=1")
+    form = restoring.context["form"]
+    assert (form["weight_roi"].value(), form["note"].value()) == (Decimal("40"), "Restored from v1")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/triage/scoring-model/", weights_form(weight_roi="40", note="Restored from v1"))
+    v3 = ScoringModel.objects.get(is_active=True)
+    assert (v3.version, v3.weight_roi) == (3, Decimal("40"))
+    assert ScoringModel.objects.get(version=2).weight_roi == Decimal("25")
+
+
+def test_an_analyst_reads_an_old_version_without_a_restore_button(client: Client, analyst):
+    client.force_login(analyst)
+    page = client.get("/triage/scoring-model/v1/")
+    assert page.status_code == 200 and "restore=" not in page.content.decode()
+    assert client.get("/triage/scoring-model/v99/").status_code == 404
+    assert client.get("/triage/scoring-model/vx/").status_code == 404
+    assert client.get("/triage/scoring-model/?restore=99").status_code == 404

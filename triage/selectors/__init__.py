@@ -28,6 +28,7 @@ from triage.selectors.jobs import (
     rescore_job_ids_stalled,
     rescore_job_list,
     scoring_failure_list,
+    scoring_model_by_version,
     scoring_model_list,
 )
 from triage.selectors.queue import (
@@ -90,6 +91,7 @@ __all__ = [
     "scoring_failure_list",
     "scoring_inputs_for_ids",
     "scoring_model_active",
+    "scoring_model_by_version",
     "scoring_model_list",
     "scoring_whatif",
     "similar_demand_list",
