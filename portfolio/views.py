@@ -31,6 +31,7 @@ from portfolio.forms import (
     StatusUpdateForm,
 )
 from portfolio.models import Milestone, Project
+from triage import navigation
 
 CHARTS_SECONDS = 30  # totals may lag the table by this much
 
@@ -141,6 +142,9 @@ def approve(request: StaffRequest, reference: str) -> HttpResponse:
         problems = form_errors_text(form)
         messages.error(request, f"Nothing was decided: {problems}")
         return redirect("triage:detail", reference=reference)
+    next_reference = (
+        navigation.queue_next_reference(request, current=demand) if navigation.decide_then_next(request) else None
+    )
     try:
         project = services.change_request_approve(
             change_request=demand,
@@ -153,6 +157,8 @@ def approve(request: StaffRequest, reference: str) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("triage:detail", reference=reference)
     messages.success(request, f"{demand.reference} approved and delivered by {project.code}.")
+    if navigation.decide_then_next(request):
+        return navigation.after_decision(request, demand_reference=reference, next_reference=next_reference)
     return redirect("portfolio:detail", code=project.code)
 
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.choices import ChangeRequestStatus, ScoreBand
 
-__all__ = ["PIPELINE_ORDER", "Confidence", "DecisionOutcome", "RescoreJobStatus", "ScoreBand"]
+__all__ = ["PIPELINE_ORDER", "Confidence", "DecisionOutcome", "QueueScope", "RescoreJobStatus", "ScoreBand"]
 
 
 class Confidence(models.TextChoices):
@@ -36,3 +36,10 @@ PIPELINE_ORDER = (
     ChangeRequestStatus.REJECTED,
     ChangeRequestStatus.WITHDRAWN,
 )
+
+
+class QueueScope(models.TextChoices):
+    """Which demands the queue lists when no status is chosen: the work still to do, or everything."""
+
+    OPEN = "open", _("Open")
+    ALL = "all", _("All")

@@ -3,14 +3,20 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
+from intake.choices import OPEN_STATUSES, Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand
 from intake.models import ChangeRequest, Customer, Product
+from triage.choices import QueueScope
 
 
 class ChangeRequestFilterSet(django_filters.FilterSet):
     """The queue's filters, in the URL so a view can be bookmarked; shared by the page, CSV and API."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    # The work list: open demands unless `scope=all` (or a status filter, which says exactly what to show). Absent,
+    # it means all, so the CSV and API keep their meaning; the queue page asks for open by default.
+    scope = django_filters.ChoiceFilter(
+        choices=QueueScope.choices, method="filter_scope", empty_label=None, widget=forms.HiddenInput
+    )
     # distinct=False: django-filter's default DISTINCT sorts every matching row (no join here can
     # duplicate one); at 100,000 demands that was most of a filtered page's time.
     status = django_filters.MultipleChoiceFilter(
@@ -67,3 +73,8 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(reference__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value))
+
+    def filter_scope(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
+        if value == QueueScope.OPEN and not self.form.cleaned_data.get("status"):
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("scoring-model/", views.scoring_model, name="scoring_model"),
     path("scoring-model/v<str:version>/", views.scoring_model_version, name="scoring_model_version"),
+    path("charts/", views.queue_charts_toggle, name="queue_charts"),
     path("export.csv", views.queue_export, name="export"),
     path("decision-times/", views.decision_times, name="decision_times"),
     path("capacity/", views.capacity, name="capacity"),

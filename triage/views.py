@@ -18,9 +18,8 @@ from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
 from intake.models import SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
-from triage import selectors, services
-from triage.choices import DecisionOutcome
-from triage.filters import ChangeRequestFilterSet
+from triage import navigation, selectors, services
+from triage.choices import DecisionOutcome, QueueScope
 from triage.forms import (
     AskInformationForm,
     AssignCustomerForm,
@@ -38,32 +37,47 @@ CHARTS_SECONDS = 30
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue(request: StaffRequest) -> HttpResponse:
-    """The ranked queue with its charts; every filter and the sort live in the URL."""
-    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
+    """The work list: open demands first, every filter and the sort in the URL; charts below, collapsible."""
+    filterset = navigation.queue_filterset(request.GET)
     demands = filterset.qs
     page = BoundedPaginator(demands, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    charts_collapsed = selectors.queue_charts_collapsed(user=request.user)
     context = {
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
+        "scope": filterset.form.cleaned_data.get("scope") if filterset.is_valid() else QueueScope.OPEN,
+        "status_chosen": bool(request.GET.getlist("status")),
+        "charts_collapsed": charts_collapsed,
         # Aggregates over the whole filtered queue, reused for a few seconds; the table itself is live.
-        "charts": cached(
+        "charts": None
+        if charts_collapsed
+        else cached(
             "queue-charts", query.urlencode(), CHARTS_SECONDS, lambda: selectors.queue_charts(queryset=demands)
         ),
         "scoring_failures": selectors.scoring_failure_list(limit=5),
         "clocks": selectors.decision_clocks(demands=list(page.object_list)),
-        "capacity": selectors.capacity_by_quarter(),
+        "capacity": None if charts_collapsed else selectors.capacity_by_quarter(),
         "ordering": request.GET.get("ordering", ""),
     }
-    return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
+    response = render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
+    return navigation.queue_query_remember(request, response)
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def queue_charts_toggle(request: StaffRequest) -> HttpResponse:
+    """Collapse or show the queue's charts for this person, then back to the queue as they left it."""
+    services.queue_preference_set(user=request.user, charts_collapsed=request.POST.get("collapsed") == "1")
+    return redirect(navigation.queue_url(request) + "#charts")
 
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue_export(request: StaffRequest) -> HttpResponseBase:
     """The queue as CSV, with the same filters and sort as the page."""
-    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue())
+    filterset = navigation.queue_filterset(request.GET)
     rows = selectors.change_request_export_rows(queryset=filterset.qs)
     header = [label for _, label in selectors.QUEUE_EXPORT_COLUMNS]
     return csv_response(f"demand-queue-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
@@ -94,6 +108,7 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "ask_form": AskInformationForm(),
         "assign_form": AssignCustomerForm(),
         "can_decide": request.user.has_perm(roles.DECIDE),
+        "queue_url": navigation.queue_url(request),
         "outcomes": DecisionOutcome,
         # Least privilege (docs/roles.md): who the contact is and what they attached, only for the roles that hold it.
         "can_see_contact": request.user.has_perm(roles.VIEW_CONTACT),
@@ -166,6 +181,10 @@ def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
             _("Nothing was decided: %(errors)s") % {"errors": form_errors_text(form)},
         )
         return _back(reference)
+    # Read before deciding: once decided, the demand may leave an open-only view and lose its place in it.
+    next_reference = (
+        navigation.queue_next_reference(request, current=demand) if navigation.decide_then_next(request) else None
+    )
     try:
         services.decision_record(change_request=demand, outcome=outcome, decided_by=request.user, **form.cleaned_data)
         messages.success(
@@ -175,7 +194,8 @@ def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
         )
     except ApplicationError as error:
         messages.error(request, error.message)
-    return _back(reference)
+        return _back(reference)
+    return navigation.after_decision(request, demand_reference=reference, next_reference=next_reference)
 
 
 @require_POST

@@ -4,7 +4,9 @@
 # nearest control under the label is this one) or beside it (on the same line, the nearest control to its side).
 # Returns the misplaced ones as "label text -> name of the control nearest the label".
 LABELS_MISPLACED = """() => {
-  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  // checkVisibility: the content of a closed <details> keeps a layout box in Chromium but is not shown.
+  const visible = (el) => { const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && el.checkVisibility({ visibilityProperty: true }); };
   const controls = [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea')]
     .filter(visible);
   const problems = [];
@@ -23,11 +25,11 @@ LABELS_MISPLACED = """() => {
     const beside = controls.filter((other) => overlapsY(other.getBoundingClientRect()))
       .sort((a, b) => gap(a) - gap(b));
     const c = control.getBoundingClientRect();
-    const isAbove = below.length && below[0] === control && c.top - l.bottom < 60;
+    const isAbove = below.length && below[0] === control && c.top - l.bottom < 120;
     const isBeside = beside.length && beside[0] === control;
     if (!isAbove && !isBeside) {
       const nearest = below[0] || beside[0];
-      problems.push(`${label.textContent.trim()} -> ${nearest ? nearest.name : 'nothing'}`);
+      problems.push(`${label.textContent.trim()} (${control.name}) -> ${nearest ? nearest.name : 'nothing'}`);
     }
   }
   return problems;

@@ -38,6 +38,8 @@ from triage.selectors.queue import (
     change_request_export_rows,
     change_request_queue,
     queue_charts,
+    queue_charts_collapsed,
+    queue_next_reference,
 )
 from triage.selectors.scoring_inputs import (
     SCORING_DEMAND_FIELDS,
@@ -86,6 +88,8 @@ __all__ = [
     "decision_targets",
     "decision_time_by_month",
     "queue_charts",
+    "queue_charts_collapsed",
+    "queue_next_reference",
     "rescore_job_ids_stalled",
     "rescore_job_list",
     "scoring_failure_list",

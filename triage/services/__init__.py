@@ -12,6 +12,7 @@ from triage.services.planning import (
     decision_targets_set,
     quarter_capacities_set,
 )
+from triage.services.preferences import queue_preference_set
 from triage.services.rescoring import (
     RESCORE_CHUNK,
     RESCORE_TASK,
@@ -43,6 +44,7 @@ __all__ = [
     "decision_record",
     "decision_targets_set",
     "quarter_capacities_set",
+    "queue_preference_set",
     "rescore_job_run",
     "rescore_job_start",
     "scoring_failure_record",
