@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,7 @@ from core.decorators import StaffRequest, staff_permission_required
 from core.exceptions import ApplicationError
 from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
-from intake.models import SimilarDemand
+from intake.models import ChangeRequest, SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
 from triage import navigation, selectors, services
 from triage.choices import DecisionOutcome, QueueScope
@@ -83,7 +84,7 @@ def queue_export(request: StaffRequest) -> HttpResponseBase:
     return csv_response(f"demand-queue-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
 
 
-def _demand_or_404(reference: str):  # type: ignore[no-untyped-def]
+def demand_or_404(reference: str):  # type: ignore[no-untyped-def]
     demand = selectors.change_request_detail(reference=reference)
     if demand is None:
         raise Http404("No such demand.")
@@ -92,7 +93,20 @@ def _demand_or_404(reference: str):  # type: ignore[no-untyped-def]
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def detail(request: StaffRequest, reference: str) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    return demand_page(request, demand_or_404(reference))
+
+
+def estimate_initial(demand: ChangeRequest) -> dict:
+    """The estimate form starts from the latest estimate (prefetched, newest first), else the product's day rate."""
+    latest = next(iter(demand.cost_estimates.all()), None)
+    if latest is None:
+        return {"day_rate": demand.product.default_day_rate}
+    fields = ("effort_days", "day_rate", "yearly_run_cost", "confidence")
+    return {name: getattr(latest, name) for name in fields}
+
+
+def demand_page(request: StaffRequest, demand: ChangeRequest, *, status: int = 200, **forms: BaseForm) -> HttpResponse:
+    """The demand page; a failed action passes its bound form, shown with its errors and what was typed (status 400)."""
     history = list(selectors.assessment_history(change_request=demand))
     context = {
         "demand": demand,
@@ -101,12 +115,13 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "timeline": status_event_timeline(change_request=demand, customer_view=False),
         "similar": selectors.similar_demand_list(change_request=demand),
         "decision": selectors.decision_latest(change_request=demand),
-        "estimate_form": CostEstimateForm(initial={"day_rate": demand.product.default_day_rate}),
+        "estimate_form": CostEstimateForm(initial=estimate_initial(demand)),
         "approve_form": DecisionForm(prefix="approve"),
         "reject_form": RejectForm(prefix="reject"),
         "defer_form": DeferForm(prefix="defer"),
         "ask_form": AskInformationForm(),
         "assign_form": AssignCustomerForm(),
+        **forms,
         "can_decide": request.user.has_perm(roles.DECIDE),
         "queue_url": navigation.queue_url(request),
         "outcomes": DecisionOutcome,
@@ -127,7 +142,7 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
             after_id=_int_or_none(request.GET.get("after")),
         ),
     }
-    return render(request, "triage/detail.html", context)
+    return render(request, "triage/detail.html", context, status=status)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -137,7 +152,7 @@ def _int_or_none(value: str | None) -> int | None:
 @require_POST
 @staff_permission_required(roles.ADD_ESTIMATE)
 def retry_scoring(request: StaffRequest, reference: str) -> HttpResponse:
-    services.scoring_retry(change_request=_demand_or_404(reference))
+    services.scoring_retry(change_request=demand_or_404(reference))
     messages.success(request, _("Scoring queued again."))
     return _back(reference)
 
@@ -149,16 +164,13 @@ def _back(reference: str) -> HttpResponse:
 @require_POST
 @staff_permission_required(roles.ADD_ESTIMATE)
 def estimate(request: StaffRequest, reference: str) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = CostEstimateForm(request.POST)
-    if form.is_valid():
-        services.cost_estimate_create(change_request=demand, estimated_by=request.user, **form.cleaned_data)
-        messages.success(request, _("Estimate saved; the demand is being rescored."))
-    else:
-        messages.error(
-            request,
-            _("The estimate was not saved: %(errors)s") % {"errors": form_errors_text(form)},
-        )
+    if not form.is_valid():
+        messages.error(request, _("The estimate was not saved: %(errors)s") % {"errors": form_errors_text(form)})
+        return demand_page(request, demand, status=400, estimate_form=form)
+    services.cost_estimate_create(change_request=demand, estimated_by=request.user, **form.cleaned_data)
+    messages.success(request, _("Estimate saved; the demand is being rescored."))
     return _back(reference)
 
 
@@ -166,7 +178,7 @@ def estimate(request: StaffRequest, reference: str) -> HttpResponse:
 @staff_permission_required(roles.DECIDE)
 def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
     """Reject or defer (approval goes through the portfolio, which creates the project)."""
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     forms_by_outcome: dict[str, type[RejectForm | DeferForm]] = {
         DecisionOutcome.REJECTED: RejectForm,
         DecisionOutcome.DEFERRED: DeferForm,
@@ -174,13 +186,11 @@ def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
     form_class = forms_by_outcome.get(outcome)
     if form_class is None:
         raise Http404("Unknown decision.")
-    form = form_class(request.POST, prefix="reject" if outcome == DecisionOutcome.REJECTED else "defer")
+    prefix = "reject" if outcome == DecisionOutcome.REJECTED else "defer"
+    form = form_class(request.POST, prefix=prefix)
     if not form.is_valid():
-        messages.error(
-            request,
-            _("Nothing was decided: %(errors)s") % {"errors": form_errors_text(form)},
-        )
-        return _back(reference)
+        messages.error(request, _("Nothing was decided: %(errors)s") % {"errors": form_errors_text(form)})
+        return demand_page(request, demand, status=400, **{f"{prefix}_form": form})
     # Read before deciding: once decided, the demand may leave an open-only view and lose its place in it.
     next_reference = (
         navigation.queue_next_reference(request, current=demand) if navigation.decide_then_next(request) else None
@@ -201,25 +211,27 @@ def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
 @require_POST
 @staff_permission_required(roles.REQUEST_INFORMATION)
 def ask_information(request: StaffRequest, reference: str) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = AskInformationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the question for the customer."))
+        return demand_page(request, demand, status=400, ask_form=form)
     try:
-        if form.is_valid():
-            services.change_request_ask_information(
-                change_request=demand, question=form.cleaned_data["question"], asked_by=request.user
-            )
-            messages.success(request, _("Question sent to the customer."))
-        else:
-            messages.error(request, _("Write the question for the customer."))
+        services.change_request_ask_information(
+            change_request=demand, question=form.cleaned_data["question"], asked_by=request.user
+        )
     except ApplicationError as error:
+        # Refused (the demand moved on meanwhile): say why, and keep the question as typed.
         messages.error(request, error.message)
+        return demand_page(request, demand, status=409, ask_form=form)
+    messages.success(request, _("Question sent to the customer."))
     return _back(reference)
 
 
 @require_POST
 @staff_permission_required(roles.CHANGE_DEMAND)
 def assign_customer(request: StaffRequest, reference: str) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = AssignCustomerForm(request.POST)
     if form.is_valid():
         services.change_request_assign_customer(
@@ -232,7 +244,7 @@ def assign_customer(request: StaffRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_permission_required(roles.LINK_SIMILAR)
 def link_similar(request: StaffRequest, reference: str, pk: int) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     candidate = get_object_or_404(
         SimilarDemand.objects.select_related("change_request", "similar_to"),
         pk=pk,

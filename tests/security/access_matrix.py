@@ -81,6 +81,13 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         # An empty POST is an unbound form: the page again, nothing saved.
         "POST": staff_page("cio", "superuser"),
     },
+    # One version of the scoring model, read-only, for those who read the model.
+    "triage/scoring-model/v<str:version>/": {
+        "GET": staff_page("analyst", "cio", "superuser"),
+        "POST": staff_page("analyst", "cio", "superuser"),
+    },
+    # Collapse or show the queue's charts: each viewer's own preference, then back to the queue.
+    "triage/charts/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
     "triage/decision-times/": {
         "GET": staff_page(*TRIAGE_VIEWERS),
         # Only the CIO sets targets; an empty POST is an unbound form: the page again, nothing saved.
@@ -92,15 +99,16 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": staff_page("cio", "superuser"),
     },
     "triage/<str:reference>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
-    "triage/<str:reference>/estimate/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
-    "triage/<str:reference>/decide/<str:outcome>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},
-    "triage/<str:reference>/ask/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    # An incomplete estimate, decision or question: the demand page again with the form as typed (400).
+    "triage/<str:reference>/estimate/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
+    "triage/<str:reference>/decide/<str:outcome>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=400)},
+    "triage/<str:reference>/ask/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
     "triage/<str:reference>/rescore/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     "triage/<str:reference>/customer/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     "triage/<str:reference>/similar/<int:pk>/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     # Portfolio: every staff role reads; the CIO approves; portfolio managers update projects.
     "portfolio/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
-    "portfolio/approve/<str:reference>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},
+    "portfolio/approve/<str:reference>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=400)},
     # The portfolio as CSV, and whether approved demands paid off: read-only, for every staff role.
     "portfolio/export.csv": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
     "portfolio/calibration/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
