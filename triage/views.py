@@ -20,7 +20,7 @@ from core.pagination import BoundedPaginator
 from intake.models import ChangeRequest, SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
 from triage import navigation, selectors, services
-from triage.choices import DecisionOutcome, QueueScope
+from triage.choices import DECISION_DONE_LABELS, DecisionOutcome, QueueScope
 from triage.forms import (
     AskInformationForm,
     AssignCustomerForm,
@@ -199,8 +199,8 @@ def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
         services.decision_record(change_request=demand, outcome=outcome, decided_by=request.user, **form.cleaned_data)
         messages.success(
             request,
-            _("%(reference)s: %(outcome)s recorded.")
-            % {"reference": demand.reference, "outcome": DecisionOutcome(outcome).label.lower()},
+            _("%(reference)s was %(outcome)s.")
+            % {"reference": demand.reference, "outcome": DECISION_DONE_LABELS[DecisionOutcome(outcome)]},
         )
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -54,6 +54,7 @@ WEBHOOK_MANAGERS = ("cio", "superuser")
 PROJECT_MANAGERS = ("portfolio_manager", "superuser")
 LOGGED_IN = ("analyst", "cio", "portfolio_manager", "staff_without_role", "api_reader", "api_writer", "superuser")
 SIGNED_IN_PAGE = answers(200, anonymous=LOGIN, tracking_holder=LOGIN)
+SIGNED_IN_LANDING = answers(302, anonymous=LOGIN, tracking_holder=LOGIN)
 ONLY_THE_LINK = answers(404, tracking_holder=200)
 
 MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
@@ -67,6 +68,8 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     # The audit trail is the CIO's.
     "audit/": {"GET": staff_page("cio", "superuser"), "POST": staff_page("cio", "superuser")},
     "readyz": {"GET": answers(200), "POST": answers(200)},
+    # Where sign-in lands: each signed-in person is sent on to their role's starting page.
+    "start/": {"GET": SIGNED_IN_LANDING, "POST": SIGNED_IN_LANDING},
     # The tracking link: its holder only; a wrong link is the same 404 for everyone, staff included.
     "track/<str:token>/": {"GET": ONLY_THE_LINK, "POST": answers(404, tracking_holder=400)},
     "track/<str:token>/submitted/": {"GET": ONLY_THE_LINK, "POST": ONLY_THE_LINK},

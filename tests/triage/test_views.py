@@ -263,3 +263,30 @@ def test_an_empty_question_is_refused_next_to_the_field(client: Client, analyst)
     response = client.post(f"/triage/{demand.reference}/ask/", {"question": "   "})
     assert response.status_code == 400
     assert 'id="id_question_error"' in response.content.decode()
+
+
+def test_a_person_is_named_the_same_everywhere(client: Client, cio, django_capture_on_commit_callbacks):
+    demand = file_demand()
+    client.force_login(cio)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/triage/scoring-model/", weights_form(weight_urgency="25", note="deadlines"))
+        client.post(
+            f"/triage/{demand.reference}/decide/rejected/",
+            {"reject-rationale": "No.", "reject-customer_message": "Sorry."},
+        )
+    scoring_page = client.get("/triage/scoring-model/").content.decode()
+    demand_page = client.get(f"/triage/{demand.reference}/").content.decode()
+    for page in (scoring_page, demand_page):
+        assert "Carla Ionescu" in page and "Sign out Carla Ionescu" in page
+        assert " cio<" not in page and "by cio" not in page and "· cio" not in page
+
+
+def test_a_decision_message_reads_as_a_sentence(client: Client, cio):
+    demand = file_demand()
+    client.force_login(cio)
+    page = client.post(
+        f"/triage/{demand.reference}/decide/rejected/",
+        {"reject-rationale": "No.", "reject-customer_message": "Sorry."},
+        follow=True,
+    ).content.decode()
+    assert f"{demand.reference} was rejected." in page and "recorded" not in page
