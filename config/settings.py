@@ -124,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "triage:queue"
+LOGIN_REDIRECT_URL = "landing"  # core.roles.landing_url_name: the queue, or the portfolio for a portfolio manager
 LOGOUT_REDIRECT_URL = "home"
 
 # --- Single sign-on (OpenID Connect), docs/sso.md -----------------------------------------------

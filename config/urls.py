@@ -21,6 +21,7 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/login/", sso.StaffLoginView.as_view(), name="login"),
+    path("start/", core_views.landing, name="landing"),
     path("accounts/logout/", sso.StaffLogoutView.as_view(), name="logout"),
     # Single sign-on (core/sso.py): 404 unless configured.
     path("oidc/authenticate/", sso.SsoLoginView.as_view(), name="sso_login"),

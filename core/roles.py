@@ -11,6 +11,7 @@ exactly `ROLES`: a new permission needs both a line here and a migration that gr
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
@@ -91,6 +92,16 @@ PORTFOLIO_MANAGER = [
 ROLES: dict[str, list[str]] = {"Analyst": ANALYST, "CIO": CIO, "Portfolio manager": PORTFOLIO_MANAGER, "API reader": []}
 # The roles that work in the staff pages; "API reader" is for the users behind API tokens, who are not staff.
 STAFF_ROLES = frozenset({"Analyst", "CIO", "Portfolio manager"})
+
+
+def landing_url_name(user: Any) -> str:
+    """Where a person lands after signing in: whoever triages (estimates or decides) the queue, a portfolio
+    manager the portfolio, anyone else the home page. By permission, so a custom group lands where it works."""
+    if user.has_perm(ADD_ESTIMATE) or user.has_perm(DECIDE):
+        return "triage:queue"
+    if user.has_perm(VIEW_PROJECT):
+        return "portfolio:list"
+    return "triage:queue" if user.has_perm(VIEW_ASSESSMENT) else "home"
 
 
 def roles_ensure(apps: Apps = global_apps) -> None:

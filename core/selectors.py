@@ -8,7 +8,7 @@ from core.models import AuditEvent
 
 def audit_event_list(*, action: str = "", username: str = "") -> QuerySet[AuditEvent]:
     """The audit trail, newest first, optionally for one action and one user name; no per-row queries."""
-    events = AuditEvent.objects.all()
+    events = AuditEvent.objects.select_related("actor")
     if action:
         events = events.filter(action=action)
     if username:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django import db
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -105,6 +106,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if monitoring_client(request):
         body["checks"] = checks
     return JsonResponse(body, status=200 if ready else 503)
+
+
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """After sign-in (LOGIN_REDIRECT_URL): each role's own starting page."""
+    return redirect(roles.landing_url_name(request.user))
 
 
 @staff_permission_required(roles.VIEW_AUDIT)

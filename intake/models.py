@@ -11,6 +11,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
+from core.people import person_name
 from intake.choices import (
     ANSWERABLE_STATUSES,
     ASKABLE_STATUSES,
@@ -518,7 +519,7 @@ class StatusEvent(models.Model):
     @property
     def who(self) -> str:
         if self.actor is not None:
-            return self.actor.get_full_name() or self.actor.get_username()
+            return person_name(self.actor)
         return self.actor_label or "Demand Desk"
 
 

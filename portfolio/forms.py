@@ -10,11 +10,12 @@ from intake.choices import Currency
 from portfolio.choices import ProjectStatus, RealizedKind
 from portfolio.models import Milestone, Project, StatusUpdate
 from portfolio.selectors import project_open_choices
+from triage.forms import DecisionForm
 
 
-class ApproveForm(forms.Form):
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000)
-    customer_message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000, required=False)
+class ApproveForm(DecisionForm):
+    """The approve part of the demand page's decide panel: triage's decision fields, plus the project to extend."""
+
     # A code typed in, not a select: a portfolio holds tens of thousands of open projects.
     project = forms.ModelChoiceField(
         queryset=project_open_choices(),

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.money import sum_to_base, to_base_expression
+from core.people import person_name
 from intake.choices import OPEN_STATUSES, Agenda, ChangeRequestStatus
 from intake.models import ChangeRequest, Customer, Product
 from portfolio.choices import PROJECT_CLOSED_STATUSES, Health, ProjectStatus
@@ -231,7 +232,7 @@ def project_export_rows(*, projects: QuerySet[Project]) -> Iterator[list[Any]]:
             project.status,
             project.health,
             project.agenda,
-            project.owner.get_username() if project.owner else "",
+            person_name(project.owner),
             "; ".join(sponsor.name for sponsor in project.sponsors.all()),
             project.approved_budget,
             project.actual_spend,

@@ -32,6 +32,8 @@ from portfolio.forms import (
     UnitCostForm,
 )
 from portfolio.models import Milestone, Project
+from triage import navigation
+from triage.views import demand_or_404, demand_page
 
 CHARTS_SECONDS = 30  # totals may lag the table by this much
 
@@ -140,9 +142,11 @@ def approve(request: StaffRequest, reference: str) -> HttpResponse:
     demand = get_object_or_404(ChangeRequest.objects.select_related("customer"), reference=reference)
     form = ApproveForm(request.POST, prefix="approve")
     if not form.is_valid():
-        problems = form_errors_text(form)
-        messages.error(request, f"Nothing was decided: {problems}")
-        return redirect("triage:detail", reference=reference)
+        messages.error(request, _("Nothing was decided: %(errors)s") % {"errors": form_errors_text(form)})
+        return demand_page(request, demand_or_404(reference), status=400, approve_form=form)
+    next_reference = (
+        navigation.queue_next_reference(request, current=demand) if navigation.decide_then_next(request) else None
+    )
     try:
         project = services.change_request_approve(
             change_request=demand,
@@ -155,6 +159,8 @@ def approve(request: StaffRequest, reference: str) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("triage:detail", reference=reference)
     messages.success(request, f"{demand.reference} approved and delivered by {project.code}.")
+    if navigation.decide_then_next(request):
+        return navigation.after_decision(request, demand_reference=reference, next_reference=next_reference)
     return redirect("portfolio:detail", code=project.code)
 
 

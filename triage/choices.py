@@ -1,9 +1,18 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from intake.choices import ChangeRequestStatus, ScoreBand
 
-__all__ = ["PIPELINE_ORDER", "Confidence", "DecisionOutcome", "RescoreJobStatus", "ScoreBand"]
+__all__ = [
+    "DECISION_DONE_LABELS",
+    "PIPELINE_ORDER",
+    "Confidence",
+    "DecisionOutcome",
+    "QueueScope",
+    "RescoreJobStatus",
+    "ScoreBand",
+]
 
 
 class Confidence(models.TextChoices):
@@ -16,6 +25,15 @@ class DecisionOutcome(models.TextChoices):
     APPROVED = "approved", _("Approve")
     REJECTED = "rejected", _("Reject")
     DEFERRED = "deferred", _("Defer")
+
+
+# The outcome as something done to a demand, for sentences ("CR-2026-00004 was rejected."); the labels above are
+# the buttons' verbs. French agrees with "la demande".
+DECISION_DONE_LABELS = {
+    DecisionOutcome.APPROVED: pgettext_lazy("a demand was", "approved"),
+    DecisionOutcome.REJECTED: pgettext_lazy("a demand was", "rejected"),
+    DecisionOutcome.DEFERRED: pgettext_lazy("a demand was", "deferred"),
+}
 
 
 class RescoreJobStatus(models.TextChoices):
@@ -49,3 +67,10 @@ class BulkAction(models.TextChoices):
 
 # The most demands one bulk action takes: each runs in its own transaction within the request.
 BULK_LIMIT = 200
+
+
+class QueueScope(models.TextChoices):
+    """Which demands the queue lists when no status is chosen: the work still to do, or everything."""
+
+    OPEN = "open", _("Open")
+    ALL = "all", _("All")

@@ -2,11 +2,13 @@ import django_filters
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import F, OrderBy, Q, QuerySet
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import SortKeysFilter
-from intake.choices import Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand, ValueType
+from intake.choices import OPEN_STATUSES, Agenda, ChangeRequestKind, ChangeRequestStatus, ScoreBand, ValueType
 from intake.models import VALUE_TYPE_CONDITIONS, ChangeRequest, Customer, Product
+from triage.choices import QueueScope
 
 
 class QueueOrderingFilter(SortKeysFilter):
@@ -27,6 +29,11 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     """The queue's filters, in the URL so a view can be bookmarked; shared by the page, CSV and API."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    # The work list: open demands unless `scope=all` (or a status filter, which says exactly what to show). Absent,
+    # it means all, so the CSV and API keep their meaning; the queue page asks for open by default.
+    scope = django_filters.ChoiceFilter(
+        choices=QueueScope.choices, method="filter_scope", empty_label=None, widget=forms.HiddenInput
+    )
     # distinct=False: django-filter's default DISTINCT sorts every matching row (no join here can
     # duplicate one); at 100,000 demands that was most of a filtered page's time.
     status = django_filters.MultipleChoiceFilter(
@@ -109,6 +116,11 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(reference__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value))
 
+    def filter_scope(self, queryset: QuerySet[ChangeRequest], name: str, value: str) -> QuerySet[ChangeRequest]:
+        if value == QueueScope.OPEN and not self.form.cleaned_data.get("status"):
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset
+
 
 class QueueApiFilterSet(django_filters.FilterSet):
     """The queue's filters an API client uses: agenda, value type, band, status and kind (choices only)."""
@@ -124,3 +136,13 @@ class QueueApiFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     by_value_type = ChangeRequestFilterSet.by_value_type
+
+
+def queue_filterset_for(
+    query: QueryDict, *, queryset: QuerySet[ChangeRequest], request: HttpRequest | None = None
+) -> ChangeRequestFilterSet:
+    """The queue's filters over `queryset` as the page applies them: open demands unless the query says otherwise
+    (the page, its CSV, "Decide & next" and the saved views' counts all read a query this one way)."""
+    data = query.copy()
+    data.setdefault("scope", QueueScope.OPEN)
+    return ChangeRequestFilterSet(data, queryset=queryset, request=request)

@@ -178,6 +178,44 @@ class ScoringModelForm(forms.ModelForm):
         }
         widgets = {"note": forms.TextInput(attrs={"placeholder": _("What changed and why")})}
 
+    # The page groups the fields by what they do, in this order; every field of the model appears exactly once.
+    GROUPS = (
+        (
+            "weights",
+            _("Weights"),
+            ("weight_roi", "weight_revenue", "weight_breadth", "weight_urgency", "weight_strategic"),
+        ),
+        ("penalties", _("Penalties"), ("penalty_shares_ip", "penalty_exclusive", "penalty_security")),
+        (
+            "curves",
+            _("Curves"),
+            (
+                "roi_midpoint",
+                "roi_steepness",
+                "revenue_floor",
+                "revenue_ceiling",
+                "urgency_full_days",
+                "urgency_zero_days",
+                "horizon_years",
+            ),
+        ),
+        ("tiers", _("Customer tiers"), ("tier_strategic", "tier_key", "tier_standard")),
+        ("thresholds", _("Thresholds"), ("fast_track_threshold", "review_threshold")),
+    )
+
+    def __init__(self, *args, read_only: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        """(key, legend, bound fields) per fieldset, for the template; a field no group names is never dropped."""
+        groups = [(key, str(legend), [self[name] for name in names]) for key, legend, names in self.GROUPS]
+        grouped = {name for _key, _legend, names in self.GROUPS for name in names}
+        others = [self[name] for name in ScoringModel.WEIGHT_FIELDS if name not in grouped]
+        return groups + ([("other", str(_("Other parameters")), others)] if others else [])
+
     def weights(self) -> scoring.ScoringWeights:
         """The proposed weights, once the form is valid: what Preview scores the open queue with."""
         return scoring.ScoringWeights(**{name: self.cleaned_data[name] for name in ScoringModel.WEIGHT_FIELDS})

@@ -316,3 +316,13 @@ class SavedViewDefault(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.view_id}"
+
+
+class QueuePreference(models.Model):
+    """How one staff member likes the queue page: for now, whether its charts are collapsed."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_preference")
+    charts_collapsed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"queue preference of {self.user_id}"

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,11 +20,10 @@ from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
 from intake.conversation import services as conversation_services
 from intake.conversation.selectors import conversation_list
-from intake.models import SimilarDemand
+from intake.models import ChangeRequest, SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
-from triage import selectors, services
-from triage.choices import BULK_LIMIT, BulkAction, DecisionOutcome
-from triage.filters import ChangeRequestFilterSet
+from triage import navigation, selectors, services
+from triage.choices import BULK_LIMIT, DECISION_DONE_LABELS, BulkAction, DecisionOutcome, QueueScope
 from triage.forms import (
     AskInformationForm,
     AssignCustomerForm,
@@ -46,17 +46,19 @@ CHARTS_SECONDS = 30
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue(request: StaffRequest) -> HttpResponse:
-    """The ranked queue with its charts; every filter and the sort live in the URL."""
-    # Saved views (issue 16): a bare /triage/ opens the reader's default view; `?all=1` is the whole queue.
+    """The work list: open demands first (or the reader's default saved view), every filter and the sort in the
+    URL; charts below, collapsible."""
+    # Saved views (issue 16): a bare /triage/ opens the reader's default view; `?all=1` is the queue without it.
     saved_views = list(selectors.saved_views_visible(user=request.user))
     default_view = next((view for view in saved_views if getattr(view, "is_default", False)), None)
     params = QueryDict(default_view.query) if default_view is not None and not request.GET else request.GET
-    filterset = ChangeRequestFilterSet(params or None, queryset=selectors.change_request_queue(), request=request)
+    filterset = navigation.queue_filterset(params, request=request)
     demands = filterset.qs
     page = BoundedPaginator(demands, 25).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
     query.pop("all", None)
+    charts_collapsed = selectors.queue_charts_collapsed(user=request.user)
     context = {
         "saved_views": saved_views,
         "saved_view_counts": selectors.saved_view_counts(views=saved_views, request=request),
@@ -67,28 +69,42 @@ def queue(request: StaffRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
+        "scope": filterset.form.cleaned_data.get("scope") if filterset.is_valid() else QueueScope.OPEN,
+        "status_chosen": bool(params.getlist("status")),
+        "charts_collapsed": charts_collapsed,
         # Aggregates over the whole filtered queue, reused for a few seconds; the table itself is live.
-        "charts": cached(
+        "charts": None
+        if charts_collapsed
+        else cached(
             "queue-charts", query.urlencode(), CHARTS_SECONDS, lambda: selectors.queue_charts(queryset=demands)
         ),
         "scoring_failures": selectors.scoring_failure_list(limit=5),
         "clocks": selectors.decision_clocks(demands=list(page.object_list)),
-        "capacity": selectors.capacity_by_quarter(),
+        "capacity": None if charts_collapsed else selectors.capacity_by_quarter(),
         "ordering": params.get("ordering", ""),
     }
-    return render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
+    response = render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
+    return navigation.queue_query_remember(request, response)
+
+
+@require_POST
+@staff_permission_required(roles.VIEW_ASSESSMENT)
+def queue_charts_toggle(request: StaffRequest) -> HttpResponse:
+    """Collapse or show the queue's charts for this person, then back to the queue as they left it."""
+    services.queue_preference_set(user=request.user, charts_collapsed=request.POST.get("collapsed") == "1")
+    return redirect(navigation.queue_url(request) + "#charts")
 
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue_export(request: StaffRequest) -> HttpResponseBase:
     """The queue as CSV, with the same filters and sort as the page."""
-    filterset = ChangeRequestFilterSet(request.GET or None, queryset=selectors.change_request_queue(), request=request)
+    filterset = navigation.queue_filterset(request.GET, request=request)
     rows = selectors.change_request_export_rows(queryset=filterset.qs)
     header = [label for _, label in selectors.QUEUE_EXPORT_COLUMNS]
     return csv_response(f"demand-queue-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
 
 
-def _demand_or_404(reference: str):  # type: ignore[no-untyped-def]
+def demand_or_404(reference: str):  # type: ignore[no-untyped-def]
     demand = selectors.change_request_detail(reference=reference)
     if demand is None:
         raise Http404("No such demand.")
@@ -97,7 +113,20 @@ def _demand_or_404(reference: str):  # type: ignore[no-untyped-def]
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def detail(request: StaffRequest, reference: str) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    return demand_page(request, demand_or_404(reference))
+
+
+def estimate_initial(demand: ChangeRequest) -> dict:
+    """The estimate form starts from the latest estimate (prefetched, newest first), else the product's day rate."""
+    latest = next(iter(demand.cost_estimates.all()), None)
+    if latest is None:
+        return {"day_rate": demand.product.default_day_rate}
+    fields = ("effort_days", "day_rate", "yearly_run_cost", "confidence")
+    return {name: getattr(latest, name) for name in fields}
+
+
+def demand_page(request: StaffRequest, demand: ChangeRequest, *, status: int = 200, **forms: BaseForm) -> HttpResponse:
+    """The demand page; a failed action passes its bound form, shown with its errors and what was typed (status 400)."""
     history = list(selectors.assessment_history(change_request=demand))
     attachments = list(attachment_list(change_request=demand)) if request.user.has_perm(roles.VIEW_ATTACHMENT) else None
     context = {
@@ -107,7 +136,7 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "timeline": status_event_timeline(change_request=demand, customer_view=False),
         "similar": selectors.similar_demand_list(change_request=demand),
         "decision": selectors.decision_latest(change_request=demand),
-        "estimate_form": CostEstimateForm(initial={"day_rate": demand.product.default_day_rate}),
+        "estimate_form": CostEstimateForm(initial=estimate_initial(demand)),
         "approve_form": DecisionForm(prefix="approve"),
         "reject_form": RejectForm(prefix="reject"),
         "defer_form": DeferForm(prefix="defer"),
@@ -116,14 +145,16 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
         "owner_form": OwnerForm(initial={"owner": demand.owner_id})
         if request.user.has_perm(roles.CHANGE_DEMAND)
         else None,
+        "reply_form": CommentReplyForm(prefix="reply"),
+        "note_form": CommentNoteForm(prefix="note"),
+        **forms,
         "can_decide": request.user.has_perm(roles.DECIDE),
+        "queue_url": navigation.queue_url(request),
         "outcomes": DecisionOutcome,
         # Least privilege (docs/roles.md): who the contact is and what they attached, only for the roles that hold it.
         "can_see_contact": request.user.has_perm(roles.VIEW_CONTACT),
         "attachments": attachments,
         "conversation": conversation_list(change_request=demand, customer_view=False, attachments=attachments),
-        "reply_form": CommentReplyForm(prefix="reply"),
-        "note_form": CommentNoteForm(prefix="note"),
         "capacity_impact": (
             selectors.approval_capacity_impact(change_request=demand)
             if request.user.has_perm(roles.DECIDE) and demand.is_decidable
@@ -136,7 +167,7 @@ def detail(request: StaffRequest, reference: str) -> HttpResponse:
             after_id=_int_or_none(request.GET.get("after")),
         ),
     }
-    return render(request, "triage/detail.html", context)
+    return render(request, "triage/detail.html", context, status=status)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -146,7 +177,7 @@ def _int_or_none(value: str | None) -> int | None:
 @require_POST
 @staff_permission_required(roles.ADD_ESTIMATE)
 def retry_scoring(request: StaffRequest, reference: str) -> HttpResponse:
-    services.scoring_retry(change_request=_demand_or_404(reference))
+    services.scoring_retry(change_request=demand_or_404(reference))
     messages.success(request, _("Scoring queued again."))
     return _back(reference)
 
@@ -158,16 +189,13 @@ def _back(reference: str) -> HttpResponse:
 @require_POST
 @staff_permission_required(roles.ADD_ESTIMATE)
 def estimate(request: StaffRequest, reference: str) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = CostEstimateForm(request.POST)
-    if form.is_valid():
-        services.cost_estimate_create(change_request=demand, estimated_by=request.user, **form.cleaned_data)
-        messages.success(request, _("Estimate saved; the demand is being rescored."))
-    else:
-        messages.error(
-            request,
-            _("The estimate was not saved: %(errors)s") % {"errors": form_errors_text(form)},
-        )
+    if not form.is_valid():
+        messages.error(request, _("The estimate was not saved: %(errors)s") % {"errors": form_errors_text(form)})
+        return demand_page(request, demand, status=400, estimate_form=form)
+    services.cost_estimate_create(change_request=demand, estimated_by=request.user, **form.cleaned_data)
+    messages.success(request, _("Estimate saved; the demand is being rescored."))
     return _back(reference)
 
 
@@ -175,7 +203,7 @@ def estimate(request: StaffRequest, reference: str) -> HttpResponse:
 @staff_permission_required(roles.DECIDE)
 def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
     """Reject or defer (approval goes through the portfolio, which creates the project)."""
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     forms_by_outcome: dict[str, type[RejectForm | DeferForm]] = {
         DecisionOutcome.REJECTED: RejectForm,
         DecisionOutcome.DEFERRED: DeferForm,
@@ -183,40 +211,45 @@ def decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
     form_class = forms_by_outcome.get(outcome)
     if form_class is None:
         raise Http404("Unknown decision.")
-    form = form_class(request.POST, prefix="reject" if outcome == DecisionOutcome.REJECTED else "defer")
+    prefix = "reject" if outcome == DecisionOutcome.REJECTED else "defer"
+    form = form_class(request.POST, prefix=prefix)
     if not form.is_valid():
-        messages.error(
-            request,
-            _("Nothing was decided: %(errors)s") % {"errors": form_errors_text(form)},
-        )
-        return _back(reference)
+        messages.error(request, _("Nothing was decided: %(errors)s") % {"errors": form_errors_text(form)})
+        return demand_page(request, demand, status=400, **{f"{prefix}_form": form})
+    # Read before deciding: once decided, the demand may leave an open-only view and lose its place in it.
+    next_reference = (
+        navigation.queue_next_reference(request, current=demand) if navigation.decide_then_next(request) else None
+    )
     try:
         services.decision_record(change_request=demand, outcome=outcome, decided_by=request.user, **form.cleaned_data)
         messages.success(
             request,
-            _("%(reference)s: %(outcome)s recorded.")
-            % {"reference": demand.reference, "outcome": DecisionOutcome(outcome).label.lower()},
+            _("%(reference)s was %(outcome)s.")
+            % {"reference": demand.reference, "outcome": DECISION_DONE_LABELS[DecisionOutcome(outcome)]},
         )
     except ApplicationError as error:
         messages.error(request, error.message)
-    return _back(reference)
+        return _back(reference)
+    return navigation.after_decision(request, demand_reference=reference, next_reference=next_reference)
 
 
 @require_POST
 @staff_permission_required(roles.REQUEST_INFORMATION)
 def ask_information(request: StaffRequest, reference: str) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = AskInformationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the question for the customer."))
+        return demand_page(request, demand, status=400, ask_form=form)
     try:
-        if form.is_valid():
-            services.change_request_ask_information(
-                change_request=demand, question=form.cleaned_data["question"], asked_by=request.user
-            )
-            messages.success(request, _("Question sent to the customer."))
-        else:
-            messages.error(request, _("Write the question for the customer."))
+        services.change_request_ask_information(
+            change_request=demand, question=form.cleaned_data["question"], asked_by=request.user
+        )
     except ApplicationError as error:
+        # Refused (the demand moved on meanwhile): say why, and keep the question as typed.
         messages.error(request, error.message)
+        return demand_page(request, demand, status=409, ask_form=form)
+    messages.success(request, _("Question sent to the customer."))
     return _back(reference)
 
 
@@ -224,7 +257,7 @@ def ask_information(request: StaffRequest, reference: str) -> HttpResponse:
 @staff_permission_required(roles.REQUEST_INFORMATION)
 def comment_reply(request: StaffRequest, reference: str) -> HttpResponse:
     """Answer the customer on the demand's conversation; they get it by e-mail, with the reply address."""
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = CommentReplyForm(request.POST, prefix="reply")
     if form.is_valid():
         conversation_services.comment_reply_add(
@@ -240,7 +273,7 @@ def comment_reply(request: StaffRequest, reference: str) -> HttpResponse:
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def comment_note(request: StaffRequest, reference: str) -> HttpResponse:
     """A staff-only note on the demand; the colleagues it @mentions are recorded."""
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = CommentNoteForm(request.POST, prefix="note")
     if form.is_valid():
         conversation_services.comment_note_add(
@@ -255,7 +288,7 @@ def comment_note(request: StaffRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_permission_required(roles.CHANGE_DEMAND)
 def assign_customer(request: StaffRequest, reference: str) -> HttpResponse:
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = AssignCustomerForm(request.POST)
     if form.is_valid():
         services.change_request_assign_customer(
@@ -269,7 +302,7 @@ def assign_customer(request: StaffRequest, reference: str) -> HttpResponse:
 @staff_permission_required(roles.CHANGE_DEMAND)
 def assign_owner(request: StaffRequest, reference: str) -> HttpResponse:
     """Give the demand an owner (or none); the timeline records it and the new owner is notified."""
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     form = OwnerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The owner was not changed: %(errors)s") % {"errors": form_errors_text(form)})
@@ -366,7 +399,7 @@ def saved_view_delete(request: StaffRequest, view_id: int) -> HttpResponse:
 @staff_permission_required(roles.LINK_SIMILAR)
 def link_similar(request: StaffRequest, reference: str, pk: int) -> HttpResponse:
     """GET: the link form, with the score and band linking would give, and warnings; POST: link or unlink."""
-    demand = _demand_or_404(reference)
+    demand = demand_or_404(reference)
     candidate = get_object_or_404(
         SimilarDemand.objects.select_related("change_request", "similar_to"),
         pk=pk,
@@ -395,7 +428,16 @@ def scoring_model(request: StaffRequest) -> HttpResponse:
     the page again with the form as typed; it writes nothing.
     """
     active = selectors.scoring_model_active()
-    form = ScoringModelForm(request.POST or None, instance=active if request.method != "POST" else None)
+    # A new version starts from the active one (or from the version being restored) with an empty note: the note
+    # says what the new version changes, never what the previous one did.
+    restored = _version_or_404(request.GET["restore"]) if "restore" in request.GET else None
+    note = _("Restored from v%(version)s") % {"version": restored.version} if restored else ""
+    form = ScoringModelForm(
+        request.POST or None,
+        instance=restored or active,
+        initial={"note": note},
+        read_only=not request.user.has_perm(roles.ADD_SCORING_MODEL),
+    )
     preview = None
     if request.method == "POST":
         if not request.user.has_perm(roles.ADD_SCORING_MODEL):
@@ -426,8 +468,29 @@ def scoring_model(request: StaffRequest) -> HttpResponse:
         "refresh": any(job.is_running for job in jobs),
         "can_edit": request.user.has_perm(roles.ADD_SCORING_MODEL),
         "preview": preview,
+        "restored": restored,
     }
     return render(request, "triage/scoring_model.html", context, status=400 if form.errors else 200)
+
+
+def _version_or_404(version: str):  # type: ignore[no-untyped-def]
+    model = selectors.scoring_model_by_version(version=int(version)) if version.isdigit() and len(version) < 9 else None
+    if model is None:
+        raise Http404("No such version of the scoring model.")
+    return model
+
+
+@staff_permission_required(roles.VIEW_SCORING_MODEL)
+def scoring_model_version(request: StaffRequest, version: str) -> HttpResponse:
+    """One version's weights, read-only; the CIO can restore them as a new version."""
+    model = _version_or_404(version)
+    context = {
+        "model": model,
+        "form": ScoringModelForm(instance=model, read_only=True),
+        "active": selectors.scoring_model_active(),
+        "can_edit": request.user.has_perm(roles.ADD_SCORING_MODEL),
+    }
+    return render(request, "triage/scoring_model_version.html", context)
 
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from core.choices import AuditAction
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
+from core.people import person_name
 from core.services import audit_record
 from webhooks import signing, transport
 from webhooks.choices import DeliveryStatus, EndpointStatus, EventType
@@ -117,7 +118,7 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, rotated_by: Use
 def webhook_endpoint_pause(*, endpoint: WebhookEndpoint, paused_by: User) -> WebhookEndpoint:
     """Stop sending to an endpoint; its events are still written and wait until it is resumed."""
     now = timezone.now()
-    reason = _("Paused by %(user)s.") % {"user": paused_by.get_username()}
+    reason = _("Paused by %(user)s.") % {"user": person_name(paused_by)}
     moved = WebhookEndpoint.objects.filter(pk=endpoint.pk, status=EndpointStatus.ACTIVE).update(
         status=EndpointStatus.PAUSED, paused_reason=reason, paused_at=now, updated_at=now
     )

@@ -17,8 +17,10 @@ from django.template.base import FilterExpression, NodeList, Parser, TextNode, T
 from django.template.context import Context
 from django.template.exceptions import TemplateSyntaxError
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from core.formats import date_display, datetime_display, month_display
+from core.people import person_name
 
 register = template.Library()
 
@@ -64,6 +66,37 @@ def datetime_filter(value: date | None, precision: str = "") -> str:
 def month(value: date | None) -> str:
     """A month in the reader's language: `Nov 2026`, `nov. 2026`."""
     return month_display(value)
+
+
+@register.filter
+def person(user: object) -> str:
+    """A person's one display name (core.people.person_name): full name, else username."""
+    return person_name(user)
+
+
+def _detail_text(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, dict):
+        return "; ".join(f"{_detail_label(key)}: {_detail_text(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail_text(item) for item in value) or "—"
+    return str(value)
+
+
+def _detail_label(key: object) -> str:
+    text = str(key).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def audit_details(details: object) -> list[tuple[str, str]]:
+    """An audit event's details as (label, text) lines a person reads, never a raw dict."""
+    if not isinstance(details, dict):
+        return [] if details in (None, "", [], {}) else [("", _detail_text(details))]
+    return [(_detail_label(key), _detail_text(value)) for key, value in details.items()]
 
 
 @register.inclusion_tag("components/sort_header.html", takes_context=True)

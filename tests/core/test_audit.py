@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from core.choices import AuditAction
 from core.models import AuditEvent, AuditRefused
 from core.services import audit_record
 from tests.factories import UserFactory, file_demand, file_demand_with_token
@@ -209,3 +210,22 @@ def test_a_signed_in_refusal_on_a_private_link_names_the_page_with_the_token_red
     assert browser.post(f"/track/{token}/", {"action": "withdraw"}).status_code == 403
     [event] = events("permission_denied")
     assert event.actor == analyst and event.details == {"method": "POST", "path": "/track/[redacted]/"}
+
+
+def test_the_audit_page_reads_as_sentences_not_python_dicts(cio_client, cio, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.scoring_model_create_version(
+            changes={"weight_roi": Decimal("25"), "weight_urgency": Decimal("20")}, note="", created_by=cio
+        )
+    audit_record(
+        action=AuditAction.LOGIN,
+        actor=cio,
+        details={"added": ["CIO"], "removed": [], "staff": True, "source": "identity provider"},
+    )
+    page = cio_client.get("/audit/").content.decode()
+    assert "{'" not in page and "{&#x27;" not in page and "[&#x27;" not in page
+    assert "<dt>Weight roi</dt><dd>25</dd>" in page or "<dt>Weight roi</dt><dd>25.00</dd>" in page
+    assert "<dt>Added</dt><dd>CIO</dd>" in page and "<dt>Staff</dt><dd>yes</dd>" in page
+    assert "<dt>Removed</dt><dd>—</dd>" in page
+    # The person, by the one display name used everywhere.
+    assert "<td>Carla Ionescu</td>" in page and "<td>cio</td>" not in page

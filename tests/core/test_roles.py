@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from core import roles
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,14 @@ def test_the_table_in_docs_roles_md_is_what_the_roles_hold():
                 if mark == "✓":
                     documented[role].add(getattr(roles, constant))
     assert documented == {role: set(codes) for role, codes in roles.ROLES.items()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role, landing", [("Portfolio manager", "/portfolio/"), ("CIO", "/triage/"), ("Analyst", "/triage/")]
+)
+def test_each_role_lands_on_its_own_page_after_signing_in(client, role, landing):
+    UserFactory(username="someone", role=role)
+    response = client.post("/accounts/login/", {"username": "someone", "password": TEST_PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == landing
+    assert response.status_code == 200

@@ -101,6 +101,7 @@ def sample_kwargs() -> dict[str, object]:
         # The demo's paused endpoint (pages only GET it; the delivery id serves POST-only routes).
         "endpoint_id": WebhookDelivery.objects.order_by("pk").first().endpoint_id,
         "delivery_id": WebhookDelivery.objects.order_by("pk").first().pk,
+        "version": "1",  # the demo's first scoring model, read-only
         # A password-reset link of user 1 with a made-up token: the "link no longer works" page.
         "uidb64": "MQ",
     }

@@ -85,7 +85,7 @@ def test_the_cio_filters_the_queue_reads_the_breakdown_approves_and_finds_the_pr
     # Approve with a rationale: the decision and the project are made together, and the page says so.
     approve = page.locator("form[action$='/portfolio/approve/{}/']".format(demands["sso"].reference))
     approve.get_by_label("Rationale").fill("Strategic customer, renewal depends on it.")
-    approve.get_by_role("button", name="Approve").click()
+    approve.get_by_role("button", name="Approve", exact=True).click()
     page.wait_for_url(re.compile(r"/portfolio/BT-\d+/$"))
     project = Project.objects.get()
     assert page.url.endswith(f"/portfolio/{project.code}/")

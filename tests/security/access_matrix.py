@@ -54,6 +54,7 @@ WEBHOOK_MANAGERS = ("cio", "superuser")
 PROJECT_MANAGERS = ("portfolio_manager", "superuser")
 LOGGED_IN = ("analyst", "cio", "portfolio_manager", "staff_without_role", "api_reader", "api_writer", "superuser")
 SIGNED_IN_PAGE = answers(200, anonymous=LOGIN, tracking_holder=LOGIN)
+SIGNED_IN_LANDING = answers(302, anonymous=LOGIN, tracking_holder=LOGIN)
 ONLY_THE_LINK = answers(404, tracking_holder=200)
 
 MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
@@ -67,6 +68,8 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     # The audit trail is the CIO's.
     "audit/": {"GET": staff_page("cio", "superuser"), "POST": staff_page("cio", "superuser")},
     "readyz": {"GET": answers(200), "POST": answers(200)},
+    # Where sign-in lands: each signed-in person is sent on to their role's starting page.
+    "start/": {"GET": SIGNED_IN_LANDING, "POST": SIGNED_IN_LANDING},
     # The tracking link: its holder only; a wrong link is the same 404 for everyone, staff included.
     # "Lost your link?": public; an empty POST is told the address is missing (400), the same for everyone.
     "lost-link/": {"GET": answers(200), "POST": answers(400)},
@@ -83,6 +86,13 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         # An empty POST is an unbound form: the page again, nothing saved.
         "POST": staff_page("cio", "superuser"),
     },
+    # One version of the scoring model, read-only, for those who read the model.
+    "triage/scoring-model/v<str:version>/": {
+        "GET": staff_page("analyst", "cio", "superuser"),
+        "POST": staff_page("analyst", "cio", "superuser"),
+    },
+    # Collapse or show the queue's charts: each viewer's own preference, then back to the queue.
+    "triage/charts/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
     "triage/decision-times/": {
         "GET": staff_page(*TRIAGE_VIEWERS),
         # Only the CIO sets targets; an empty POST is an unbound form: the page again, nothing saved.
@@ -94,9 +104,10 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": staff_page("cio", "superuser"),
     },
     "triage/<str:reference>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
-    "triage/<str:reference>/estimate/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
-    "triage/<str:reference>/decide/<str:outcome>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},
-    "triage/<str:reference>/ask/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    # An incomplete estimate, decision or question: the demand page again with the form as typed (400).
+    "triage/<str:reference>/estimate/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
+    "triage/<str:reference>/decide/<str:outcome>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=400)},
+    "triage/<str:reference>/ask/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
     "triage/<str:reference>/reply/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     "triage/<str:reference>/note/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
     "triage/<str:reference>/rescore/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
@@ -123,7 +134,7 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "notifications/settings/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS, code=400)},
     # Portfolio: every staff role reads; the CIO approves; portfolio managers update projects.
     "portfolio/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*TRIAGE_VIEWERS)},
-    "portfolio/approve/<str:reference>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=302)},
+    "portfolio/approve/<str:reference>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=400)},
     # The portfolio as CSV, and whether approved demands paid off: read-only, for every staff role.
     "portfolio/export.csv": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
     "portfolio/calibration/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},

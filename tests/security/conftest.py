@@ -59,6 +59,7 @@ class World:
             "attachment_id": self.attachment_id,
             "code": self.project_code,
             "outcome": "rejected",
+            "version": "1",
             "format": "json",
             "pk": self.milestone_id if name == "portfolio:tick_milestone" else self.similar_id,
             "customer_id": self.customer_id,

@@ -107,7 +107,8 @@ def test_first_sign_in_makes_the_account_with_the_roles_of_its_groups(live_serve
     assert asked["code_challenge"] and asked["state"] and asked["nonce"]
     answer = browser.get(browser.at_provider(authorization_url, "alice"), allow_redirects=False)
 
-    assert answer.status_code == 302 and answer.headers["Location"] == "/triage/"
+    # On to the role's own page (core.roles.landing_url_name): the queue for a CIO.
+    assert answer.status_code == 302 and answer.headers["Location"] == "/start/"
     assert browser.can_open_triage()
     identity = SsoIdentity.objects.select_related("user").get(subject="alice")
     user = identity.user

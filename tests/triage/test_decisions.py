@@ -73,7 +73,7 @@ def test_a_second_decision_on_the_page_shows_who_decided_first(client: Client, c
         follow=True,
     )
     page = response.content.decode()
-    assert "was already decided: approve by Carla Ionescu" in page
+    assert "was already decided: approved by Carla Ionescu" in page
     assert Decision.objects.filter(change_request=demand).count() == 1
 
 

@@ -57,8 +57,8 @@ def test_the_queue_costs_the_same_number_of_queries_at_10_and_at_200_demands(
     assert small == large, (small, large)
     # 14, plus the capacity panel's two (capacities, approvals per quarter), plus the header's bell (unread count),
     # plus the saved views (the reader's and shared ones; all their counts in one aggregate), plus the bulk form's
-    # owner choices
-    assert max(large) <= 20
+    # owner choices, plus the person's chart preference.
+    assert max(large) <= 21
 
 
 def test_every_filter_narrows_the_queue(cio_client: Client, django_capture_on_commit_callbacks):
@@ -167,9 +167,10 @@ def test_charts_count_what_the_filters_select(cio_client: Client, django_capture
         scored(django_capture_on_commit_callbacks)
     withdrawn = scored(django_capture_on_commit_callbacks)
     ChangeRequest.objects.filter(pk=withdrawn.pk).update(status="withdrawn")
-    charts = cio_client.get("/triage/").context["charts"]
+    charts = cio_client.get("/triage/?scope=all").context["charts"]
     assert dict((status, count) for status, _, count in charts["funnel"])["scored"] == 3
     assert sum(charts["histogram"]) == 4
+    assert sum(cio_client.get("/triage/").context["charts"]["histogram"]) == 3  # the open work list
     assert len(charts["bubbles"]) == 3  # open demands only
     filtered = cio_client.get("/triage/?status=withdrawn").context["charts"]
     assert sum(filtered["histogram"]) == 1 and filtered["bubbles"] == []
@@ -206,3 +207,74 @@ def test_status_and_band_filters_do_not_sort_the_whole_queue_for_distinct_rows(c
             cio_client.get("/triage/?status=scored&status=submitted&band=review&ordering=-revenue").status_code == 200
         )
     assert not any("DISTINCT" in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_queue_lists_open_demands_by_default_and_everything_in_one_click(
+    cio_client: Client, django_capture_on_commit_callbacks
+):
+    open_demand = scored(django_capture_on_commit_callbacks, title="Still to decide")
+    withdrawn = scored(django_capture_on_commit_callbacks, title="Withdrawn by the customer")
+    rejected = scored(django_capture_on_commit_callbacks, title="Already rejected")
+    ChangeRequest.objects.filter(pk=withdrawn.pk).update(status="withdrawn")
+    ChangeRequest.objects.filter(pk=rejected.pk).update(status="rejected")
+    page = cio_client.get("/triage/")
+    assert references(page) == [open_demand.reference]
+    assert 'href="?scope=all"' in page.content.decode()
+    assert set(references(cio_client.get("/triage/?scope=all"))) == {
+        open_demand.reference,
+        withdrawn.reference,
+        rejected.reference,
+    }
+    # A status chosen in the filters says exactly what to show, whatever the scope.
+    assert references(cio_client.get("/triage/?status=withdrawn")) == [withdrawn.reference]
+    # The CSV is the page's view; the API (no scope) still lists everything.
+    assert cio_client.get("/triage/export.csv").getvalue().decode().count("\n") == 2
+
+
+def test_charts_collapsed_by_one_person_stay_collapsed_for_them_only(
+    cio_client: Client, analyst_client: Client, django_capture_on_commit_callbacks
+):
+    scored(django_capture_on_commit_callbacks)
+    cio_client.get("/triage/?ordering=-revenue")
+    response = cio_client.post("/triage/charts/", {"collapsed": "1"})
+    assert response.status_code == 302 and response["Location"] == "/triage/?ordering=-revenue#charts"
+    page = cio_client.get("/triage/")
+    assert page.context["charts"] is None and "Show charts" in page.content.decode()
+    assert analyst_client.get("/triage/").context["charts"] is not None
+    cio_client.post("/triage/charts/", {"collapsed": "0"})
+    assert cio_client.get("/triage/").context["charts"] is not None
+
+
+def test_the_demand_page_leads_back_to_the_queue_with_its_filters_and_sort(
+    cio_client: Client, django_capture_on_commit_callbacks
+):
+    demand = scored(django_capture_on_commit_callbacks)
+    cio_client.get("/triage/?status=scored&ordering=-revenue&page=1")
+    page = cio_client.get(f"/triage/{demand.reference}/").content.decode()
+    assert 'href="/triage/?status=scored&amp;ordering=-revenue&amp;page=1"' in page
+
+
+def test_decide_and_next_moves_along_the_view_the_person_is_working_through(
+    cio_client: Client, django_capture_on_commit_callbacks
+):
+    demands = [
+        scored(django_capture_on_commit_callbacks, revenue_at_stake=Decimal(revenue))
+        for revenue in ("900000", "50000", "1000")
+    ]
+    cio_client.get("/triage/?ordering=-revenue")
+    decide = {"reject-rationale": "No.", "reject-customer_message": "Not this year.", "then": "next"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = cio_client.post(f"/triage/{demands[0].reference}/decide/rejected/", decide)
+    assert response["Location"] == f"/triage/{demands[1].reference}/"
+    approve = {"approve-rationale": "Yes.", "approve-customer_message": "", "approve-project": "", "then": "next"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = cio_client.post(f"/portfolio/approve/{demands[1].reference}/", approve)
+    assert response["Location"] == f"/triage/{demands[2].reference}/"
+    # At the end of the view, back to the queue as it was left.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = cio_client.post(f"/triage/{demands[2].reference}/decide/rejected/", decide)
+    assert response["Location"] == "/triage/?ordering=-revenue"
+    # Without "& next", a decision stays on its demand.
+    other = scored(django_capture_on_commit_callbacks)
+    response = cio_client.post(f"/triage/{other.reference}/decide/rejected/", {**decide, "then": ""})
+    assert response["Location"] == f"/triage/{other.reference}/"

@@ -80,7 +80,7 @@ def test_pause_resume_and_deactivate_from_the_page(cio_client):
     endpoint, _ = webhook_endpoint("https://hooks.example.com/in")
     assert cio_client.post(f"/webhooks/{endpoint.pk}/pause/").status_code == 302
     page = cio_client.get(f"/webhooks/{endpoint.pk}/").content.decode()
-    assert "Paused by cio." in page
+    assert "Paused by Carla Ionescu." in page
     endpoint.refresh_from_db()
     assert endpoint.status == "paused"
     cio_client.post(f"/webhooks/{endpoint.pk}/resume/")

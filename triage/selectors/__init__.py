@@ -30,6 +30,7 @@ from triage.selectors.jobs import (
     rescore_job_ids_stalled,
     rescore_job_list,
     scoring_failure_list,
+    scoring_model_by_version,
     scoring_model_list,
 )
 from triage.selectors.queue import (
@@ -39,6 +40,8 @@ from triage.selectors.queue import (
     change_request_export_rows,
     change_request_queue,
     queue_charts,
+    queue_charts_collapsed,
+    queue_next_reference,
 )
 from triage.selectors.saved_views import saved_view_counts, saved_views_visible
 from triage.selectors.scoring_inputs import (
@@ -89,6 +92,8 @@ __all__ = [
     "decision_targets",
     "decision_time_by_month",
     "queue_charts",
+    "queue_charts_collapsed",
+    "queue_next_reference",
     "rescore_job_ids_stalled",
     "rescore_job_list",
     "saved_view_counts",
@@ -96,6 +101,7 @@ __all__ = [
     "scoring_failure_list",
     "scoring_inputs_for_ids",
     "scoring_model_active",
+    "scoring_model_by_version",
     "scoring_model_list",
     "scoring_whatif",
     "similar_demand_list",

@@ -38,6 +38,11 @@ def scoring_model_list() -> QuerySet[ScoringModel]:
     return ScoringModel.objects.select_related("created_by").order_by("-version")
 
 
+def scoring_model_by_version(*, version: int) -> ScoringModel | None:
+    """One version of the scoring model, active or not, to read or restore."""
+    return ScoringModel.objects.select_related("created_by").filter(version=version).first()
+
+
 def rescore_job_list(*, limit: int = 5) -> list[RescoreJob]:
     return list(RescoreJob.objects.select_related("scoring_model", "started_by").order_by("-created_at")[:limit])
 

@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Floor, Least
 from intake.choices import OPEN_STATUSES, ChangeRequestStatus, ValueType
 from intake.models import VALUE_TYPE_CONDITIONS, ChangeRequest
 from triage.choices import PIPELINE_ORDER
+from triage.models import QueuePreference
 
 
 def change_request_queue() -> QuerySet[ChangeRequest]:
@@ -17,6 +18,22 @@ def change_request_queue() -> QuerySet[ChangeRequest]:
 
 
 BUBBLE_LIMIT = 150
+# How far "Decide & next" looks along the current view for the demand after this one.
+NEXT_LOOKAHEAD = 1_000
+
+
+def queue_charts_collapsed(*, user: Any) -> bool:
+    """Whether this person collapsed the queue's charts (shown until they do)."""
+    return QueuePreference.objects.filter(user=user, charts_collapsed=True).exists()
+
+
+def queue_next_reference(*, queryset: QuerySet[ChangeRequest], current: ChangeRequest) -> str | None:
+    """The demand after `current` in a view of the queue (its filters and sort), or the view's first if `current`
+    is not in it; None at the end. Read before deciding: a decided demand may leave an open-only view."""
+    references = list(queryset.values_list("reference", flat=True)[:NEXT_LOOKAHEAD])
+    position = references.index(current.reference) + 1 if current.reference in references else 0
+    following = references[position:]
+    return next((reference for reference in following if reference != current.reference), None)
 
 
 def queue_charts(*, queryset: QuerySet[ChangeRequest]) -> dict:

@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, QueryDict
 
 from intake.models import ChangeRequest
-from triage.filters import ChangeRequestFilterSet
+from triage.filters import queue_filterset_for
 from triage.models import SavedView, SavedViewDefault
 
 
@@ -23,7 +23,7 @@ def saved_view_counts(*, views: list[SavedView], request: HttpRequest) -> dict[i
     """How many demands each view shows, all in one query (one filtered COUNT per view), whatever their number."""
     counts = {}
     for view in views:
-        filterset = ChangeRequestFilterSet(QueryDict(view.query), queryset=ChangeRequest.objects.all(), request=request)
+        filterset = queue_filterset_for(QueryDict(view.query), queryset=ChangeRequest.objects.all(), request=request)
         if filterset.is_valid():
             counts[f"view_{view.pk}"] = Count("pk", filter=Q(pk__in=filterset.qs.order_by().values("pk")))
     if not counts:

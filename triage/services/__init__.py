@@ -14,6 +14,7 @@ from triage.services.planning import (
     decision_targets_set,
     quarter_capacities_set,
 )
+from triage.services.preferences import queue_preference_set
 from triage.services.rescoring import (
     RESCORE_CHUNK,
     RESCORE_TASK,
@@ -54,6 +55,7 @@ __all__ = [
     "decision_record",
     "decision_targets_set",
     "quarter_capacities_set",
+    "queue_preference_set",
     "queue_query_normalize",
     "rescore_job_run",
     "rescore_job_start",

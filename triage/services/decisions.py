@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from core.choices import AuditAction
 from core.exceptions import ApplicationError
 from core.formats import datetime_display
+from core.people import person_name
 from core.services import audit_record
 from intake.choices import ASKABLE_STATUSES, DECIDABLE_STATUSES, ChangeRequestStatus, EventVisibility
 from intake.models import ChangeRequest, Customer, SimilarDemand
@@ -22,7 +23,7 @@ from intake.services import (
     change_request_transition,
     status_event_record,
 )
-from triage.choices import DecisionOutcome
+from triage.choices import DECISION_DONE_LABELS, DecisionOutcome
 from triage.models import (
     CostEstimate,
     Decision,
@@ -154,12 +155,12 @@ def decision_record(
             winner = decision_latest(change_request=change_request)
             if winner is None:
                 raise
-            who = winner.decided_by.get_full_name() or winner.decided_by.get_username() if winner.decided_by else "?"
+            who = person_name(winner.decided_by) or "?"
             raise AlreadyDecided(
                 gettext("%(reference)s was already decided: %(outcome)s by %(who)s at %(decided_at)s.")
                 % {
                     "reference": change_request.reference,
-                    "outcome": winner.get_outcome_display().lower(),
+                    "outcome": DECISION_DONE_LABELS[DecisionOutcome(winner.outcome)],
                     "who": who,
                     "decided_at": datetime_display(winner.created_at),
                 },

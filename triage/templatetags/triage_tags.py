@@ -14,6 +14,11 @@ SCALE = Decimal(CHART_WIDTH) / Decimal(100)
 
 
 BAR_PITCH = 26
+# Room for the component names left of the bars: a generous average advance of system-ui at 12 px per character
+# (so the longest name, in any language, is never cut at the chart's left edge), and for the points after a bar.
+LABEL_CHAR_PX = 7
+LABEL_MIN_WIDTH = 120
+VALUE_ROOM = 56
 
 
 @register.simple_tag
@@ -35,7 +40,13 @@ def waterfall(components: list[dict]) -> dict:
             }
         )
         running = end
-    return {"bars": bars, "height": len(bars) * BAR_PITCH + 4}
+    label_width = max([LABEL_MIN_WIDTH, *(len(str(bar["label"])) * LABEL_CHAR_PX + 12 for bar in bars)])
+    return {
+        "bars": bars,
+        "height": len(bars) * BAR_PITCH + 4,
+        "label_width": label_width,
+        "width": label_width + CHART_WIDTH + VALUE_ROOM,
+    }
 
 
 def _log_position(amount: Decimal | float | None, low_exp: float, high_exp: float, span: float) -> float:
@@ -45,7 +56,7 @@ def _log_position(amount: Decimal | float | None, low_exp: float, high_exp: floa
     return span * min(1.0, max(0.0, (exponent - low_exp) / (high_exp - low_exp)))
 
 
-BUBBLE = {"width": 560, "height": 300, "left": 56, "bottom": 36, "top": 10, "right": 12}
+BUBBLE = {"width": 560, "height": 300, "left": 56, "bottom": 36, "top": 14, "right": 24}
 
 
 @register.simple_tag
@@ -93,7 +104,7 @@ def histogram_chart(counts: list[int]) -> dict:
     bar_w = width / len(counts)
     bars = []
     for index, count in enumerate(counts):
-        bar_h = (height - bottom - 14) * count / highest
+        bar_h = (height - bottom - 20) * count / highest  # room above the tallest bar for its count
         band = "decline" if index < 4 else ("review" if index < 7 else "fast_track")
         bars.append(
             {
@@ -140,19 +151,20 @@ def whatif_histogram(current: list[int], proposed: list[int]) -> dict:
 
 @register.simple_tag
 def funnel_chart(funnel: list[tuple[str, str, int]]) -> dict:
-    width, row = 300, 22
+    """Demands per status: the names right-aligned left of the bars (room for the longest French one)."""
+    width, row = 340, 22
     highest = max((count for _, _, count in funnel), default=0) or 1
     rows = [
         {"status": status, "label": label, "count": count, "y": index * row, "w": round(150 * count / highest, 1)}
         for index, (status, label, count) in enumerate(funnel)
     ]
-    return {"width": width, "height": len(rows) * row, "rows": rows}
+    return {"width": width, "height": len(rows) * row, "rows": rows, "label_x": 150, "bar_x": 156}
 
 
 @register.simple_tag
 def agenda_chart(agenda: dict) -> dict:
     """BT against IT: share of the demands, and of the IT cost approved."""
-    width = 300
+    width = 340  # "Coût informatique approuvé : aucune pour l'instant" fits at 12 px
     rows = []
     for index, (key, label) in enumerate((("demands", _("Demands")), ("approved_cost", _("Approved IT cost")))):
         bt, it = Decimal(agenda["bt"][key] or 0), Decimal(agenda["it"][key] or 0)
