@@ -203,3 +203,14 @@ def test_the_provisional_score_note_reads_well_for_every_kind(analyst_client, dj
     page = analyst_client.get(f"/triage/{demand.reference}/").content.decode()
     assert "defaults for this kind of demand (integration with another system) stand in" in page
     assert " a integration" not in page
+
+
+@pytest.mark.django_db
+def test_the_staff_timeline_names_the_project_steps_the_customer_was_told(cio_client, cio):
+    from portfolio.services import change_request_approve, project_update
+
+    demand = file_demand()
+    project = change_request_approve(change_request=demand, decided_by=cio, rationale="Yes.", customer_message="")
+    project_update(project=project, status="delivered", progress=100, actor=cio)
+    page = cio_client.get(f"/triage/{demand.reference}/").content.decode()
+    assert "<strong>Project: Delivered</strong>" in page
