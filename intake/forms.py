@@ -8,6 +8,8 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.boundfield import BoundField
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +54,24 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+class RequiredMarkBoundField(BoundField):
+    """A required field's label ends with the visible asterisk the form announces, before Django's suffix:
+    "Your name *:", "What do you need? *". Screen readers hear "required" from the control's own attribute,
+    so the mark is hidden from them."""
+
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):  # type: ignore[no-untyped-def]
+        if contents is None and self.field.required and self.label:
+            if label_suffix is None:
+                label_suffix = (
+                    self.field.label_suffix if self.field.label_suffix is not None else self.form.label_suffix
+                )
+            # Django adds no suffix to a label that ends in punctuation ("What do you need?").
+            suffix = "" if not label_suffix or self.label[-1] in gettext(":?.!") else label_suffix
+            contents = format_html('{}<span class="required-mark" aria-hidden="true"> *</span>{}', self.label, suffix)
+            label_suffix = ""
+        return super().label_tag(contents, attrs, label_suffix, tag)
 
 
 DEMAND_FIELDS = [
@@ -143,9 +163,9 @@ DemandFields = type("DemandFields", (forms.Form,), _demand_fields())
 class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the form class is built from the model's fields at import (see the comment above)
     """Everything a customer tells us about a demand, in plain words."""
 
-    # "Fields marked * are required": each required field's label carries the asterisk (intake/_label.html).
+    # "Fields marked * are required": each required field's label carries the asterisk (RequiredMarkBoundField).
     required_css_class = "required"
-    template_name_label = "intake/_label.html"
+    bound_field_class = RequiredMarkBoundField
 
     form_token = forms.CharField(widget=forms.HiddenInput)
     # Humans never see this field (hidden with CSS and aria-hidden); bots fill it in.

@@ -17,7 +17,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from intake.models import ChangeRequest
+from intake.models import ChangeRequest, SimilarDemand
 from intake.selectors import change_request_by_tracking_token
 from intake.tracking import tracking_token_new
 from portfolio.management.commands.seed_demo import DEMO_PASSWORD
@@ -107,6 +107,15 @@ def sample_kwargs() -> dict[str, object]:
     }
 
 
+def route_samples(route: str, samples: dict[str, object]) -> dict[str, object]:
+    """The shared samples, except where a route needs its own: the link form opens an unlinked similar pair."""
+    if route == "triage/<str:reference>/similar/<int:pk>/":
+        pair = SimilarDemand.objects.filter(is_linked=False).select_related("change_request").order_by("pk").first()
+        assert pair is not None, "the demo data has an unlinked similar pair"
+        return {**samples, "reference": pair.change_request.reference, "pk": pair.pk}
+    return samples
+
+
 @dataclass
 class Visit:
     """One page to audit: who opens it, where, and what it must answer."""
@@ -133,7 +142,8 @@ def route_visits(language: str) -> tuple[list[Visit], list[str]]:
         if lacking:
             missing.append(f"{route} (no sample for {', '.join(lacking)})")
             continue
-        path = reverse(name, kwargs={key: samples[key] for key in kwarg_names})
+        arguments = route_samples(route, samples)
+        path = reverse(name, kwargs={key: arguments[key] for key in kwarg_names})
         found.extend(Visit(role, path) for role in visitors(route, language))
     return found, missing
 

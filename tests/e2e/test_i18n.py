@@ -43,6 +43,6 @@ def test_a_french_browser_gets_the_form_in_french(browser, live_server):
         with page.expect_navigation():
             page.get_by_role("button", name="Envoyer ma demande").click()
         assert page.get_by_role("heading", name="Veuillez corriger 5 champs").is_visible()
-        assert page.get_by_text("Votre nom : Ce champ est obligatoire.").is_visible()
+        assert page.get_by_text("Votre nom * : Ce champ est obligatoire.").is_visible()
     finally:
         context.close()

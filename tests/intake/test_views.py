@@ -481,7 +481,9 @@ def test_the_form_marks_each_required_field_with_the_asterisk_it_announces(clien
     """Issue 15, item 9: "Fields marked * are required", and no field had an asterisk."""
     page = client.get("/requests/new/").content.decode()
     assert "Fields marked * are required" in page
-    marked = set(re.findall(r'<label[^>]*for="id_(\w+)"[^>]*>[^<]*<span class="required-mark"[^>]*> \*</span>', page))
+    mark = '<span class="required-mark" aria-hidden="true"> *</span>'
+    marked = set(re.findall(r'<(?:label|legend)[^>]*for="id_(\w+)"[^>]*>[^<]*' + re.escape(mark), page))
+    assert f"Your name{mark}:</label>" in page and f"What do you need?{mark}</label>" in page
     assert {"contact_name", "contact_email", "product", "title", "description"} <= marked
     assert not {"organization_name", "business_justification", "desired_date", "website", "attachments"} & marked
 

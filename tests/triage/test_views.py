@@ -356,3 +356,12 @@ def test_a_decision_message_reads_as_a_sentence(client: Client, cio):
         follow=True,
     ).content.decode()
     assert f"{demand.reference} was rejected." in page and "recorded" not in page
+@pytest.mark.django_db
+def test_the_staff_timeline_names_the_project_steps_the_customer_was_told(cio_client, cio):
+    from portfolio.services import change_request_approve, project_update
+
+    demand = file_demand()
+    project = change_request_approve(change_request=demand, decided_by=cio, rationale="Yes.", customer_message="")
+    project_update(project=project, status="delivered", progress=100, actor=cio)
+    page = cio_client.get(f"/triage/{demand.reference}/").content.decode()
+    assert "<strong>Project: Delivered</strong>" in page
