@@ -275,14 +275,21 @@ def change_request_transition(
         email_name = CUSTOMER_STATUS_EMAILS.get(ChangeRequestStatus(to_status))
         if email_name and visibility == EventVisibility.CUSTOMER:
             status = ChangeRequestStatus(to_status).label
-            email = email_render(email_name, context={"demand": change_request, "status": status, "note": note})
-            outbound_email_queue(
-                to=change_request.contact_email,
-                subject=email.subject,
-                body=email.body,
-                reply_to=reply_address(change_request.reference),
+            customer_email_queue(
+                change_request=change_request, name=email_name, context={"status": status, "note": note}
             )
     return change_request
+
+
+def customer_email_queue(*, change_request: ChangeRequest, name: str, context: dict) -> None:
+    """Queue the e-mail `name` (templates/emails/<name>/) to the demand's contact, answerable by e-mail."""
+    email = email_render(name, context={"demand": change_request, **context})
+    outbound_email_queue(
+        to=change_request.contact_email,
+        subject=email.subject,
+        body=email.body,
+        reply_to=reply_address(change_request.reference),
+    )
 
 
 def change_request_answer(*, change_request: ChangeRequest, answer: str) -> ChangeRequest:

@@ -13,16 +13,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from core.emails import email_render
 from core.exceptions import ApplicationError
-from core.services import outbound_email_queue
 from intake.choices import CommentKind, CommentSource, InboundEmailOutcome
-from intake.conversation.addresses import reference_from_recipients, reply_address
+from intake.conversation.addresses import reference_from_recipients
 from intake.conversation.inbound import InboundFile, InboundMessage, UnreadableEmail, message_read
 from intake.conversation.signals import comment_posted
 from intake.filetypes import FileRefused, file_type_check
 from intake.models import ChangeRequest, Comment, InboundEmail
-from intake.services import attachment_store
+from intake.services import attachment_store, customer_email_queue
 from intake.uploads import CheckedUpload, max_size_label
 
 logger = logging.getLogger(__name__)
@@ -119,13 +117,7 @@ def comment_reply_add(*, change_request: ChangeRequest, author: User, body: str)
         comment = _comment_create(change_request=change_request, kind=CommentKind.REPLY, body=body, author=author)
         ChangeRequest.objects.filter(pk=change_request.pk).update(customer_replied_at=None, updated_at=timezone.now())
         change_request.customer_replied_at = None
-        email = email_render("demand_reply", context={"demand": change_request, "comment": comment})
-        outbound_email_queue(
-            to=change_request.contact_email,
-            subject=email.subject,
-            body=email.body,
-            reply_to=reply_address(change_request.reference),
-        )
+        customer_email_queue(change_request=change_request, name="demand_reply", context={"comment": comment})
     return comment
 
 
