@@ -169,7 +169,7 @@ class Command(BaseCommand):
             "    admin    superuser: /admin/\n\n"
             f"  A customer's private tracking link: {demo_link}\n"
             f"  A conversation (customer, staff reply, internal note, reply by e-mail): {conversation_link}\n\n"
-            f"  E-mails: {email_destination()}\n\n"
+            f"  E-mails of this command (the demo data's): {email_destination()}\n\n"
             f"  Demo API token (read-only; a new one each run): {api_key}\n"
             f"    curl -H 'Authorization: Token {api_key}' http://127.0.0.1:8000/api/v1/projects/\n"
         )
