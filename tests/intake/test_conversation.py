@@ -204,3 +204,12 @@ def test_the_conversation_speaks_french_on_the_tracking_page(client, analyst):
     for french in ("Conversation", "Écrivez-nous", "Votre message", "Envoyer mon message"):
         assert french in html, french
     assert "Write to us" not in html and "Send my message" not in html
+
+
+def test_a_message_is_shown_as_typed_never_run(client, analyst_client):
+    demand, token = file_demand_with_token()
+    services.comment_customer_add(change_request=demand, body='<script>alert("x")</script> & <b>bold</b>')
+    for page in (client.get(f"/track/{token}/"), analyst_client.get(f"/triage/{demand.reference}/")):
+        html = page.content.decode()
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+        assert '<script>alert("x")' not in html
