@@ -26,6 +26,7 @@ messages: $(STAMP)
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) EMAIL_URL=dummymail:// $(BIN)/python manage.py seed_demo
+	@$(DEV_ENV) $(BIN)/python manage.py shell --verbosity 0 -c "from core.emails import email_destination; print('  E-mails of the server below:', email_destination())" 2>/dev/null
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The house rules, checked: style (ruff), types (mypy, strictness in pyproject.toml) and one-way imports

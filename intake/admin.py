@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from intake.models import Attachment, ChangeRequest, Customer, CustomerDomain, Product, ProductKindDefault, StatusEvent
+from intake.models import (
+    Attachment,
+    ChangeRequest,
+    Customer,
+    CustomerDomain,
+    InboundEmail,
+    Product,
+    ProductKindDefault,
+    StatusEvent,
+)
 
 
 class CustomerDomainInline(admin.TabularInline):
@@ -70,3 +79,20 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = [StatusEventInline, AttachmentInline]
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """What became of each e-mail read from the reply mailbox: forged tags and messages kept for review show here."""
+
+    list_display = ("created_at", "outcome", "sender", "change_request", "detail")
+    list_filter = ("outcome",)
+    search_fields = ("message_id", "sender", "change_request__reference")
+    fields = readonly_fields = ("message_id", "outcome", "sender", "change_request", "comment", "detail", "created_at")
+    list_select_related = ("change_request",)
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -74,6 +74,20 @@ class RequiredMarkBoundField(BoundField):
         return super().label_tag(contents, attrs, label_suffix, tag)
 
 
+def attachments_field() -> MultipleFileField:
+    """The optional files of the demand form and of a customer's message: one rule, one help text."""
+    return MultipleFileField(
+        required=False,
+        label=_("Attachments"),
+        help_text=format_lazy(
+            _("Up to {count} files, {size} each: {types}."),
+            count=settings.INTAKE_ATTACHMENTS_MAX_FILES,
+            size=max_size_label(),
+            types=ALLOWED_DESCRIPTION,
+        ),
+    )
+
+
 DEMAND_FIELDS = [
     "contact_name",
     "contact_email",
@@ -170,16 +184,7 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
     form_token = forms.CharField(widget=forms.HiddenInput)
     # Humans never see this field (hidden with CSS and aria-hidden); bots fill it in.
     website = forms.CharField(required=False, label=_("Leave this field empty"), max_length=200)
-    attachments = MultipleFileField(
-        required=False,
-        label=_("Attachments"),
-        help_text=format_lazy(
-            _("Up to {count} files, {size} each: {types}."),
-            count=settings.INTAKE_ATTACHMENTS_MAX_FILES,
-            size=max_size_label(),
-            types=ALLOWED_DESCRIPTION,
-        ),
-    )
+    attachments = attachments_field()
 
     def __init__(self, *args, upload_errors: list[str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -290,16 +295,7 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000, required=False
     )
-    attachments = MultipleFileField(
-        required=False,
-        label=_("Attachments"),
-        help_text=format_lazy(
-            _("Up to {count} files, {size} each: {types}."),
-            count=settings.INTAKE_ATTACHMENTS_MAX_FILES,
-            size=max_size_label(),
-            types=ALLOWED_DESCRIPTION,
-        ),
-    )
+    attachments = attachments_field()
 
     def __init__(self, *args, upload_errors: list[str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

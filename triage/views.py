@@ -253,36 +253,40 @@ def ask_information(request: StaffRequest, reference: str) -> HttpResponse:
     return _back(reference)
 
 
+def _comment_post(
+    request: StaffRequest, reference: str, form: CommentReplyForm | CommentNoteForm, done: str
+) -> HttpResponse:
+    """Post one message of the demand's conversation from the demand page: the reply or the note service."""
+    demand = demand_or_404(reference)
+    if form.is_valid():
+        add = (
+            conversation_services.comment_reply_add
+            if isinstance(form, CommentReplyForm)
+            else conversation_services.comment_note_add
+        )
+        add(change_request=demand, author=request.user, body=form.cleaned_data["body"])
+        messages.success(request, done)
+        return _back(reference)
+    # The demand page again, the message as typed with its error beside it (issue 15, item 7).
+    messages.error(request, form_errors_text(form))
+    name = "reply_form" if isinstance(form, CommentReplyForm) else "note_form"
+    return demand_page(request, demand, status=400, **{name: form})
+
+
 @require_POST
 @staff_permission_required(roles.REQUEST_INFORMATION)
 def comment_reply(request: StaffRequest, reference: str) -> HttpResponse:
     """Answer the customer on the demand's conversation; they get it by e-mail, with the reply address."""
-    demand = demand_or_404(reference)
-    form = CommentReplyForm(request.POST, prefix="reply")
-    if form.is_valid():
-        conversation_services.comment_reply_add(
-            change_request=demand, author=request.user, body=form.cleaned_data["body"]
-        )
-        messages.success(request, _("Reply sent to the customer."))
-    else:
-        messages.error(request, form_errors_text(form))
-    return _back(reference)
+    return _comment_post(
+        request, reference, CommentReplyForm(request.POST, prefix="reply"), _("Reply sent to the customer.")
+    )
 
 
 @require_POST
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def comment_note(request: StaffRequest, reference: str) -> HttpResponse:
     """A staff-only note on the demand; the colleagues it @mentions are recorded."""
-    demand = demand_or_404(reference)
-    form = CommentNoteForm(request.POST, prefix="note")
-    if form.is_valid():
-        conversation_services.comment_note_add(
-            change_request=demand, author=request.user, body=form.cleaned_data["body"]
-        )
-        messages.success(request, _("Note added."))
-    else:
-        messages.error(request, form_errors_text(form))
-    return _back(reference)
+    return _comment_post(request, reference, CommentNoteForm(request.POST, prefix="note"), _("Note added."))
 
 
 @require_POST

@@ -178,7 +178,8 @@ def test_the_queue_sorts_latest_customer_replies_first_and_the_rest_after(analys
 
 def test_an_empty_reply_is_refused_and_only_roles_that_may_ask_the_customer_reply(analyst_client, pm_client):
     demand, _token = file_demand_with_token()
-    response = analyst_client.post(f"/triage/{demand.reference}/reply/", {"reply-body": "  "}, follow=True)
+    response = analyst_client.post(f"/triage/{demand.reference}/reply/", {"reply-body": "  "})
+    assert response.status_code == 400  # the demand page again, nothing typed lost
     assert "Reply to the customer (e-mailed): This field is required." in response.content.decode()
     assert pm_client.post(f"/triage/{demand.reference}/reply/", {"reply-body": "Hi"}).status_code == 403
     assert not Comment.objects.exists()
@@ -204,3 +205,12 @@ def test_the_conversation_speaks_french_on_the_tracking_page(client, analyst):
     for french in ("Conversation", "Écrivez-nous", "Votre message", "Envoyer mon message"):
         assert french in html, french
     assert "Write to us" not in html and "Send my message" not in html
+
+
+def test_a_message_is_shown_as_typed_never_run(client, analyst_client):
+    demand, token = file_demand_with_token()
+    services.comment_customer_add(change_request=demand, body='<script>alert("x")</script> & <b>bold</b>')
+    for page in (client.get(f"/track/{token}/"), analyst_client.get(f"/triage/{demand.reference}/")):
+        html = page.content.decode()
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+        assert '<script>alert("x")' not in html

@@ -227,3 +227,15 @@ def test_a_poll_while_another_runs_reads_nothing_and_a_dead_polls_lease_expires(
     MailboxStatus.objects.filter(name="replies").update(polling_until=timezone.now() - timedelta(seconds=1))
     assert poll_reply_mailbox()["done"] == 1  # the lease of a poll that died has run out
     assert Comment.objects.count() == 1 and MailboxStatus.objects.get().polling_until is None
+
+
+def test_an_operator_finds_refused_mail_in_the_admin():
+    from django.test import Client
+
+    services.inbound_email_apply(
+        raw=b"From: a@b.example\r\nTo: demands@example.com\r\nMessage-ID: <x@b.example>\r\nSubject: hi\r\n\r\nhello\r\n"
+    )
+    browser = Client()
+    browser.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    page = browser.get("/admin/intake/inboundemail/?outcome=forged")
+    assert page.status_code == 200 and "no reply address of a demand" in page.content.decode()

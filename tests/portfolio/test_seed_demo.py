@@ -43,7 +43,7 @@ def test_the_demo_has_a_conversation_and_says_where_e_mails_go(settings):
     assert [user.username for user in Comment.objects.get(kind="note").mentions.all()] == ["cio"]
     assert demand.customer_replied_at is not None  # the queue shows "customer replied"
     printed = out.getvalue()
-    assert "E-mails: discarded (EMAIL_URL=dummymail://" in printed
+    assert "E-mails of this command (the demo data's): discarded (EMAIL_URL=dummymail://" in printed
     assert "Replies go to demands@example.com" in printed and "A conversation" in printed
 
 

@@ -108,8 +108,8 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "triage/<str:reference>/estimate/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
     "triage/<str:reference>/decide/<str:outcome>/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=400)},
     "triage/<str:reference>/ask/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
-    "triage/<str:reference>/reply/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
-    "triage/<str:reference>/note/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=302)},
+    "triage/<str:reference>/reply/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
+    "triage/<str:reference>/note/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=400)},
     "triage/<str:reference>/rescore/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     "triage/<str:reference>/customer/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     # GET is the link form with its preview of the score (issue 15, item 5); POST links or unlinks.

@@ -233,7 +233,7 @@ class Command(BaseCommand):
             f"  A conversation (customer, staff reply, internal note, reply by e-mail): {conversation_link}\n"
             f"  cio has {unread} unread notifications (the bell in the header; /notifications/), every demand an\n"
             "  owner (by product: analyst or cio) and the queue a shared saved view.\n\n"
-            f"  E-mails: {email_destination()}\n\n"
+            f"  E-mails of this command (the demo data's): {email_destination()}\n\n"
             f"  Demo API token (read-only; a new one each run): {api_key}\n"
             f"    curl -H 'Authorization: Token {api_key}' http://127.0.0.1:8000/api/v1/projects/\n"
         )
