@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tests.processes import free_port
 
+
 def _newest_server_binaries() -> Path:
     """PG_BIN, or the newest /usr/lib/postgresql/<major>/bin that has the server (Debian's layout)."""
     if os.environ.get("PG_BIN"):
