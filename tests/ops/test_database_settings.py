@@ -59,3 +59,15 @@ def test_db_statement_timeout_ms_and_db_worker_statement_timeout_ms_set_them():
         "7s",
         "1500ms",
     ]
+
+
+def test_connect_timeout_keepalives_and_tcp_user_timeout_reach_libpq():
+    from django.db import connection
+
+    connection.ensure_connection()
+    parameters = connection.connection.get_dsn_parameters()
+    assert {name: parameters.get(name) for name in ("connect_timeout", "keepalives", "keepalives_idle",
+            "keepalives_interval", "keepalives_count", "tcp_user_timeout")} == {
+        "connect_timeout": "3", "keepalives": "1", "keepalives_idle": "10", "keepalives_interval": "5",
+        "keepalives_count": "3", "tcp_user_timeout": "10000",
+    }  # fmt: skip
