@@ -158,7 +158,8 @@ def worker_process_killed(stack: Stack, load: Any) -> None:
 
 
 def worker_killed_whole_holding_a_task(stack: Stack, load: Any) -> None:
-    """A scoring task blocked on a row lock (held past the visibility timeout), then the whole worker SIGKILLed."""
+    """A scoring task blocked on a row lock and held past the visibility timeout (so it runs twice at once), then
+    the whole worker SIGKILLed and a new one started: the demand is still scored, once."""
     import psycopg2
 
     from tests.processes import wait_for
@@ -187,6 +188,9 @@ def worker_killed_whole_holding_a_task(stack: Stack, load: Any) -> None:
     try:
         # The sweep (every 2 s, for marks older than 3 s) sends the task; it blocks on the row.
         wait_for(lambda: waiters() >= 1, timeout=PHASE_SECONDS, message="a task blocked on the held row")
+        # Held on: past the visibility timeout Redis hands the message out again (and the sweep sends the demand
+        # again), so the worker's other slot runs the same scoring, blocked too: two at once for one demand.
+        wait_for(lambda: waiters() >= 2, timeout=PHASE_SECONDS, message="the same scoring running twice, held")
         stack.worker.kill_whole()
         stack.worker_restart()
         # Past the visibility timeout the message is handed out again (or the sweep sends it): blocked again.
