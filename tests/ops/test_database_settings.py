@@ -39,7 +39,8 @@ def statement_timeouts_with(**env: str) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-c", SHOW],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url_of_this_test(), "DJANGO_SETTINGS_MODULE": "config.settings",
+        env={**{key: value for key, value in os.environ.items() if key != "DB_TIMEOUTS"},  # as gunicorn runs it
+             "DATABASE_URL": database_url_of_this_test(), "DJANGO_SETTINGS_MODULE": "config.settings",
              "SECRET_KEY": "settings-test-secret-key-0123456789abcdefghijklmn", **env},
         capture_output=True,
         text=True,
