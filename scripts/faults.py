@@ -261,16 +261,23 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     stack = Stack(args.customers)
     rows = []
+    stopped_by = ""
     try:
         for name in names:
             print(f"--- {name}", flush=True)
-            rows.append(run_fault(stack, name, FAULTS[name]))
+            try:
+                rows.append(run_fault(stack, name, FAULTS[name]))
+            except AssertionError as exc:  # a phase missed its deadline: the stack may be broken, stop here
+                stopped_by = f"{name}: {exc}"
+                break
     finally:
         stack.stop()
     from tests.ops.live import books_table
 
     print(books_table(rows))
-    clean = all(row.clean() for row in rows)
+    if stopped_by:
+        print(f"stopped: {stopped_by}")
+    clean = not stopped_by and all(row.clean() for row in rows)
     print(f"{'all clean' if clean else 'NOT CLEAN'} after {time.monotonic() - started:.0f} s")
     return 0 if clean else 1
 
