@@ -49,6 +49,15 @@ class Stack:
         self.postgres = PostgresServer().init()
         self.postgres.start()
         self.redis = RedisServer().start()
+        self.web: Any = None
+        self.worker: Any = None
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # nothing of a half-started stack is left running
+            raise
+
+    def _start(self) -> None:
         self.database_url = self.postgres.url("demanddesk")
         os.environ.update(
             DATABASE_URL=self.database_url,
@@ -88,7 +97,8 @@ class Stack:
         self.worker = self._worker().start()
 
     def stop(self) -> None:
-        for stop in (self.web.stop, self.worker.stop, self.redis.stop, self.postgres.destroy):
+        started = [part.stop for part in (self.web, self.worker) if part is not None]
+        for stop in (*started, self.redis.stop, self.postgres.destroy):
             try:
                 stop()
             except Exception as exc:
