@@ -11,6 +11,10 @@ from django.db import connection
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
+# A test that imports config.wsgi in-process (the API schema's fuzzer) must not make this process a web process:
+# its statement timeout and client deadlines are for gunicorn (config/wsgi.py). Subprocesses get them.
+os.environ["DB_TIMEOUTS"] = "off"
+
 from core.choices import TokenScope
 from core.services import api_token_create
 from tests import processes

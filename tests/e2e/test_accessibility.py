@@ -269,11 +269,12 @@ def audit(browsers: Browsers, visits: list[Visit]) -> dict[str, list[str]]:
 
 
 def standalone_pages(language: str) -> dict[str, str]:
-    """Templates served without the live server's help: the 500 page and the sign-in lock-out page."""
+    """Templates served without the live server's help: the 500 and 503 pages and the sign-in lock-out page."""
     request = RequestFactory().get("/")
     with translation.override(language):
         return {
             "500.html": render_to_string("500.html"),
+            "503.html": render_to_string("503.html"),
             "registration/locked_out.html": render_to_string("registration/locked_out.html", request=request),
         }
 

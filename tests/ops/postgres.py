@@ -1,6 +1,7 @@
 """A private PostgreSQL cluster for fault tests: started, stopped and restarted without touching the shared one.
 
-Needs the PostgreSQL 15 server binaries (Debian `postgresql-15`: initdb, pg_ctl, postgres). The server
+Needs the PostgreSQL server binaries (Debian `postgresql-<major>`: initdb, pg_ctl, postgres; the newest
+installed, or PG_BIN). The server
 refuses to run as root, so as root the cluster belongs to the `postgres` OS user and every command
 runs through `runuser`.
 """
@@ -16,7 +17,16 @@ from pathlib import Path
 
 from tests.processes import free_port
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _newest_server_binaries() -> Path:
+    """PG_BIN, or the newest /usr/lib/postgresql/<major>/bin that has the server (Debian's layout)."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda path: int(path.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _newest_server_binaries()
 
 
 def postgres_available() -> bool:

@@ -39,7 +39,8 @@ def statement_timeouts_with(**env: str) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-c", SHOW],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url_of_this_test(), "DJANGO_SETTINGS_MODULE": "config.settings",
+        env={**{key: value for key, value in os.environ.items() if key != "DB_TIMEOUTS"},  # as gunicorn runs it
+             "DATABASE_URL": database_url_of_this_test(), "DJANGO_SETTINGS_MODULE": "config.settings",
              "SECRET_KEY": "settings-test-secret-key-0123456789abcdefghijklmn", **env},
         capture_output=True,
         text=True,
@@ -59,3 +60,15 @@ def test_db_statement_timeout_ms_and_db_worker_statement_timeout_ms_set_them():
         "7s",
         "1500ms",
     ]
+
+
+def test_connect_timeout_keepalives_and_tcp_user_timeout_reach_libpq():
+    from django.db import connection
+
+    connection.ensure_connection()
+    parameters = connection.connection.get_dsn_parameters()
+    assert {name: parameters.get(name) for name in ("connect_timeout", "keepalives", "keepalives_idle",
+            "keepalives_interval", "keepalives_count", "tcp_user_timeout")} == {
+        "connect_timeout": "3", "keepalives": "1", "keepalives_idle": "10", "keepalives_interval": "5",
+        "keepalives_count": "3", "tcp_user_timeout": "10000",
+    }  # fmt: skip
