@@ -438,6 +438,10 @@ class ChangeRequest(BaseModel):
         """Approved and its project neither delivered nor cancelled: the customer sees the plan and progress."""
         return self.is_approved and self.delivery_stage not in (DeliveryStage.DELIVERED, DeliveryStage.CANCELLED)
 
+    @property
+    def is_delivered(self) -> bool:
+        return self.delivery_stage == DeliveryStage.DELIVERED
+
     # The predicates pages, services and selectors ask of one demand; the sets are in intake/choices.py.
     @property
     def is_open(self) -> bool:

@@ -423,17 +423,6 @@ def change_request_transition(
     return change_request
 
 
-def customer_email_queue(*, change_request: ChangeRequest, name: str, context: dict) -> None:
-    """Queue the e-mail `name` (templates/emails/<name>/) to the demand's contact, answerable by e-mail."""
-    email = email_render(name, context={"demand": change_request, **context})
-    outbound_email_queue(
-        to=change_request.contact_email,
-        subject=email.subject,
-        body=email.body,
-        reply_to=reply_address(change_request.reference),
-    )
-
-
 def change_request_answer(*, change_request: ChangeRequest, answer: str) -> ChangeRequest:
     """The customer answers our question: back to `submitted`, and rescored."""
     answer = answer.strip()
@@ -487,7 +476,7 @@ def change_request_delivery_follow(*, change_request: ChangeRequest, stage: str,
         customer_email_queue(
             change_request=change_request,
             name="demand_delivery",
-            context={"stage": stage, "status": DeliveryStage(stage).label},
+            context={"stage": stage, "stages": DeliveryStage, "status": DeliveryStage(stage).label},
         )
     return True
 

@@ -356,6 +356,8 @@ def test_a_decision_message_reads_as_a_sentence(client: Client, cio):
         follow=True,
     ).content.decode()
     assert f"{demand.reference} was rejected." in page and "recorded" not in page
+
+
 @pytest.mark.django_db
 def test_the_staff_timeline_names_the_project_steps_the_customer_was_told(cio_client, cio):
     from portfolio.services import change_request_approve, project_update
