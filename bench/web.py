@@ -269,7 +269,7 @@ def csv_export(server: Gunicorn, session: str, size: int) -> Result:
     rss_before = max(peak_rss_mib(pid) for pid in server.worker_pids())
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
     started = time.perf_counter()
-    conn.request("GET", "/triage/export.csv", headers={"Cookie": session.split(": ", 1)[1]})
+    conn.request("GET", "/triage/export.csv?scope=all", headers={"Cookie": session.split(": ", 1)[1]})
     response = conn.getresponse()
     first = response.read(1)
     first_byte = time.perf_counter() - started

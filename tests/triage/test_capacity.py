@@ -110,7 +110,7 @@ def test_the_cio_sets_capacities_on_the_plan_page(client: Client, cio):
     assert response.status_code == 302
     assert selectors.capacity_latest(quarters=[this_quarter()])[this_quarter()] == Decimal("120.5")
     page = client.get("/triage/capacity/").content.decode()
-    assert 'value="120.5"' in page and "cio" in page  # the form shows it, the history says who
+    assert 'value="120.5"' in page and "Carla Ionescu" in page  # the form shows it; the history says who, by name
 
 
 @pytest.mark.parametrize(("value", "message"), [("-3", "greater than or equal to 0"), ("lots", "Enter a number")])
