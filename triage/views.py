@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,10 +43,13 @@ CHARTS_SECONDS = 30
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue(request: StaffRequest) -> HttpResponse:
     """The ranked queue with its charts; every filter and the sort live in the URL."""
-    # Saved views (issue 16): a bare /triage/ opens the reader's default view; `?all=1` is the whole queue.
+    # Saved views (issue 16): a bare /triage/ goes to the reader's default view, in the URL so pages and links keep
+    # it; `?all=1` is the whole queue.
     saved_views = list(selectors.saved_views_visible(user=request.user))
     default_view = next((view for view in saved_views if getattr(view, "is_default", False)), None)
-    params = QueryDict(default_view.query) if default_view is not None and not request.GET else request.GET
+    if default_view is not None and default_view.query and not request.GET:
+        return redirect(f"{reverse('triage:queue')}?{default_view.query}")
+    params = request.GET
     filterset = ChangeRequestFilterSet(params or None, queryset=selectors.change_request_queue(), request=request)
     demands = filterset.qs
     page = BoundedPaginator(demands, 25).get_page(params.get("page"))
