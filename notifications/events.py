@@ -116,7 +116,7 @@ def comment_posted_notify(*, comment_id: int) -> int:
 
 def rescore_finished_notify(*, job_id: int) -> int:
     """A rescoring job is over: whoever started it."""
-    job = RescoreJob.objects.filter(pk=job_id, status=RescoreJobStatus.DONE).first()
+    job = RescoreJob.objects.filter(pk=job_id, status=RescoreJobStatus.DONE).select_related("scoring_model").first()
     if job is None:
         return 0
     return len(
@@ -124,7 +124,7 @@ def rescore_finished_notify(*, job_id: int) -> int:
             event=NotificationEvent.RESCORE_FINISHED,
             recipients=[job.started_by_id],
             key=f"rescore_finished:{job.pk}",
-            label=str(job.get_status_display()),
+            label=f"v{job.scoring_model.version}: {job.done}/{job.total}",  # the same in every reader's language
             link=reverse("triage:scoring_model"),
         )
     )

@@ -46,12 +46,14 @@ CHARTS_SECONDS = 30
 
 @staff_permission_required(roles.VIEW_ASSESSMENT)
 def queue(request: StaffRequest) -> HttpResponse:
-    """The work list: open demands first (or the reader's default saved view), every filter and the sort in the
-    URL; charts below, collapsible."""
-    # Saved views (issue 16): a bare /triage/ opens the reader's default view; `?all=1` is the queue without it.
+    """The work list: open demands first, every filter and the sort in the URL; charts below, collapsible."""
+    # Saved views (issue 16): a bare /triage/ goes to the reader's default view, in the URL so pages and links keep
+    # it; `?all=1` is the queue without it.
     saved_views = list(selectors.saved_views_visible(user=request.user))
     default_view = next((view for view in saved_views if getattr(view, "is_default", False)), None)
-    params = QueryDict(default_view.query) if default_view is not None and not request.GET else request.GET
+    if default_view is not None and default_view.query and not request.GET:
+        return redirect(f"{reverse('triage:queue')}?{default_view.query}")
+    params = request.GET
     filterset = navigation.queue_filterset(params, request=request)
     demands = filterset.qs
     page = BoundedPaginator(demands, 25).get_page(params.get("page"))

@@ -9,6 +9,6 @@ register = template.Library()
 
 @register.inclusion_tag("notifications/bell.html", takes_context=True)
 def notification_bell(context: template.Context) -> dict:
-    """The bell with the unread count (base.html shows it only to signed-in staff, so public pages cost nothing)."""
+    """The bell with the unread count; base.html shows it only to staff who read triage (anonymous pages: no query)."""
     user = context["user"]
     return {"unread": notification_unread_count(user=user)}

@@ -68,6 +68,10 @@ def test_the_delivery_email_says_each_stage_in_both_languages(stage):
     assert f"is now: {stage.label}." in english.body and LINK in french.body
 
 
+# The e-mails to staff (their notifications), tested with their producer in tests/notifications/test_services.py.
+STAFF_EMAILS = {"notification", "notification_digest"}
+
+
 def test_every_email_template_is_sent_by_the_product():
     on_disk = {path.name for path in EMAILS_DIR.iterdir() if path.is_dir()} - STAFF_EMAILS
     assert on_disk == set(contexts()) and len(on_disk) == 9

@@ -91,7 +91,8 @@ def test_a_finished_rescoring_job_tells_whoever_started_it(cio, django_capture_o
     job.refresh_from_db()
     assert job.status == "done"
     assert told(NotificationEvent.RESCORE_FINISHED) == {"cio"}
-    assert Notification.objects.get().link == "/triage/scoring-model/"
+    notification = Notification.objects.get()
+    assert (notification.link, notification.label) == ("/triage/scoring-model/", f"v{model.version}: 1/1")
 
 
 def test_a_due_decision_is_told_once_per_state_however_often_the_sweep_runs(cio, django_capture_on_commit_callbacks):

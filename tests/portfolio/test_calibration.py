@@ -189,5 +189,5 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_demands(cio, por
         html = page.get("/portfolio/calibration/").content.decode()
     assert re.search(rf'<tr data-key="review">.*?data-cell="demands">{per_band}<', html, re.S)
     # session, user, permissions (user and group); per grouping (band, bucket, all) one GROUP BY and one median;
-    # the two agendas of the year: the run cost and the realized totals
-    assert len(queries) == 4 + 6 + 2, [query["sql"][:80] for query in queries]
+    # the two agendas of the year: the run cost and the realized totals; the header's bell (unread notifications)
+    assert len(queries) == 4 + 6 + 2 + 1, [query["sql"][:80] for query in queries]

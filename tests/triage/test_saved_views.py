@@ -54,7 +54,9 @@ def test_the_default_view_opens_the_queue_and_all_shows_everything(analyst, anal
     file_demand(title="Unrelated")
     view = saved_view_create(owner=analyst, name="Fleet", query=f"product={fleet.pk}", is_shared=False)
     analyst_client.post(f"/triage/views/{view.pk}/default/")
-    assert [demand.title for demand in analyst_client.get("/triage/").context["page"]] == ["Live tracking"]
+    opened = analyst_client.get("/triage/")
+    assert opened.status_code == 302 and opened["Location"] == f"/triage/?{view.query}"  # pages and links keep it
+    assert [demand.title for demand in analyst_client.get(opened["Location"]).context["page"]] == ["Live tracking"]
     assert len(analyst_client.get("/triage/", {"all": "1"}).context["page"]) == 2
 
 

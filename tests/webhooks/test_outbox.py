@@ -76,8 +76,9 @@ def test_a_committed_event_owes_one_delivery_to_each_receiving_endpoint(django_c
     assert [delivery.endpoint.name for delivery in owed] == ["A", "B", "Paused"]
     assert len({delivery.event_id for delivery in owed}) == 1  # one event, three deliveries
     assert all(delivery.status == "pending" and delivery.payload["reference"] == demand.reference for delivery in owed)
-    # Scoring, similarity and the e-mail, plus one delivery task per active endpoint: the paused one's waits.
-    assert len(callbacks) == 3 + 2
+    # Scoring, similarity, the e-mail and the staff notifications, plus one delivery task per active endpoint: the
+    # paused one's waits.
+    assert len(callbacks) == 4 + 2
     assert {submitted.pk, both.pk} < {delivery.endpoint_id for delivery in owed}
 
 
