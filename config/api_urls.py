@@ -13,6 +13,7 @@ from rest_framework.routers import DefaultRouter
 from core.api import api_not_found
 from intake.api.views import ChangeRequestCreateApi, ChangeRequestDetailApi
 from portfolio.api.views import PortfolioSummaryApi, ProjectViewSet
+from webhooks.api import views as webhook_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -27,6 +28,17 @@ urlpatterns = [
         name="request-detail",
     ),
     path("portfolio/summary/", PortfolioSummaryApi.as_view(), name="portfolio-summary"),
+    path("webhooks/endpoints/", webhook_api.WebhookEndpointListApi.as_view(), name="webhook-endpoints"),
+    path("webhooks/endpoints/<int:endpoint_id>/", webhook_api.WebhookEndpointDetailApi.as_view()),
+    path("webhooks/endpoints/<int:endpoint_id>/pause/", webhook_api.WebhookEndpointPauseApi.as_view()),
+    path("webhooks/endpoints/<int:endpoint_id>/resume/", webhook_api.WebhookEndpointResumeApi.as_view()),
+    path("webhooks/endpoints/<int:endpoint_id>/rotate-secret/", webhook_api.WebhookEndpointRotateSecretApi.as_view()),
+    path("webhooks/endpoints/<int:endpoint_id>/ping/", webhook_api.WebhookEndpointPingApi.as_view()),
+    path("webhooks/endpoints/<int:endpoint_id>/deliveries/", webhook_api.WebhookDeliveryListApi.as_view()),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhook_api.WebhookRedeliverApi.as_view(),
+    ),
     *router.urls,
     # Anything else under /api/v1/ is a 404 in the API's error shape.
     re_path(r"^.*$", api_not_found, name="not-found"),
