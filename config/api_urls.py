@@ -29,15 +29,36 @@ urlpatterns = [
     ),
     path("portfolio/summary/", PortfolioSummaryApi.as_view(), name="portfolio-summary"),
     path("webhooks/endpoints/", webhook_api.WebhookEndpointListApi.as_view(), name="webhook-endpoints"),
-    path("webhooks/endpoints/<int:endpoint_id>/", webhook_api.WebhookEndpointDetailApi.as_view()),
-    path("webhooks/endpoints/<int:endpoint_id>/pause/", webhook_api.WebhookEndpointPauseApi.as_view()),
-    path("webhooks/endpoints/<int:endpoint_id>/resume/", webhook_api.WebhookEndpointResumeApi.as_view()),
-    path("webhooks/endpoints/<int:endpoint_id>/rotate-secret/", webhook_api.WebhookEndpointRotateSecretApi.as_view()),
-    path("webhooks/endpoints/<int:endpoint_id>/ping/", webhook_api.WebhookEndpointPingApi.as_view()),
-    path("webhooks/endpoints/<int:endpoint_id>/deliveries/", webhook_api.WebhookDeliveryListApi.as_view()),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/", webhook_api.WebhookEndpointDetailApi.as_view(), name="webhook-endpoint"
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/pause/",
+        webhook_api.WebhookEndpointPauseApi.as_view(),
+        name="webhook-pause",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/resume/",
+        webhook_api.WebhookEndpointResumeApi.as_view(),
+        name="webhook-resume",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/rotate-secret/",
+        webhook_api.WebhookEndpointRotateSecretApi.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/ping/", webhook_api.WebhookEndpointPingApi.as_view(), name="webhook-ping"
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/deliveries/",
+        webhook_api.WebhookDeliveryListApi.as_view(),
+        name="webhook-deliveries",
+    ),
     path(
         "webhooks/endpoints/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
         webhook_api.WebhookRedeliverApi.as_view(),
+        name="webhook-redeliver",
     ),
     *router.urls,
     # Anything else under /api/v1/ is a 404 in the API's error shape.

@@ -75,7 +75,7 @@ class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         pagination_class=ChangesCursorPagination,
         filterset_class=ProjectChangesFilterSet,
     )
-    def changes(self, request: Request) -> Response:
+    def changes(self, request: Request, format: str | None = None) -> Response:  # DRF names the suffix `format`
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
