@@ -12,6 +12,7 @@ from intake.api.serializers import (
     ChangeRequestInputSerializer,
     ChangeRequestOutputSerializer,
 )
+from intake.choices import ChangeRequestStatus
 from intake.models import ChangeRequest
 from intake.services import change_request_submit
 from intake.tracking import tracking_url
@@ -47,7 +48,7 @@ class ChangeRequestCreateApi(APIView):
                 status_codes=["201", "200"],
                 value={
                     "reference": "CR-2026-00019",
-                    "status": "submitted",
+                    "status": ChangeRequestStatus.SUBMITTED,
                     "tracking_url": "https://demanddesk.example/track/a64ff354caaec7c6de32fadce6ce9e93/",
                 },
             ),
