@@ -14,6 +14,7 @@ from core.api import api_not_found
 from intake.api.views import ChangeRequestCreateApi, ChangeRequestDetailApi
 from portfolio.api.views import PortfolioSummaryApi, ProjectViewSet, ServiceListApi, UnitCostApi
 from triage.api.views import QueueApi, ScoreDetailApi
+from webhooks.api import views as webhook_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -33,6 +34,38 @@ urlpatterns = [
     # Any segment reaches the view, which answers a JSON 404 for one that is not a service's id.
     re_path(r"^services/(?P<service_id>[^/]+)/unit-costs/$", UnitCostApi.as_view(), name="service-unit-costs"),
     path("portfolio/summary/", PortfolioSummaryApi.as_view(), name="portfolio-summary"),
+    path("webhooks/endpoints/", webhook_api.WebhookEndpointListApi.as_view(), name="webhook-endpoints"),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/", webhook_api.WebhookEndpointDetailApi.as_view(), name="webhook-endpoint"
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/pause/",
+        webhook_api.WebhookEndpointPauseApi.as_view(),
+        name="webhook-pause",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/resume/",
+        webhook_api.WebhookEndpointResumeApi.as_view(),
+        name="webhook-resume",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/rotate-secret/",
+        webhook_api.WebhookEndpointRotateSecretApi.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/ping/", webhook_api.WebhookEndpointPingApi.as_view(), name="webhook-ping"
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/deliveries/",
+        webhook_api.WebhookDeliveryListApi.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhook_api.WebhookRedeliverApi.as_view(),
+        name="webhook-redeliver",
+    ),
     *router.urls,
     # Anything else under /api/v1/ is a 404 in the API's error shape.
     re_path(r"^.*$", api_not_found, name="not-found"),

@@ -332,7 +332,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.api_postprocess"],
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventTypeEnum": "webhooks.choices.EventType",
+        "WebhookEndpointStatusEnum": "webhooks.choices.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.api_postprocess",
+        "webhooks.schemas.webhooks_postprocess",
+    ],
 }
 
 # --- Security headers -------------------------------------------------------------------------
@@ -464,6 +473,9 @@ API_READ_LIMIT_REDIS_URL = env.str(
     "API_READ_LIMIT_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
 API_READ_LIMIT_REDIS_TIMEOUT = env.float("API_READ_LIMIT_REDIS_TIMEOUT", default=0.1)
+# /api/v1/projects/changes/ holds back rows changed this recently, so no slower transaction commits one behind a
+# cursor already handed out (core.pagination.ChangesCursorPagination).
+API_CHANGES_SETTLE_SECONDS = env.int("API_CHANGES_SETTLE_SECONDS", default=10)
 # How long an API Idempotency-Key replays its first answer (docs/api.md); after that it is refused (422).
 IDEMPOTENCY_KEY_LIFETIME_HOURS = env.int("IDEMPOTENCY_KEY_LIFETIME_HOURS", default=24)
 INTAKE_ATTACHMENTS_MAX_FILES = 5

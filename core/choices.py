@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class TokenScope(models.TextChoices):
     READ = "read", _("Read-only")
     READ_WRITE = "read_write", _("Read-write")
+    # Manages webhook endpoints through the API (/api/v1/webhooks/), with its user's permission; reads like `read`.
+    WEBHOOKS = "webhooks", _("Webhooks")
 
 
 class AuditAction(models.TextChoices):

@@ -15,6 +15,24 @@ class HasTokenScope(BasePermission):
         return request.method in SAFE_METHODS or request.auth.scope == TokenScope.READ_WRITE
 
 
+class WebhooksTokenPermission(BasePermission):
+    """Webhook endpoints through the API: a token of the `webhooks` scope whose user may manage them."""
+
+    message = "This needs a token of the webhooks scope whose user may manage webhooks."
+
+    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+        from core.roles import MANAGE_WEBHOOKS
+
+        token, user = request.auth, request.user
+        return (
+            isinstance(token, ApiToken)
+            and token.scope == TokenScope.WEBHOOKS
+            and user.is_active
+            and user.is_staff
+            and user.has_perm(MANAGE_WEBHOOKS)
+        )
+
+
 class StaffTokenPermission(HasTokenScope):
     """Triage data through the API: the token's user must be active staff holding the endpoint's permission.
 

@@ -47,7 +47,7 @@ def api_postprocess(result: dict[str, Any], generator: Any, request: Any, public
             for code, response in responses.items():
                 headers = response.setdefault("headers", {})
                 headers.update({name: _header(text) for name, text in _HEADERS.items()})
-                if method == "get" and code in ("200", "304"):
+                if method == "get" and code in ("200", "304") and "304" in responses:
                     headers["ETag"] = _header(_ETAG)
                 if code == "429":
                     headers["Retry-After"] = {"description": _RETRY_AFTER, "schema": {"type": "integer"}}

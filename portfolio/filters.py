@@ -101,3 +101,13 @@ class ProjectFilterSet(django_filters.FilterSet):
         if not ordering:
             ordering = ["updated_at"] if self.form.cleaned_data.get("updated_since") else ["code"]
         return queryset.order_by(*ordering, "id")
+
+
+class ProjectChangesFilterSet(ProjectFilterSet):
+    """The list's filters for incremental pulls, whose order is fixed (`(updated_at, id)`): no `ordering`."""
+
+    ordering = None  # type: ignore[assignment]
+
+    class Meta:
+        model = Project
+        fields = ["status", "health", "agenda", "customer", "owner", "updated_since", "search"]

@@ -358,6 +358,25 @@ def _failed_delivery_count(*, endpoint: WebhookEndpoint, result: transport.PostR
         enqueue_on_commit(NOTIFY_PAUSED_TASK, endpoint.pk, None)
 
 
+PING_EVENT = "ping"
+
+
+@transaction.atomic
+def webhook_endpoint_ping(*, endpoint: WebhookEndpoint, requested_by: User) -> WebhookDelivery:
+    """Send one `ping` event to this endpoint only, signed and retried like any delivery, to test a receiver."""
+    if not endpoint.is_active:
+        raise ApplicationError(_("Only an active endpoint can be pinged."))
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_id=uuid.uuid4(),
+        event_type=PING_EVENT,
+        payload={"endpoint_id": endpoint.pk, "requested_by": requested_by.get_username()},
+    )
+    enqueue_on_commit(DELIVER_TASK, delivery.pk)
+    _audit(endpoint=endpoint, actor=requested_by, change="pinged", delivery=delivery.pk)
+    return delivery
+
+
 @transaction.atomic
 def webhook_delivery_redeliver(*, delivery: WebhookDelivery, requested_by: User) -> WebhookDelivery:
     """Send a delivery again, whatever became of it: it is due now, with a fresh retry window."""

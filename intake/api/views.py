@@ -48,7 +48,7 @@ class ChangeRequestCreateApi(APIView):
                 status_codes=["201", "200"],
                 value={
                     "reference": "CR-2026-00019",
-                    "status": ChangeRequestStatus.SUBMITTED.value,
+                    "status": ChangeRequestStatus.SUBMITTED,
                     "tracking_url": "https://demanddesk.example/track/a64ff354caaec7c6de32fadce6ce9e93/",
                 },
             ),

@@ -86,6 +86,11 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
         return project.owner.get_username() if project.owner else None
 
 
+class ProjectChangeSerializer(ProjectOutputSerializer):
+    """A project as the incremental pull sends it: the list's fields (a schema component of its own, so the
+    cursor page is not confused with the numbered page)."""
+
+
 class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone

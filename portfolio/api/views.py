@@ -3,6 +3,7 @@ from django.db.models import Max
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -11,17 +12,19 @@ from rest_framework.response import Response
 from core import roles
 from core.api import StrictFilterBackend, error_responses
 from core.etag import ETagMixin, conditional_response, data_version
+from core.pagination import ChangesCursorPagination
 from core.permissions import StaffTokenPermission
 from intake.models import Product
 from portfolio.api.serializers import (
     PortfolioSummarySerializer,
+    ProjectChangeSerializer,
     ProjectDetailSerializer,
     ProjectOutputSerializer,
     ServiceOutputSerializer,
     UnitCostInputSerializer,
     UnitCostOutputSerializer,
 )
-from portfolio.filters import ProjectFilterSet
+from portfolio.filters import ProjectChangesFilterSet, ProjectFilterSet
 from portfolio.models import UnitCostRecord
 from portfolio.selectors import (
     portfolio_summary,
@@ -76,8 +79,28 @@ class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return project_detail_queryset() if self.action == "retrieve" else project_list()
 
+    @extend_schema(
+        operation_id="projects_changes",
+        summary="Projects in the order they changed, resumed from a cursor (incremental pulls)",
+        description="Rows come in `(updated_at, id)` order, strictly after the `cursor` given; keep `next_cursor` "
+        "and send it back next time. Nothing is missed nor repeated while others write; rows changed in the last "
+        "few seconds wait for the next pull. The list's filters apply; the order is fixed.",
+        responses={200: ProjectChangeSerializer(many=True)},
+    )
+    @action(
+        detail=False,
+        url_path="changes",
+        pagination_class=ChangesCursorPagination,
+        filterset_class=ProjectChangesFilterSet,
+    )
+    def changes(self, request: Request, format: str | None = None) -> Response:  # DRF names the suffix `format`
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
-        return ProjectDetailSerializer if self.action == "retrieve" else ProjectOutputSerializer
+        return {"retrieve": ProjectDetailSerializer, "changes": ProjectChangeSerializer}.get(
+            self.action, ProjectOutputSerializer
+        )
 
 
 class PortfolioSummaryApi(generics.GenericAPIView):

@@ -10,7 +10,14 @@ import sys
 from http import HTTPStatus
 
 from demand_desk_client import AuthenticatedClient
-from demand_desk_client.api.v1 import portfolio_summary, project_get, projects_list, request_create, request_get
+from demand_desk_client.api.v1 import (
+    portfolio_summary,
+    project_get,
+    projects_changes,
+    projects_list,
+    request_create,
+    request_get,
+)
 from demand_desk_client.models import (
     ChangeRequestCreated,
     ChangeRequestInputRequest,
@@ -23,6 +30,7 @@ from demand_desk_client.models import (
     ProjectsListOrderingItem,
     ProjectsListStatusItem,
 )
+from demand_desk_client.types import UNSET
 
 
 def expect_error(response, status: HTTPStatus, code: CodeEnum) -> Error:  # type: ignore[no-untyped-def]
@@ -65,6 +73,16 @@ def main(base_url: str, read_key: str, write_key: str, product_id: int) -> None:
     expect_error(
         projects_list.sync_detailed(client=reader, page=page + 1, page_size=2), HTTPStatus.NOT_FOUND, CodeEnum.NOT_FOUND
     )
+
+    # Incremental pull: every project once, in the order they changed, resumed from the cursor.
+    pulled, cursor = [], UNSET
+    while True:
+        changes = projects_changes.sync_detailed(client=reader, cursor=cursor, page_size=2)
+        pulled += [project.code for project in changes.parsed.results]
+        cursor = changes.parsed.next_cursor
+        if not changes.parsed.has_more:
+            break
+    assert sorted(pulled) == sorted(codes)
 
     # Fetch one, then 304 with its ETag.
     one = project_get.sync_detailed(client=reader, code=codes[0])

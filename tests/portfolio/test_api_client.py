@@ -32,7 +32,7 @@ def test_a_generated_client_works_against_a_live_server(tmp_path):
     product = ProductFactory()
     for number, status in enumerate(["active", "active", "planned", "on_hold", "delivered"], start=1):
         ProjectFactory(code=f"BT-{number:04d}", status=status)
-    web = Gunicorn(live_env(tmp_path / "attachments")).start()
+    web = Gunicorn(live_env(tmp_path / "attachments", API_CHANGES_SETTLE_SECONDS="0")).start()
     try:
         schema = requests.get(f"{web.url}/api/schema/", params={"format": "json"}, timeout=30)
         assert schema.status_code == 200

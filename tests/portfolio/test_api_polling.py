@@ -213,3 +213,76 @@ def test_the_list_count_is_reused_while_the_data_version_stands_and_recounted_af
     ProjectFactory()
     assert reader_client.get(LIST).json()["count"] == 4
     assert reader_client.get(LIST, {"status": "cancelled"}).json()["count"] == 0  # a filter has its own count
+
+
+CHANGES = "/api/v1/projects/changes/"
+
+
+def changed(code: str, seconds_ago: float) -> None:
+    """Set a project's updated_at in the past (a plain UPDATE: auto_now would move it to now)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portfolio.models import Project
+
+    Project.objects.filter(code=code).update(updated_at=timezone.now() - timedelta(seconds=seconds_ago))
+
+
+def pull(client, cursor: str | None, **params) -> dict:
+    response = client.get(CHANGES, {**params, **({"cursor": cursor} if cursor else {})})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_an_incremental_pull_sees_every_change_once_while_others_write(reader_client, settings):
+    settings.API_CHANGES_SETTLE_SECONDS = 0
+    for number, seconds_ago in [(1, 50), (2, 40), (3, 40), (4, 30)]:  # two rows share a moment: the id orders them
+        ProjectFactory(code=f"BT-000{number}")
+        changed(f"BT-000{number}", seconds_ago)
+    first = pull(reader_client, None, page_size=2)
+    assert [p["code"] for p in first["results"]] == ["BT-0001", "BT-0002"] and first["has_more"]
+    # Meanwhile someone changes BT-0001 (already seen) and files BT-0005: both come after the cursor.
+    changed("BT-0001", 5)
+    ProjectFactory(code="BT-0005")
+    changed("BT-0005", 4)
+    second = pull(reader_client, first["next_cursor"], page_size=2)
+    third = pull(reader_client, second["next_cursor"], page_size=2)
+    codes = [p["code"] for p in second["results"] + third["results"]]
+    assert codes == ["BT-0003", "BT-0004", "BT-0001", "BT-0005"] and not third["has_more"]
+    idle = pull(reader_client, third["next_cursor"])
+    assert idle == {"results": [], "next_cursor": third["next_cursor"], "has_more": False}
+
+
+def test_a_pull_holds_back_rows_changed_in_the_settling_window(reader_client, settings):
+    settings.API_CHANGES_SETTLE_SECONDS = 10
+    ProjectFactory(code="BT-0001")
+    changed("BT-0001", 60)
+    ProjectFactory(code="BT-0002")  # changed just now: a slower transaction could still commit behind it
+    assert [p["code"] for p in pull(reader_client, None)["results"]] == ["BT-0001"]
+
+
+def test_a_pull_takes_the_lists_filters_but_not_an_ordering(reader_client, settings):
+    settings.API_CHANGES_SETTLE_SECONDS = 0
+    ProjectFactory(code="BT-0001", status="active")
+    ProjectFactory(code="BT-0002", status="planned")
+    changed("BT-0001", 20)
+    changed("BT-0002", 10)
+    assert [p["code"] for p in pull(reader_client, None, status="planned")["results"]] == ["BT-0002"]
+    assert [p["code"] for p in pull(reader_client, None, ordering="-code")["results"]] == ["BT-0001", "BT-0002"]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "", "MjAyNi0xMy0wMXwx", "eA"])
+def test_a_cursor_we_did_not_write_is_a_400(reader_client, cursor):
+    response = reader_client.get(CHANGES, {"cursor": cursor})
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["cursor"]
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_a_pull_costs_the_same_queries_at_any_size(reader_client, settings, django_assert_max_num_queries, size):
+    settings.API_CHANGES_SETTLE_SECONDS = 0
+    for number in range(size):
+        ProjectFactory(code=f"BT-{number:04d}", sponsors=[CustomerFactory()])
+        changed(f"BT-{number:04d}", 30)
+    with django_assert_max_num_queries(4):  # token, the page, its sponsors (prefetched), owners joined
+        assert len(pull(reader_client, None)["results"]) == size

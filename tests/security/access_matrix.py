@@ -208,6 +208,22 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "GET": api(200, 200),
         "POST": api(403, 405),
     },
+    "api/v1/^projects/changes/$": {"GET": api(200, 200), "POST": api(403, 405)},
+    "api/v1/^projects/changes\\.(?P<format>[a-z0-9]+)/?$": {"GET": api(200, 200), "POST": api(403, 405)},
+    # Webhook endpoints through the API: only a token of the `webhooks` scope (none here) of a webhook manager.
+    **{
+        f"api/v1/webhooks/endpoints/{tail}": {"GET": api(403, 403), "POST": api(403, 403)}
+        for tail in (
+            "",
+            "<int:endpoint_id>/",
+            "<int:endpoint_id>/pause/",
+            "<int:endpoint_id>/resume/",
+            "<int:endpoint_id>/rotate-secret/",
+            "<int:endpoint_id>/ping/",
+            "<int:endpoint_id>/deliveries/",
+            "<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        )
+    },
     "api/v1/^.*$": {"GET": answers(404), "POST": answers(404)},
     # The schema and its docs are public: they describe the API, they open nothing.
     "api/schema/": {"GET": answers(200), "POST": answers(405)},

@@ -40,7 +40,8 @@ def test_the_api_answers_a_browser_with_json_not_the_browsable_api(reader_client
     response = reader_client.get("/api/v1/projects/", HTTP_ACCEPT=BROWSER_ACCEPT)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert reader_client.get("/api/v1/projects/?format=api").status_code == 404  # no such renderer
+    refused = reader_client.get("/api/v1/projects/?format=api")  # no such renderer in production
+    assert refused.status_code == 406 and refused.json()["code"] == "not_acceptable"
 
 
 def test_the_browsable_api_is_there_with_debug_on():
