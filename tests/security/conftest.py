@@ -44,6 +44,7 @@ class World:
     clients: dict[str, Client] = field(default_factory=dict)
     webhook_endpoint_id: int = 0
     webhook_delivery_id: int = 0
+    service_id: int = 0
 
     def kwargs_for(self, name: str, role: str) -> dict:
         """The URL kwargs a role would use: only the tracking-link holder knows the real token."""
@@ -57,6 +58,7 @@ class World:
             "format": "json",
             "pk": self.milestone_id if name == "portfolio:tick_milestone" else self.similar_id,
             "customer_id": self.customer_id,
+            "service_id": self.service_id,
             "endpoint_id": self.webhook_endpoint_id,
             "delivery_id": self.webhook_delivery_id,
             "uidb64": "MQ",  # a password-reset link for user 1, with the made-up token above
@@ -165,6 +167,7 @@ def world(db, settings, tmp_path) -> World:
         project_code=project.code,
         milestone_id=milestone.pk,
         customer_id=customer.pk,
+        service_id=demand.product_id,
         clients=clients,
     )
 
