@@ -198,6 +198,8 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
         ]
         for name in (*SAVINGS_FIELDS, "revenue_at_stake"):
             self.fields[name].required = False
+        for name in SAVINGS_FIELDS:
+            self.fields[name].initial = None  # an empty box reads "does not apply" better than a 0
             self.fields[name].widget.attrs["min"] = "0"
         for name in ("contact_name", "contact_email", "title", "description", "product"):
             self.fields[name].widget.attrs["required"] = True

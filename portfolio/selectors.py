@@ -116,6 +116,7 @@ def customer_account(*, customer_id: int) -> dict | None:
     totals = Project.objects.filter(sponsors=customer).aggregate(
         expected=Coalesce(Sum("expected_revenue"), Value(Decimal("0"), output_field=money)),
         realized=Coalesce(Sum("realized_revenue"), Value(Decimal("0"), output_field=money)),
+        realized_savings=Coalesce(Sum("realized_savings"), Value(Decimal("0"), output_field=money)),
     )
     return {
         "customer": customer,
@@ -123,6 +124,9 @@ def customer_account(*, customer_id: int) -> dict | None:
         "projects": projects,
         "revenue_open": sum_to_base((d.revenue_at_stake, d.currency) for d in demands if d.is_open),
         "revenue_approved": sum_to_base((d.revenue_at_stake, d.currency) for d in demands if d.is_approved),
+        # An internal business unit asks for savings (per year) and is delivered the cost its projects took out.
+        "savings_open": sum_to_base((d.yearly_savings, d.currency) for d in demands if d.is_open),
+        "savings_approved": sum_to_base((d.yearly_savings, d.currency) for d in demands if d.is_approved),
         **totals,
     }
 

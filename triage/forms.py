@@ -249,10 +249,26 @@ class QuarterCapacityForm(forms.Form):
                 max_digits=8,
                 decimal_places=1,
             )
+            self.fields[f"share_{name}"] = forms.DecimalField(
+                label=_("%(quarter)s: BT share target (%%)") % {"quarter": quarter_label(quarter)},
+                help_text=_("The share of the capacity aimed at the BT agenda; the IT agenda has the rest."),
+                required=False,
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+                max_digits=5,
+                decimal_places=2,
+            )
 
     @classmethod
-    def initial_for(cls, capacities: dict[date, Decimal | None]) -> dict[str, Decimal | None]:
-        return {f"quarter_{quarter:%Y_%m_%d}": person_days for quarter, person_days in capacities.items()}
+    def initial_for(
+        cls, capacities: dict[date, Decimal | None], bt_shares: dict[date, Decimal | None] | None = None
+    ) -> dict[str, Decimal | None]:
+        initial = {f"quarter_{quarter:%Y_%m_%d}": person_days for quarter, person_days in capacities.items()}
+        initial |= {f"share_quarter_{quarter:%Y_%m_%d}": share for quarter, share in (bt_shares or {}).items()}
+        return initial
 
     def capacities(self) -> dict[date, Decimal | None]:
         return {quarter: self.cleaned_data[name] for name, quarter in self.quarters.items()}
+
+    def bt_shares(self) -> dict[date, Decimal | None]:
+        return {quarter: self.cleaned_data[f"share_{name}"] for name, quarter in self.quarters.items()}

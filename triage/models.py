@@ -269,6 +269,15 @@ class QuarterCapacity(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # The share of the quarter's capacity the CIO aims at the BT agenda (the rest is the IT agenda's), in percent.
+    bt_share_target = models.DecimalField(
+        _("BT share target (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

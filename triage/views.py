@@ -526,13 +526,18 @@ def capacity(request: StaffRequest) -> HttpResponse:
     form = QuarterCapacityForm(
         request.POST or None,
         quarters=quarters,
-        initial=QuarterCapacityForm.initial_for({load.quarter_start: load.capacity for load in loads}),
+        initial=QuarterCapacityForm.initial_for(
+            {load.quarter_start: load.capacity for load in loads},
+            {load.quarter_start: load.bt_share_target for load in loads},
+        ),
     )
     if request.method == "POST":
         if not request.user.has_perm(roles.SET_CAPACITY):
             raise PermissionDenied
         if form.is_valid():
-            services.quarter_capacities_set(capacities=form.capacities(), set_by=request.user)
+            services.quarter_capacities_set(
+                capacities=form.capacities(), bt_shares=form.bt_shares(), set_by=request.user
+            )
             messages.success(request, _("Capacities saved."))
             return redirect("triage:capacity")
     context = {

@@ -17,7 +17,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from intake.models import ChangeRequest, SimilarDemand
+from intake.models import ChangeRequest, Product, SimilarDemand
 from intake.selectors import change_request_by_tracking_token
 from intake.tracking import tracking_token_new
 from portfolio.management.commands.seed_demo import DEMO_PASSWORD
@@ -97,6 +97,8 @@ def sample_kwargs() -> dict[str, object]:
         "reference": demand.reference,
         "code": project.code,
         "customer_id": demand.customer_id or ChangeRequest.objects.exclude(customer=None).first().customer_id,
+        # The demo's service whose unit cost falls after its project (Billing Cloud): its trend chart is drawn.
+        "service_id": Product.objects.get(name="Billing Cloud").pk,
         "pk": Milestone.objects.filter(project=project).first().pk,
         # The demo's paused endpoint (pages only GET it; the delivery id serves POST-only routes).
         "endpoint_id": WebhookDelivery.objects.order_by("pk").first().endpoint_id,

@@ -102,7 +102,8 @@ def test_a_customer_files_follows_answers_and_withdraws_with_the_keyboard_only(b
         page.keyboard.press("ArrowDown")  # EUR → USD
         keys.tab_to("#id_desired_date", most=1)
         page.keyboard.type("06152027")  # month, day, year in an en-US date field
-        met = keys.tab_to("#id_risk_shares_ip", most=4)
+        # The date's parts, then the seven savings questions an internal unit answers (a customer skips them).
+        met = keys.tab_to("#id_risk_shares_ip", most=4 + 7)
         assert met[-1] == "id_risk_shares_ip"
         keys.tab_to("#id_risk_exclusive", most=1)
         keys.tab_to("#id_risk_security", most=1)
@@ -177,6 +178,13 @@ def test_the_form_fields_come_in_reading_order_when_tabbing(browser, live_server
             "id_revenue_at_stake",
             "id_currency",
             "id_desired_date",
+            "id_hours_saved_per_year",
+            "id_loaded_hourly_rate",
+            "id_licences_retired_per_year",
+            "id_transactions_per_year",
+            "id_cost_per_transaction_before",
+            "id_cost_per_transaction_after",
+            "id_risk_exposure_avoided",
             "id_risk_shares_ip",
             "id_risk_exclusive",
             "id_risk_security",

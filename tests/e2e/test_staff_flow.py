@@ -65,7 +65,7 @@ def test_the_cio_filters_the_queue_reads_the_breakdown_approves_and_finds_the_pr
     assert "status=scored" in page.url
     first_row = page.locator("table.queue tbody tr").first
     assert first_row.get_by_role("link").first.inner_text() == demands["sso"].reference
-    assert page.locator("section.charts svg").count() == 4
+    assert page.locator("section.charts svg").count() == 5  # value against cost, scores, status, value type, agendas
     screenshots(page, artifacts, "queue")
 
     # The demand: the waterfall and the table add up to the score shown.

@@ -45,6 +45,8 @@ def test_the_cio_previews_new_weights_then_saves_them_and_reads_the_capacity_bes
     page.get_by_label("Return on IT cost weight").fill("5")
     page.get_by_label("Urgency weight").fill("45")
     assessments_before = Assessment.objects.count()
+    # The demo has model v1 and v2 (issue 17: savings valued), and v2's rescore already ran.
+    models_before, jobs_before = ScoringModel.objects.count(), RescoreJob.objects.count()
     page.get_by_role("button", name="Preview").click()
     preview = page.get_by_test_id("whatif-preview")
     preview.wait_for()
@@ -56,7 +58,7 @@ def test_the_cio_previews_new_weights_then_saves_them_and_reads_the_capacity_bes
     # The form is still as typed, and nothing was saved.
     assert page.get_by_label("Return on IT cost weight").input_value() == "5"
     assert page.get_by_label("Urgency weight").input_value() == "45"
-    assert ScoringModel.objects.count() == 1 and not RescoreJob.objects.exists()
+    assert (ScoringModel.objects.count(), RescoreJob.objects.count()) == (models_before, jobs_before)
     assert Assessment.objects.count() == assessments_before
     page.screenshot(path=str(SCREENSHOTS / "preview.png"), full_page=True)
 
@@ -64,9 +66,9 @@ def test_the_cio_previews_new_weights_then_saves_them_and_reads_the_capacity_bes
     first_riser = page.get_by_test_id("risers").locator("tbody tr a").first
     reference = first_riser.inner_text()
     expected_score = Decimal(page.get_by_test_id("risers").locator("tbody tr td.num").nth(1).inner_text().split()[0])
-    page.get_by_role("button", name=re.compile(r"Save as v2 and rescore")).click()
+    page.get_by_role("button", name=re.compile(rf"Save as v{models_before + 1} and rescore")).click()
     page.wait_for_url(f"{base}/triage/scoring-model/")
-    assert page.get_by_text("Model v2 is active").is_visible()
+    assert page.get_by_text(f"Model v{models_before + 1} is active").is_visible()
     assert ScoringModel.objects.get(is_active=True).weight_urgency == Decimal("45")
     # The rescore (run eagerly here) stored exactly the score the preview announced.
     assert ChangeRequest.objects.get(reference=reference).score == expected_score

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -86,3 +87,33 @@ def test_the_customer_page_and_list_add_demands_in_several_currencies_in_the_bas
 
     listed = {customer.name: customer for customer in client.get("/portfolio/customers/").context["page"]}
     assert listed["Acme"].revenue_open == expected_open
+
+
+def test_an_account_manager_sees_an_internal_unit_with_its_savings_and_the_cost_taken_out(cio, portfolio_manager):
+    from intake.choices import CustomerKind
+    from tests.factories import signed_in
+
+    finance = CustomerFactory(
+        name="Finance",
+        kind=CustomerKind.INTERNAL,
+        cost_centre="CC-4100",
+        sponsor_name="Hélène Dubois",
+        value_notes="A faster close.",
+        domain__domain="finance.corp.example",
+    )
+    savings = {"agenda": "it", "revenue_at_stake": Decimal("0"), "licences_retired_per_year": Decimal("12000")}
+    file_demand(title="Retire the expense tool", contact_email="a@finance.corp.example", **savings)
+    approved = file_demand(title="Match supplier invoices", contact_email="b@finance.corp.example", **savings)
+    project = change_request_approve(change_request=approved, decided_by=cio, rationale="Go.")
+    revenue_record_add(
+        project=project, period=date(2026, 1, 1), amount=Decimal("3000"), kind="savings", recorded_by=portfolio_manager
+    )
+    page = signed_in(cio)
+    html = page.get(f"/portfolio/customers/{finance.pk}/").content.decode()
+    assert "Internal business unit · cost centre CC-4100 · sponsor Hélène Dubois" in html
+    assert 'data-testid="value-notes"' in html and "A faster close." in html
+    assert re.search(r'data-testid="savings-open">12,000<', html)
+    assert re.search(r'data-testid="realized-savings">3,000<', html)
+    assert "12,000 EUR saved a year" in html
+    listing = page.get("/portfolio/customers/").content.decode()
+    assert 'data-kind="internal">Internal business unit<' in listing

@@ -139,6 +139,13 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "portfolio/export.csv": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
     "portfolio/calibration/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
     # Account managers' view of customers: read-only pages for every staff role.
+    "portfolio/services/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    "portfolio/services/<int:service_id>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    # A service's cost per unit is recorded by its production team (portfolio managers hold RECORD_UNIT_COST).
+    "portfolio/services/<int:service_id>/unit-costs/": {
+        "GET": EVERYONE_405,
+        "POST": staff_page(*PROJECT_MANAGERS, code=400),
+    },
     "portfolio/customers/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
     "portfolio/customers/<int:customer_id>/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
     "portfolio/customers/<int:customer_id>/export.csv": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
@@ -197,6 +204,17 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     # demands (a staff account without a role is refused, as on the pages).
     "api/v1/requests/": {"GET": api(405, 405), "POST": api(403, 400)},
     "api/v1/^requests/(?P<reference>[A-Za-z0-9-]{1,20})/$": {
+        "GET": api(403, 403, **dict.fromkeys(TRIAGE_VIEWERS, 200)),
+        "POST": api(403, 403),
+    },
+    # A score's components and the queue are triage's: staff tokens whose role reads triage.
+    "api/v1/^requests/(?P<reference>[A-Za-z0-9-]{1,20})/score/$": {
+        "GET": api(403, 403, **dict.fromkeys(TRIAGE_VIEWERS, 404)),  # the world's demand has no score yet
+        "POST": api(403, 403),
+    },
+    "api/v1/queue/": {"GET": api(403, 403, **dict.fromkeys(TRIAGE_VIEWERS, 200)), "POST": api(403, 403)},
+    "api/v1/services/": {"GET": api(200, 200), "POST": api(403, 405)},
+    "api/v1/^services/(?P<service_id>[^/]+)/unit-costs/$": {
         "GET": api(403, 403, **dict.fromkeys(TRIAGE_VIEWERS, 200)),
         "POST": api(403, 403),
     },

@@ -49,6 +49,7 @@ class World:
     webhook_delivery_id: int = 0
     saved_view_id: int = 0
     notification_id: int = 0
+    service_id: int = 0
 
     def kwargs_for(self, name: str, role: str) -> dict:
         """The URL kwargs a role would use: only the tracking-link holder knows the real token."""
@@ -63,6 +64,7 @@ class World:
             "format": "json",
             "pk": self.milestone_id if name == "portfolio:tick_milestone" else self.similar_id,
             "customer_id": self.customer_id,
+            "service_id": self.service_id,
             "endpoint_id": self.webhook_endpoint_id,
             "delivery_id": self.webhook_delivery_id,
             "view_id": self.saved_view_id,
@@ -178,6 +180,7 @@ def world(db, settings, tmp_path) -> World:
         project_code=project.code,
         milestone_id=milestone.pk,
         customer_id=customer.pk,
+        service_id=demand.product_id,
         clients=clients,
     )
 

@@ -302,3 +302,24 @@ def test_the_total_scorer_of_the_what_if_gives_every_demand_the_total_and_band_o
         for case in cases:
             expected = scoring.score(case, weights)
             assert (scorer.total(case), scorer.band(scorer.total(case))) == (expected.total, expected.band)
+
+
+def test_a_difference_from_v1_to_v2_names_the_savings_weights_that_moved():
+    case = inputs(value=Decimal("0"), savings_yearly=Decimal("40000"))
+    before, after = scoring.score(case, V1), scoring.score(case, V2)
+    differences = {
+        difference.key: difference
+        for difference in scoring.explain_difference(
+            before_components=before.components_json(),
+            after_components=after.components_json(),
+            before_inputs=case.as_json(),
+            after_inputs=case.as_json(),
+            before_weights={name: str(value) for name, value in vars(V1).items()},
+            after_weights={name: str(value) for name, value in vars(V2).items()},
+        )
+    }
+    savings = differences["savings"]
+    assert (savings.before, savings.after) == (Decimal("0"), Decimal("10.40"))
+    assert "model weight savings 0 → 20" in savings.reasons
+    assert "model savings years 0 → 3" in savings.reasons
+    assert differences["roi"].delta > 0 and "model savings years 0 → 3" in differences["roi"].reasons

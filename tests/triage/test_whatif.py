@@ -101,7 +101,6 @@ def varied_open_demands(count: int = 36, shift: int = 0) -> list[ChangeRequest]:
     # An internal unit's savings (hours × rate, licences, transactions) and risk, in the demand's currency:
     # 1,000.5 GBP of licences ends on half a cent in EUR; the risk straddles the caps.
     savings = [
-        {},
         {"hours_saved_per_year": Decimal("1200"), "loaded_hourly_rate": Decimal("65.55")},
         {"licences_retired_per_year": Decimal("1000.50"), "risk_exposure_avoided": Decimal("20000.01")},
         {
@@ -115,6 +114,8 @@ def varied_open_demands(count: int = 36, shift: int = 0) -> list[ChangeRequest]:
     demands = []
     for index in range(count):
         revenue, currency = revenues[index % len(revenues)]
+        # The demands without revenue (every eighth) are internal units': they state savings instead.
+        saves = savings[(index // 8) % len(savings)] if revenue == "0" else {}
         customer = [*customers, None][(index * 3 + shift) % 4]
         offset = offsets[index % len(offsets)]
         demands.append(
@@ -129,7 +130,8 @@ def varied_open_demands(count: int = 36, shift: int = 0) -> list[ChangeRequest]:
                 risk_shares_ip=index % 5 == 1,
                 risk_exclusive=index % 4 == 2,
                 risk_security=index % 3 == 0,
-                **savings[index % len(savings)],
+                agenda="it" if saves else "bt",
+                **saves,
             )
         )
     for index, demand in enumerate(demands):

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('triage', '0036_scoring_model_value_parts'),
+        ('triage', '0036_scoring_v2_and_agenda_share'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,6 +9,7 @@ from triage.selectors.capacity import (
     capacity_by_quarter,
     capacity_history,
     capacity_latest,
+    capacity_plan_latest,
 )
 from triage.selectors.decision_times import (
     DUE_SOON_SHARE,
@@ -82,6 +83,7 @@ __all__ = [
     "capacity_by_quarter",
     "capacity_history",
     "capacity_latest",
+    "capacity_plan_latest",
     "change_request_detail",
     "change_request_export_rows",
     "change_request_ids_unscored",

@@ -9,7 +9,7 @@ from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncQuarter
 from django.utils import timezone
 
-from intake.choices import ChangeRequestStatus
+from intake.choices import Agenda, ChangeRequestStatus
 from intake.models import ChangeRequest, ProductKindDefault
 from triage.choices import DecisionOutcome
 from triage.models import (
@@ -64,6 +64,27 @@ class QuarterLoad:
     capacity: Decimal | None
     approved_days: Decimal
     approved_count: int
+    # The split by agenda: the BT share of the capacity the CIO aims at (percent), and each agenda's approvals.
+    bt_share_target: Decimal | None = None
+    bt_days: Decimal = Decimal("0")
+    it_days: Decimal = Decimal("0")
+
+    def agenda_days(self, agenda: str) -> Decimal:
+        return self.bt_days if agenda == Agenda.BT else self.it_days
+
+    def agenda_target_days(self, agenda: str) -> Decimal | None:
+        """The person-days of the capacity the target share gives an agenda (None without capacity or target)."""
+        if self.capacity is None or self.bt_share_target is None:
+            return None
+        share = self.bt_share_target if agenda == Agenda.BT else Decimal("100") - self.bt_share_target
+        return (self.capacity * share / Decimal("100")).quantize(Decimal("0.1"))
+
+    @property
+    def bt_share_actual(self) -> Decimal | None:
+        """The BT agenda's share of the approved person-days, in percent."""
+        if not self.approved_days:
+            return None
+        return (Decimal("100") * self.bt_days / self.approved_days).quantize(Decimal("1"))
 
     @property
     def label(self) -> str:
@@ -78,37 +99,52 @@ class QuarterLoad:
         return self.remaining is not None and self.remaining < 0
 
 
-def capacity_latest(*, quarters: list[date]) -> dict[date, Decimal | None]:
-    """Each quarter's capacity as last set (None: never set, or removed), in one query."""
-    latest: dict[date, Decimal | None] = {}
-    for quarter, person_days in (
+def capacity_plan_latest(*, quarters: list[date]) -> dict[date, tuple[Decimal | None, Decimal | None]]:
+    """Each quarter's (capacity, BT share target) as last set (None: never set, or removed), in one query."""
+    latest: dict[date, tuple[Decimal | None, Decimal | None]] = {}
+    for quarter, person_days, bt_share in (
         QuarterCapacity.objects.filter(quarter_start__in=quarters)
         .order_by("quarter_start", "-created_at", "-pk")
-        .values_list("quarter_start", "person_days")
+        .values_list("quarter_start", "person_days", "bt_share_target")
     ):
-        latest.setdefault(quarter, person_days)
-    return {quarter: latest.get(quarter) for quarter in quarters}
+        latest.setdefault(quarter, (person_days, bt_share))
+    return {quarter: latest.get(quarter, (None, None)) for quarter in quarters}
+
+
+def capacity_latest(*, quarters: list[date]) -> dict[date, Decimal | None]:
+    """Each quarter's capacity as last set (None: never set, or removed), in one query."""
+    return {quarter: plan[0] for quarter, plan in capacity_plan_latest(quarters=quarters).items()}
 
 
 def capacity_by_quarter(*, first: date | None = None, count: int = CAPACITY_QUARTERS) -> list[QuarterLoad]:
     """Capacity, approved person-days and approvals for `count` quarters from `first`, in two queries."""
     first = quarter_start(first or timezone.localdate())
     quarters = [quarter_after(first, index) for index in range(count)]
-    capacities = capacity_latest(quarters=quarters)
-    approved: dict[date, dict[str, Any]] = {
-        timezone.localtime(row["quarter"]).date() if isinstance(row["quarter"], datetime) else row["quarter"]: dict(row)
-        for row in _approved_in(first, quarter_after(first, count))
+    plans = capacity_plan_latest(quarters=quarters)
+    # One row per quarter and agenda: the split by agenda costs no extra query.
+    approved: dict[date, dict[str, dict[str, Any]]] = {}
+    for row in (
+        _approved_in(first, quarter_after(first, count))
         .annotate(quarter=TruncQuarter("approved_at"), person_days=_person_days())
         .order_by()
-        .values("quarter")
+        .values("quarter", "agenda")
         .annotate(days=Sum("person_days"), demands=Count("pk"))
-    }
+    ):
+        quarter = timezone.localtime(row["quarter"]).date() if isinstance(row["quarter"], datetime) else row["quarter"]
+        approved.setdefault(quarter, {})[row["agenda"]] = dict(row)
+
+    def days(quarter: date, agenda: str) -> Decimal:
+        return approved.get(quarter, {}).get(agenda, {}).get("days") or Decimal("0")
+
     return [
         QuarterLoad(
             quarter_start=quarter,
-            capacity=capacities[quarter],
-            approved_days=approved.get(quarter, {}).get("days") or Decimal("0"),
-            approved_count=approved.get(quarter, {}).get("demands", 0),
+            capacity=plans[quarter][0],
+            approved_days=days(quarter, Agenda.BT) + days(quarter, Agenda.IT),
+            approved_count=sum(row["demands"] for row in approved.get(quarter, {}).values()),
+            bt_share_target=plans[quarter][1],
+            bt_days=days(quarter, Agenda.BT),
+            it_days=days(quarter, Agenda.IT),
         )
         for quarter in quarters
     ]
@@ -122,6 +158,21 @@ class ApprovalImpact:
     person_days: Decimal
     displaced: list[dict]  # reference, title, score, person_days: this quarter's lower-scored approvals, lowest first
     displaced_days: Decimal
+    agenda: str = Agenda.BT
+
+    @property
+    def agenda_days_after(self) -> Decimal:
+        return self.quarter.agenda_days(self.agenda) + self.person_days
+
+    @property
+    def agenda_target_days(self) -> Decimal | None:
+        return self.quarter.agenda_target_days(self.agenda)
+
+    @property
+    def breaks_agenda_share(self) -> bool:
+        """Approving would take the demand's agenda past the share of the capacity the CIO aims at it."""
+        target = self.agenda_target_days
+        return target is not None and self.agenda_days_after > target
 
     @property
     def remaining_after(self) -> Decimal | None:
@@ -169,7 +220,13 @@ def approval_capacity_impact(*, change_request: ChangeRequest) -> ApprovalImpact
                 break
             displaced.append(dict(candidate))
             displaced_days += candidate["person_days"] or Decimal("0")
-    return ApprovalImpact(quarter=quarter, person_days=person_days, displaced=displaced, displaced_days=displaced_days)
+    return ApprovalImpact(
+        quarter=quarter,
+        person_days=person_days,
+        displaced=displaced,
+        displaced_days=displaced_days,
+        agenda=change_request.agenda,
+    )
 
 
 def capacity_history(*, limit: int = 20) -> list[QuarterCapacity]:

@@ -359,8 +359,12 @@ class Command(BaseCommand):
         this_quarter = quarter_start(timezone.localdate())
         if QuarterCapacity.objects.filter(quarter_start=this_quarter).exists():
             return
+        next_quarter = quarter_after(this_quarter)
         triage_services.quarter_capacities_set(
-            capacities={this_quarter: Decimal("120"), quarter_after(this_quarter): Decimal("150")}, set_by=cio
+            capacities={this_quarter: Decimal("120"), next_quarter: Decimal("150")},
+            # The CIO aims 60 % of each quarter at the BT agenda, 40 % at the IT agenda (issue 17).
+            bt_shares={this_quarter: Decimal("60"), next_quarter: Decimal("60")},
+            set_by=cio,
         )
 
     def _users(self) -> dict:
