@@ -83,3 +83,18 @@ CUSTOMER_STATUS_LABELS = {
     ChangeRequestStatus.DEFERRED: _("Deferred"),
     ChangeRequestStatus.WITHDRAWN: _("Withdrawn"),
 }
+
+
+# The timeline lines Demand Desk writes itself, by key: an event stores the key and its parameters, and the
+# sentence is written in the reader's language when shown. Lines written before keys existed keep their text.
+TIMELINE_NOTES = {
+    "received": _("Demand received."),
+    "score_computed": _("Scored %(total)s with model v%(version)s."),
+    "estimated": _("Cost estimated: %(effort_days)s person-days at %(day_rate)s/day, %(yearly_run_cost)s/year to run."),
+    "customer_set": _("Customer set to %(customer)s."),
+    "linked": _("Linked with %(reference)s."),
+    "unlinked": _("Unlinked from %(reference)s."),
+    "rationale": _("Rationale: %(rationale)s"),
+}
+# Parameters that are numbers, shown in the reader's number format ("48,43" in French).
+TIMELINE_NUMBER_PARAMS = ("total", "effort_days", "day_rate", "yearly_run_cost")

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -14,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, get_supported_language_variant, gettext
 
 from core.emails import email_render
 from core.enqueue import enqueue_on_commit
@@ -64,11 +65,14 @@ class Submission:
     risk_exclusive: bool = False
     risk_security: bool = False
     extra: dict = field(default_factory=dict)
+    # The customer's language; empty: the language of the request being served (the page they filed from).
+    language: str = ""
 
     def model_fields(self) -> dict:
         fields = asdict(self)
         fields.pop("extra")
         fields["product"] = self.product
+        fields["language"] = get_supported_language_variant(self.language or get_language() or settings.LANGUAGE_CODE)
         return fields
 
 
@@ -98,9 +102,12 @@ def status_event_record(
     actor: User | None = None,
     actor_label: str = "",
     note: str = "",
+    note_key: str = "",
+    note_params: dict | None = None,
     visibility: str = EventVisibility.CUSTOMER,
 ) -> StatusEvent:
-    """Append one line to a demand's timeline."""
+    """Append one line to a demand's timeline: typed text in `note`, or a line of ours as `note_key` and
+    `note_params` (intake.choices.TIMELINE_NOTES), written in the reader's language when shown."""
     return StatusEvent.objects.create(
         change_request=change_request,
         from_status=from_status,
@@ -108,6 +115,8 @@ def status_event_record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor_label,
         note=note,
+        note_key=note_key,
+        note_params=note_params or {},
         visibility=visibility,
     )
 
@@ -176,9 +185,13 @@ def _change_request_create(
         change_request=demand,
         to_status=demand.status,
         actor_label=demand.contact_name,
-        note="Demand received.",
+        note_key="received",
     )
-    email = email_render("demand_received", context={"demand": demand, "tracking_url": tracking_url(raw_token)})
+    email = email_render(
+        "demand_received",
+        context={"demand": demand, "tracking_url": tracking_url(raw_token)},
+        language=demand.language,
+    )
     outbound_email_queue(to=demand.contact_email, subject=email.subject, body=email.body)
     enqueue_on_commit(SCORE_TASK, demand.pk)
     enqueue_on_commit(SIMILARITY_TASK, demand.pk)
@@ -272,7 +285,11 @@ def change_request_transition(
         email_name = CUSTOMER_STATUS_EMAILS.get(ChangeRequestStatus(to_status))
         if email_name and visibility == EventVisibility.CUSTOMER:
             status = ChangeRequestStatus(to_status).label
-            email = email_render(email_name, context={"demand": change_request, "status": status, "note": note})
+            email = email_render(
+                email_name,
+                context={"demand": change_request, "status": status, "note": note},
+                language=change_request.language,
+            )
             outbound_email_queue(to=change_request.contact_email, subject=email.subject, body=email.body)
     return change_request
 

@@ -154,6 +154,8 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
         permissions = [
             ("decide_changerequest", "Can approve, reject or defer demands"),
             ("request_information", "Can ask a customer for more information"),

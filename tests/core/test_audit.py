@@ -209,3 +209,11 @@ def test_a_signed_in_refusal_on_a_private_link_names_the_page_with_the_token_red
     assert browser.post(f"/track/{token}/", {"action": "withdraw"}).status_code == 403
     [event] = events("permission_denied")
     assert event.actor == analyst and event.details == {"method": "POST", "path": "/track/[redacted]/"}
+
+
+def test_the_french_audit_trail_says_where_from_not_since(cio):
+    from tests.factories import signed_in
+
+    page = signed_in(cio).get("/audit/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<th scope="col">Provenance</th>' in page and "Depuis" not in page
+    assert ">Utilisateur" in page  # the filter's label
