@@ -30,7 +30,8 @@ from tests.e2e.browsing import WIDEST
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_accessibility import DEMO_APPROVED, DEMO_REJECTED, Browsers, Visit, demo_token, route_visits
 
-pytestmark = [pytest.mark.e2e]
+# The crawl (every page, two languages, two widths) runs in whichever test asks for it first.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 GUARDS = ("overflow", "labels", "charts", "french")
 WIDTHS = {"desktop": (1366, 900), "phone": (390, 844)}
@@ -318,7 +319,6 @@ def guard_cases():
                 yield pytest.param(guard, width, language, id=f"{guard}-{width}-{language}")
 
 
-@pytest.mark.timeout(900)
 @pytest.mark.parametrize(("guard", "width", "language"), list(guard_cases()))
 def test_every_page_passes_the_guard(crawl, guard, width, language):
     problems = {
