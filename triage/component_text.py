@@ -84,7 +84,8 @@ def _explanation(key: str, inputs: scoring.ScoringInputs, weights: scoring.Scori
 
 
 def components_shown(assessment: Assessment) -> list[dict[str, Any]]:
-    """The stored components, each with `label` and `explanation` in the active language where it can."""
+    """The stored components, each with `label` and `explanation` in the active language where it can, and its
+    points and weight as numbers."""
     inputs = _inputs(assessment.inputs)
     weights = assessment.scoring_model.weights()
     raw_total = sum(
@@ -95,6 +96,10 @@ def components_shown(assessment: Assessment) -> list[dict[str, Any]]:
     for component in assessment.components:
         key = component.get("key", "")
         text = dict(component)
+        # Numbers, not the stored strings, so a page writes them in the reader's format ("14,17" in French).
+        for number in ("points", "weight"):
+            if text.get(number) is not None:
+                text[number] = Decimal(str(text[number]))
         if key in LABELS:
             text["label"] = str(LABELS[key])
             if inputs is not None:

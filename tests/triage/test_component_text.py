@@ -1,5 +1,7 @@
 """A score's components read in the reader's language, written from the stored keys, inputs and model."""
 
+from decimal import Decimal
+
 import pytest
 from django.utils import translation
 
@@ -42,7 +44,7 @@ def test_english_reads_as_the_stored_text_in_proper_plural(assessment):
         assert shown[key]["label"] == stored[key]["label"], key
         assert shown[key]["explanation"] == stored[key]["explanation"], key
     assert shown["breadth"]["explanation"] == "1 customer asking"  # stored: "1 customer(s) asking"
-    assert shown["revenue"]["points"] == stored["revenue"]["points"]
+    assert shown["revenue"]["points"] == Decimal(stored["revenue"]["points"])
 
 
 def test_an_unknown_component_or_unreadable_inputs_keep_the_stored_text(assessment):
@@ -59,3 +61,5 @@ def test_the_french_demand_page_explains_the_score_in_french(assessment, cio):
     page = signed_in(cio).get(f"/triage/{assessment.change_request.reference}/", **FRENCH).content.decode()
     assert "Retour sur coût SI" in page and "Return on IT cost" not in page
     assert ">D’après</th>" in page and "Depuis" not in page  # the column says where the points come from
+    revenue = by_key(assessment.components)["revenue"]["points"].replace(".", ",")
+    assert f'data-component="revenue">{revenue}</td>' in page  # points in the French number format
