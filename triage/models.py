@@ -217,11 +217,11 @@ class DecisionTarget(models.Model):
         max_length=20,
         unique=True,
         choices=[
-            ("agenda:bt", "BT demands"),
-            ("agenda:it", "IT demands"),
-            ("tier:strategic", "Strategic customers"),
-            ("tier:key", "Key customers"),
-            ("tier:standard", "Standard customers"),
+            ("agenda:bt", _("BT demands")),
+            ("agenda:it", _("IT demands")),
+            ("tier:strategic", _("Strategic customers")),
+            ("tier:key", _("Key customers")),
+            ("tier:standard", _("Standard customers")),
         ],
     )
     days = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(365)])
