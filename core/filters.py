@@ -14,7 +14,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
     """The audit page's filters, in the URL: one action, one user name."""
 
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
-    username = django_filters.CharFilter(field_name="username", label="User")
+    username = django_filters.CharFilter(field_name="username", label=_("User"))
 
     class Meta:
         model = AuditEvent

@@ -136,3 +136,18 @@ class InboundEmailOutcome(models.TextChoices):
     IGNORED = "ignored", _("Ignored (automatic reply or loop)")
     FORGED = "forged", _("Refused: unknown or forged reply address")
     REVIEW = "review", _("Kept for review")
+
+
+# The timeline lines Demand Desk writes itself, by key: an event stores the key and its parameters, and the
+# sentence is written in the reader's language when shown. Lines written before keys existed keep their text.
+TIMELINE_NOTES = {
+    "received": _("Demand received."),
+    "score_computed": _("Scored %(total)s with model v%(version)s."),
+    "estimated": _("Cost estimated: %(effort_days)s person-days at %(day_rate)s/day, %(yearly_run_cost)s/year to run."),
+    "customer_set": _("Customer set to %(customer)s."),
+    "linked": _("Linked with %(reference)s."),
+    "unlinked": _("Unlinked from %(reference)s."),
+    "rationale": _("Rationale: %(rationale)s"),
+}
+# Parameters that are numbers, shown in the reader's number format ("48,43" in French).
+TIMELINE_NUMBER_PARAMS = ("total", "effort_days", "day_rate", "yearly_run_cost")

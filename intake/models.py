@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
@@ -21,6 +22,8 @@ from intake.choices import (
     DECIDABLE_STATUSES,
     DECIDED_STATUSES,
     OPEN_STATUSES,
+    TIMELINE_NOTES,
+    TIMELINE_NUMBER_PARAMS,
     WITHDRAWABLE_STATUSES,
     Agenda,
     ChangeRequestKind,
@@ -156,6 +159,8 @@ class Customer(BaseModel):
                 name="customer_cost_centre_internal_only",
             ),
         ]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
 
     def __str__(self) -> str:
         return self.name
@@ -300,6 +305,8 @@ class ChangeRequest(BaseModel):
     )
     desired_date = models.DateField(null=True, blank=True)
     agenda = models.CharField(max_length=2, choices=Agenda.choices, default=Agenda.BT)
+    # The customer's language when filing (the page's): their e-mails are written in it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     risk_shares_ip = models.BooleanField(_("needs our source code or IP shared with a third party"), default=False)
     risk_exclusive = models.BooleanField(_("exclusive to this customer"), default=False)
     risk_security = models.BooleanField(_("touches security or personal data"), default=False)
@@ -504,6 +511,9 @@ class StatusEvent(models.Model):
     note = models.TextField(blank=True, max_length=10_000)
     # Set on the entry that records an approved demand's project moving (started, delivered, cancelled).
     delivery_stage = models.CharField(max_length=20, choices=DeliveryStage.choices, blank=True, db_default="")
+    # A line Demand Desk writes itself: a key of TIMELINE_NOTES and its parameters, written out when shown.
+    note_key = models.CharField(max_length=40, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     visibility = models.CharField(max_length=10, choices=EventVisibility.choices, default=EventVisibility.CUSTOMER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -519,6 +529,17 @@ class StatusEvent(models.Model):
         if self.delivery_stage:
             return str(DeliveryStage(self.delivery_stage).label)
         return str(CUSTOMER_STATUS_LABELS[ChangeRequestStatus(self.to_status)]) if self.to_status else ""
+
+    @property
+    def note_shown(self) -> str:
+        """The note in the active language: a keyed line is written from its parameters; typed text as typed."""
+        if self.note_key not in TIMELINE_NOTES:
+            return str(TIMELINE_NOTES["received"]) if self.note == "Demand received." else self.note
+        params = {
+            name: number_format(Decimal(str(value))) if name in TIMELINE_NUMBER_PARAMS else value
+            for name, value in self.note_params.items()
+        }
+        return str(TIMELINE_NOTES[self.note_key]) % params
 
     @property
     def who(self) -> str:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, get_supported_language_variant, gettext
 
 from core.emails import email_render
 from core.enqueue import enqueue_now, enqueue_on_commit
@@ -105,6 +105,8 @@ class Submission:
     customer: Customer | None = None
     customer_looked_up: bool = False
     extra: dict = field(default_factory=dict)
+    # The customer's language; empty: the language of the request being served (the page they filed from).
+    language: str = ""
 
     def model_fields(self) -> dict:
         fields = asdict(self)
@@ -114,6 +116,7 @@ class Submission:
         fields["yearly_savings"] = yearly_savings_of(
             **{name: fields[name] for name in SAVINGS_FIELDS if name != "risk_exposure_avoided"}
         )
+        fields["language"] = get_supported_language_variant(self.language or get_language() or settings.LANGUAGE_CODE)
         return fields
 
 
@@ -143,10 +146,13 @@ def status_event_record(
     actor: User | None = None,
     actor_label: str = "",
     note: str = "",
+    note_key: str = "",
+    note_params: dict | None = None,
     visibility: str = EventVisibility.CUSTOMER,
     delivery_stage: str = "",
 ) -> StatusEvent:
-    """Append one line to a demand's timeline."""
+    """Append one line to a demand's timeline: typed text in `note`, or a line of ours as `note_key` and
+    `note_params` (intake.choices.TIMELINE_NOTES), written in the reader's language when shown."""
     return StatusEvent.objects.create(
         change_request=change_request,
         from_status=from_status,
@@ -155,6 +161,8 @@ def status_event_record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor_label,
         note=note,
+        note_key=note_key,
+        note_params=note_params or {},
         visibility=visibility,
     )
 
@@ -267,9 +275,13 @@ def _change_request_create(
         change_request=demand,
         to_status=demand.status,
         actor_label=demand.contact_name,
-        note="Demand received.",
+        note_key="received",
     )
-    email = email_render("demand_received", context={"demand": demand, "tracking_url": tracking_url(raw_token)})
+    email = email_render(
+        "demand_received",
+        context={"demand": demand, "tracking_url": tracking_url(raw_token)},
+        language=demand.language,
+    )
     outbound_email_queue(
         to=demand.contact_email, subject=email.subject, body=email.body, reply_to=reply_address(demand.reference)
     )
@@ -339,7 +351,8 @@ def tracking_link_issue(*, change_request: ChangeRequest) -> str:
 def customer_email_queue(
     *, change_request: ChangeRequest, name: str, context: dict | None = None, language: str | None = None
 ) -> None:
-    """Queue the e-mail `name` to the demand's contact, with a fresh private link (`tracking_url`) in its context."""
+    """Queue the e-mail `name` to the demand's contact, with a fresh private link (`tracking_url`) in its context,
+    in the language the customer filed in unless `language` says otherwise."""
     email = email_render(
         name,
         context={
@@ -347,7 +360,7 @@ def customer_email_queue(
             "tracking_url": tracking_link_issue(change_request=change_request),
             **(context or {}),
         },
-        language=language,
+        language=language or change_request.language or None,
     )
     outbound_email_queue(
         to=change_request.contact_email,
@@ -369,7 +382,9 @@ def tracking_links_send(*, email: str, language: str | None = None) -> int:
             return 0
         links = [(demand, tracking_link_issue(change_request=demand)) for demand in demands]
         rendered = email_render(
-            "tracking_links", context={"links": links, "name": demands[-1].contact_name}, language=language
+            "tracking_links",
+            context={"links": links, "name": demands[-1].contact_name},
+            language=language or demands[-1].language or None,
         )
         outbound_email_queue(to=demands[-1].contact_email, subject=rendered.subject, body=rendered.body)
     return len(links)

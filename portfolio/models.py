@@ -76,6 +76,8 @@ class Project(BaseModel):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         indexes = [
             models.Index(fields=["updated_at", "id"], name="project_updated_idx"),
             models.Index(fields=["status", "health"], name="project_status_health_idx"),
@@ -147,6 +149,8 @@ class StatusUpdate(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("status update")
+        verbose_name_plural = _("status updates")
         indexes = [models.Index(fields=["project", "-created_at"], name="status_update_latest_idx")]
 
     def __str__(self) -> str:

@@ -97,7 +97,8 @@ def _detail_context(request: HttpRequest, project: Project, revenue_form: Revenu
         "project": project,
         "can_manage": request.user.has_perm(roles.CHANGE_PROJECT),
         "can_record_revenue": request.user.has_perm(roles.RECORD_REVENUE),
-        "update_form": StatusUpdateForm(initial={"health": project.health}),
+        # Its note is not the revenue form's note: ids stay unique, so each label points at its own box.
+        "update_form": StatusUpdateForm(initial={"health": project.health}, auto_id="id_update_%s"),
         "milestone_form": MilestoneForm(),
         "progress_form": ProjectProgressForm(instance=project),
         "revenue_form": revenue_form or RevenueRecordForm(),

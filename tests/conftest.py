@@ -68,6 +68,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in French leaves French active in this thread (LocaleMiddleware never deactivates): the next
+    test starts in the default language whatever the last one asked for."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _rate_limit_clock(monkeypatch):
     """Hold the rate limiter's clock still: a test that fills a fixed window and expects the next request
     refused would otherwise fail whenever a window boundary (every second, minute or hour) falls inside it."""

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TriageConfig(AppConfig):
     name = "triage"
-    verbose_name = "Triage"
+    verbose_name = _("Triage")
 
     def ready(self) -> None:
         # Register this app's Celery tasks by name in every process, so that enqueueing by name

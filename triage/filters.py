@@ -37,23 +37,30 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
     # distinct=False: django-filter's default DISTINCT sorts every matching row (no join here can
     # duplicate one); at 100,000 demands that was most of a filtered page's time.
     status = django_filters.MultipleChoiceFilter(
-        choices=ChangeRequestStatus.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+        choices=ChangeRequestStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("Status"),
     )
     band = django_filters.MultipleChoiceFilter(
-        field_name="score_band", choices=ScoreBand.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+        field_name="score_band",
+        choices=ScoreBand.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("Band"),
     )
-    product = django_filters.ModelChoiceFilter(queryset=Product.objects.order_by("name"))
+    product = django_filters.ModelChoiceFilter(queryset=Product.objects.order_by("name"), label=_("Product"))
     # By id for links and the API (hidden on the page); people search by name: a select of every
     # customer would be thousands of options, unusable and most of the page's rendering time.
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(), widget=forms.HiddenInput)
     customer_name = django_filters.CharFilter(
         field_name="customer__name", lookup_expr="icontains", label=_("Customer"), max_length=200
     )
-    kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices)
+    kind = django_filters.ChoiceFilter(choices=ChangeRequestKind.choices, label=_("Kind"))
     # Ownership: "Mine" is the signed-in reader's demands (the request's user); `owner` by id for links.
     mine = django_filters.BooleanFilter(method="mine_only", label=_("Mine only"), widget=forms.CheckboxInput)
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), widget=forms.HiddenInput)
-    agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
+    agenda = django_filters.ChoiceFilter(choices=Agenda.choices, label=_("Agenda"))
     value_type = django_filters.ChoiceFilter(choices=ValueType.choices, method="by_value_type", label=_("Value type"))
     filed_after = django_filters.DateFilter(
         field_name="created_at",

@@ -171,6 +171,8 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
         permissions = [
             ("decide_changerequest", "Can approve, reject or defer demands"),
             ("request_information", "Can ask a customer for more information"),
@@ -232,11 +234,11 @@ class DecisionTarget(models.Model):
         max_length=20,
         unique=True,
         choices=[
-            ("agenda:bt", "BT demands"),
-            ("agenda:it", "IT demands"),
-            ("tier:strategic", "Strategic customers"),
-            ("tier:key", "Key customers"),
-            ("tier:standard", "Standard customers"),
+            ("agenda:bt", _("BT demands")),
+            ("agenda:it", _("IT demands")),
+            ("tier:strategic", _("Strategic customers")),
+            ("tier:key", _("Key customers")),
+            ("tier:standard", _("Standard customers")),
         ],
     )
     days = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(365)])

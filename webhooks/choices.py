@@ -25,3 +25,11 @@ class DeliveryStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Delivered")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# Why an endpoint is paused, by key: the endpoint stores the key and its parameters, and staff read the sentence
+# in their own language (the stored `paused_reason` text is the pauser's language, kept for rows before keys).
+PAUSE_REASONS = {
+    "paused_by": _("Paused by %(user)s."),
+    "failures": _("Paused automatically after %(count)s failed deliveries in a row (last: %(last)s)."),
+}

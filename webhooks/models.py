@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
-from webhooks.choices import RECEIVING_STATUSES, DeliveryStatus, EndpointStatus, EventType
+from webhooks.choices import PAUSE_REASONS, RECEIVING_STATUSES, DeliveryStatus, EndpointStatus, EventType
 from webhooks.targets import validate_endpoint_url
 
 
@@ -27,6 +27,8 @@ class WebhookEndpoint(BaseModel):
     secret = models.CharField(max_length=100, default=secret_generate, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=EndpointStatus.choices, default=EndpointStatus.ACTIVE)
     paused_reason = models.CharField(_("why paused"), max_length=300, blank=True)
+    paused_reason_key = models.CharField(max_length=20, blank=True)
+    paused_reason_params = models.JSONField(default=dict, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     # Deliveries that ended failed since the last success; enough of them in a row pause the endpoint.
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -47,6 +49,13 @@ class WebhookEndpoint(BaseModel):
     def is_active(self) -> bool:
         """Deliveries go out now."""
         return self.status == EndpointStatus.ACTIVE
+
+    @property
+    def paused_reason_shown(self) -> str:
+        """Why it is paused, in the reader's language when the reason was stored as a key."""
+        if self.paused_reason_key in PAUSE_REASONS:
+            return str(PAUSE_REASONS[self.paused_reason_key]) % self.paused_reason_params
+        return self.paused_reason
 
     @property
     def is_paused(self) -> bool:

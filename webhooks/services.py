@@ -30,7 +30,7 @@ from core.exceptions import ApplicationError
 from core.people import person_name
 from core.services import audit_record
 from webhooks import signing, transport
-from webhooks.choices import DeliveryStatus, EndpointStatus, EventType
+from webhooks.choices import PAUSE_REASONS, DeliveryStatus, EndpointStatus, EventType
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSubscription, secret_generate
 from webhooks.selectors import SUBSCRIBED_CACHE_KEY, endpoints_receiving, event_types_subscribed
 from webhooks.targets import address_refusal
@@ -118,9 +118,14 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, rotated_by: Use
 def webhook_endpoint_pause(*, endpoint: WebhookEndpoint, paused_by: User) -> WebhookEndpoint:
     """Stop sending to an endpoint; its events are still written and wait until it is resumed."""
     now = timezone.now()
-    reason = _("Paused by %(user)s.") % {"user": person_name(paused_by)}
+    params = {"user": person_name(paused_by)}
     moved = WebhookEndpoint.objects.filter(pk=endpoint.pk, status=EndpointStatus.ACTIVE).update(
-        status=EndpointStatus.PAUSED, paused_reason=reason, paused_at=now, updated_at=now
+        status=EndpointStatus.PAUSED,
+        paused_reason=str(PAUSE_REASONS["paused_by"]) % params,
+        paused_reason_key="paused_by",
+        paused_reason_params=params,
+        paused_at=now,
+        updated_at=now,
     )
     if not moved:
         raise ApplicationError(_("Only an active endpoint can be paused."))
@@ -136,7 +141,14 @@ def webhook_endpoint_resume(*, endpoint: WebhookEndpoint, resumed_by: User) -> W
     now = timezone.now()
     moved = WebhookEndpoint.objects.filter(
         pk=endpoint.pk, status__in=(EndpointStatus.PAUSED, EndpointStatus.DEACTIVATED)
-    ).update(status=EndpointStatus.ACTIVE, paused_reason="", paused_at=None, consecutive_failures=0, updated_at=now)
+    ).update(
+        status=EndpointStatus.ACTIVE,
+        paused_reason="",
+        paused_reason_key="",
+        paused_at=None,
+        consecutive_failures=0,
+        updated_at=now,
+    )
     if not moved:
         raise ApplicationError(_("This endpoint is already active."))
     held = (
@@ -159,7 +171,9 @@ def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint, deactivated_by: Us
     moved = (
         WebhookEndpoint.objects.filter(pk=endpoint.pk)
         .exclude(status=EndpointStatus.DEACTIVATED)
-        .update(status=EndpointStatus.DEACTIVATED, paused_reason="", paused_at=None, updated_at=now)
+        .update(
+            status=EndpointStatus.DEACTIVATED, paused_reason="", paused_reason_key="", paused_at=None, updated_at=now
+        )
     )
     if not moved:
         raise ApplicationError(_("This endpoint is already deactivated."))
@@ -345,13 +359,17 @@ def _failed_delivery_count(*, endpoint: WebhookEndpoint, result: transport.PostR
     )
     limit = settings.WEBHOOKS_PAUSE_AFTER_FAILED_DELIVERIES
     last = f"HTTP {result.status_code}" if result.status_code is not None else result.error
-    reason = _("Paused automatically after %(count)s failed deliveries in a row (last: %(last)s).") % {
-        "count": limit,
-        "last": last,
-    }
+    params = {"count": limit, "last": (last or "")[:200]}
+    reason = str(PAUSE_REASONS["failures"]) % params
     paused = WebhookEndpoint.objects.filter(
         pk=endpoint.pk, status=EndpointStatus.ACTIVE, consecutive_failures__gte=limit
-    ).update(status=EndpointStatus.PAUSED, paused_reason=reason[:300], paused_at=now)
+    ).update(
+        status=EndpointStatus.PAUSED,
+        paused_reason=reason[:300],
+        paused_reason_key="failures",
+        paused_reason_params=params,
+        paused_at=now,
+    )
     if paused:
         logger.warning("webhook endpoint %s paused after %s failed deliveries in a row", endpoint.pk, limit)
         _audit(endpoint=endpoint, actor=None, change="auto_paused", failed_deliveries=limit)

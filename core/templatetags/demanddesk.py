@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.template.base import FilterExpression, NodeList, Parser, TextNode, Token, kwarg_re, token_kwargs
 from django.template.context import Context
 from django.template.exceptions import TemplateSyntaxError
+from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -30,14 +31,20 @@ ORDERING_PARAM = "ordering"
 
 @register.filter
 def money(value: Decimal | float | int | None) -> str:
-    """`1234567.89` → `1,234,568`; nothing → an empty string.
+    """`1234567.89` → `1,234,568` in English, `1 234 568` in French; nothing → an empty string.
 
     Not `floatformat:"0g"`: Django's locale-aware number formatting was most of the rendering time of the
     queue and portfolio pages; amounts here are always shown the same way.
     """
     if value is None or value == "":
         return ""
-    return f"{value:,.0f}"
+    return _grouped(f"{value:,.0f}")
+
+
+def _grouped(text: str) -> str:
+    """Python's `,` thousands separator as the reader's language writes it (French: a narrow no-break space)."""
+    separator = get_format("THOUSAND_SEPARATOR")
+    return text if separator == "," else text.replace(",", separator)
 
 
 @register.filter
@@ -45,7 +52,7 @@ def percent(share: Decimal | float | None) -> str:
     """A share as whole percent with its sign: `0.456` → `46 %`; nothing → an empty string."""
     if share is None or share == "":
         return ""
-    return f"{Decimal(str(share)) * 100:,.0f} %"
+    return _grouped(f"{Decimal(str(share)) * 100:,.0f}") + " %"
 
 
 @register.filter

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import gettext
 
 from portfolio.models import Project
 
@@ -21,6 +22,7 @@ def project_for_demand(change_request_id: int) -> Project | None:
 CHART_LABEL_WIDTH = 110
 CHART_BAR_WIDTH = 560
 CHART_ROW_HEIGHT = 30
+CHART_VALUE_ROOM = 150  # "1 750 000 EUR / 1 750 000 EUR" at 12 px, right of the longest bar
 
 
 @register.simple_tag
@@ -44,7 +46,8 @@ def plan_actual_bars(rows: list[tuple[str, Decimal, Decimal]], label_width: int 
         }
         for index, (label, planned, actual) in enumerate(rows)
     ]
-    return {"bars": bars, "height": len(bars) * CHART_ROW_HEIGHT + 4, "label_width": label_width}
+    width = label_width + CHART_BAR_WIDTH + CHART_VALUE_ROOM
+    return {"bars": bars, "height": len(bars) * CHART_ROW_HEIGHT + 4, "label_width": label_width, "width": width}
 
 
 @register.simple_tag
@@ -55,8 +58,8 @@ def budget_rows(projects: list[Project]) -> list[tuple[str, Decimal, Decimal]]:
 @register.simple_tag
 def plan_actual_rows(project: Project) -> list[tuple[str, Decimal, Decimal]]:
     return [
-        ("Budget", project.approved_budget, project.actual_spend),
-        ("Revenue", project.expected_revenue, project.realized_revenue),
+        (gettext("Budget"), project.approved_budget, project.actual_spend),
+        (gettext("Revenue"), project.expected_revenue, project.realized_revenue),
     ]
 
 

@@ -229,3 +229,11 @@ def test_the_audit_page_reads_as_sentences_not_python_dicts(cio_client, cio, dja
     assert "<dt>Removed</dt><dd>—</dd>" in page
     # The person, by the one display name used everywhere.
     assert "<td>Carla Ionescu</td>" in page and "<td>cio</td>" not in page
+
+
+def test_the_french_audit_trail_says_where_from_not_since(cio):
+    from tests.factories import signed_in
+
+    page = signed_in(cio).get("/audit/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<th scope="col">Provenance</th>' in page and "Depuis" not in page
+    assert ">Utilisateur" in page  # the filter's label

@@ -133,3 +133,14 @@ def test_pages_draw_cards_and_tables_with_the_shared_components():
         if pattern.search((settings.BASE_DIR / path).read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_money_and_percent_group_thousands_as_the_reader_writes_them():
+    from django.utils import translation
+
+    from core.templatetags.demanddesk import money, percent
+
+    with translation.override("en"):
+        assert (money(400000), percent(12.5)) == ("400,000", "1,250 %")
+    with translation.override("fr"):
+        assert (money(400000), percent(12.5)) == ("400\xa0000", "1\xa0250 %")

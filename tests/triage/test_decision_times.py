@@ -81,3 +81,10 @@ def test_only_the_cio_sets_targets(client: Client, cio, analyst):
 
     event = AuditEvent.objects.get(action="decision_targets")
     assert event.actor == cio and event.details["agenda:bt"] == 12
+
+
+def test_the_targets_form_reads_in_french(client: Client, cio):
+    client.force_login(cio)
+    page = client.get("/triage/decision-times/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Demandes BT (jours)" in page and "Clients stratégiques (jours)" in page
+    assert "BT demands" not in page

@@ -38,7 +38,8 @@ def test_scoring_moves_a_submitted_demand_to_scored_with_an_internal_event(djang
     demand = scored_demand(django_capture_on_commit_callbacks)
     assert demand.status == "scored"
     event = demand.events.get(to_status="scored")
-    assert event.visibility == "internal" and "model v1" in event.note
+    assert event.visibility == "internal" and "model v1" in event.note_shown  # stored as a key and parameters
+    assert (event.note_key, event.note_params["version"]) == ("score_computed", 1)
 
 
 def test_an_analyst_estimate_rescores_the_demand_and_ends_provisional(django_capture_on_commit_callbacks):

@@ -200,3 +200,17 @@ def test_the_detail_page_costs_the_same_queries_for_2_or_15_deliveries(cio_clien
         response = cio_client.get(f"/webhooks/{endpoint.pk}/")
     assert response.content.decode().count('data-testid="delivery-row"') == 15
     assert len(few) == len(many), [query["sql"] for query in many.captured_queries]
+
+
+def test_why_an_endpoint_is_paused_reads_in_the_readers_language(cio, cio_client):
+    from django.utils import translation
+
+    from webhooks.services import webhook_endpoint_pause
+
+    endpoint, _secret = webhook_endpoint("https://crm.example.com/hook")
+    with translation.override("en"):  # paused by someone reading English
+        webhook_endpoint_pause(endpoint=endpoint, paused_by=cio)
+    french = cio_client.get(f"/webhooks/{endpoint.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = cio_client.get(f"/webhooks/{endpoint.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Mis en pause par cio." in french and "Paused by" not in french
+    assert "Paused by cio." in english

@@ -65,7 +65,12 @@ def cost_estimate_create(
     status_event_record(
         change_request=change_request,
         actor=estimated_by,
-        note=f"Cost estimated: {effort_days} person-days at {day_rate}/day, {yearly_run_cost}/year to run.",
+        note_key="estimated",
+        note_params={
+            "effort_days": str(effort_days),
+            "day_rate": str(day_rate),
+            "yearly_run_cost": str(yearly_run_cost),
+        },
         visibility=EventVisibility.INTERNAL,
     )
     audit_record(action=AuditAction.ESTIMATE, actor=estimated_by, obj=estimate, reference=change_request.reference)
@@ -97,7 +102,8 @@ def change_request_assign_customer(
     status_event_record(
         change_request=change_request,
         actor=assigned_by,
-        note=f"Customer set to {customer.name}.",
+        note_key="customer_set",
+        note_params={"customer": customer.name},
         visibility=EventVisibility.INTERNAL,
     )
     change_request_scoring_request(change_request_id=change_request.pk)
@@ -109,13 +115,17 @@ def similar_demand_set_link(*, similar_demand: SimilarDemand, is_linked: bool, l
     """Link (or unlink) two demands as the same need; both are rescored."""
     SimilarDemand.objects.filter(pk=similar_demand.pk).update(is_linked=is_linked, linked_by=linked_by)
     similar_demand.is_linked = is_linked
-    verb = "Linked with" if is_linked else "Unlinked from"
+    note_key = "linked" if is_linked else "unlinked"
     for this, other in (
         (similar_demand.change_request, similar_demand.similar_to),
         (similar_demand.similar_to, similar_demand.change_request),
     ):
         status_event_record(
-            change_request=this, actor=linked_by, note=f"{verb} {other.reference}.", visibility=EventVisibility.INTERNAL
+            change_request=this,
+            actor=linked_by,
+            note_key=note_key,
+            note_params={"reference": other.reference},
+            visibility=EventVisibility.INTERNAL,
         )
         change_request_scoring_request(change_request_id=this.pk)
     return similar_demand
@@ -179,7 +189,8 @@ def decision_record(
         status_event_record(
             change_request=change_request,
             actor=decided_by,
-            note=f"Rationale: {rationale}",
+            note_key="rationale",
+            note_params={"rationale": rationale},
             visibility=EventVisibility.INTERNAL,
         )
         audit_record(action=AuditAction.DECISION, actor=decided_by, obj=decision, reference=change_request.reference)

@@ -119,7 +119,8 @@ def _score_locked_demands(*, rows: list[tuple], scoring_model: ScoringModel) -> 
                 change_request_id=pk,
                 from_status=ChangeRequestStatus.SUBMITTED,
                 to_status=ChangeRequestStatus.SCORED,
-                note=f"Scored {scored[pk].total} with model v{scoring_model.version}.",
+                note_key="score_computed",
+                note_params={"total": str(scored[pk].total), "version": scoring_model.version},
                 visibility=EventVisibility.INTERNAL,
             )
             for pk in newly_scored

@@ -7,6 +7,9 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from triage import component_text
+from triage.models import Assessment
+
 register = template.Library()
 
 CHART_WIDTH = 480
@@ -19,6 +22,12 @@ BAR_PITCH = 26
 LABEL_CHAR_PX = 7
 LABEL_MIN_WIDTH = 120
 VALUE_ROOM = 56
+
+
+@register.simple_tag
+def components_shown(assessment: Assessment) -> list[dict]:
+    """An assessment's components with their names and explanations in the reader's language."""
+    return component_text.components_shown(assessment)
 
 
 @register.simple_tag

@@ -1,0 +1,108 @@
+"""A score's components as a reader sees them: name and explanation in the reader's language.
+
+An assessment stores each component's key and points, and the inputs and model the score was computed from:
+the names and explanations are written from those when shown, in the active language, with its numbers. The
+English `label` and `explanation` stored with each component (and given by the API) stay what they were; a
+component this module does not know, or an assessment whose stored inputs no longer fit, keeps them.
+"""
+
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from core.templatetags.demanddesk import money
+from intake.choices import CustomerTier
+from triage import scoring
+from triage.models import Assessment
+
+LABELS = {
+    "roi": _("Return on IT cost"),
+    "revenue": _("Revenue at stake"),
+    "breadth": _("Breadth of demand"),
+    "urgency": _("Urgency"),
+    "strategic": _("Strategic fit"),
+    "penalty_ip": _("Source or IP shared with a third party"),
+    "penalty_exclusive": _("Exclusive to one customer"),
+    "penalty_security": _("Touches security or personal data"),
+    "adjustment": _("Kept within 0–100"),
+}
+DECIMAL_INPUTS = ("value", "effort_days", "day_rate", "yearly_run_cost")
+
+
+def _inputs(stored: dict[str, Any]) -> scoring.ScoringInputs | None:
+    try:
+        values: dict[str, Any] = {
+            key: Decimal(str(value)) if key in DECIMAL_INPUTS else value for key, value in stored.items()
+        }
+        return scoring.ScoringInputs(**values)
+    except (TypeError, KeyError, InvalidOperation):
+        return None
+
+
+def _explanation(key: str, inputs: scoring.ScoringInputs, weights: scoring.ScoringWeights, raw_total: Decimal) -> str:
+    if key == "roi":
+        it_cost = scoring.it_cost_total(inputs, weights)
+        roi, _normalized = scoring.roi_normalized(inputs.value, it_cost, weights)
+        return gettext(
+            "value %(value)s against IT cost %(cost)s (%(days)s days × %(rate)s + %(run)s/year × %(years)s years):"
+            " ROI %(roi)s"
+        ) % {
+            "value": money(inputs.value),
+            "cost": money(it_cost),
+            "days": money(inputs.effort_days),
+            "rate": money(inputs.day_rate),
+            "run": money(inputs.yearly_run_cost),
+            "years": number_format(weights.horizon_years),
+            # Rounded as the stored English was (float formatting), then written with the reader's separator.
+            "roi": gettext("unbounded") if math.isinf(roi) else number_format(Decimal(f"{roi:.2f}")),
+        }
+    if key == "revenue":
+        return gettext("%(value)s on a log scale from %(floor)s to %(ceiling)s") % {
+            "value": money(inputs.value),
+            "floor": money(weights.revenue_floor),
+            "ceiling": money(weights.revenue_ceiling),
+        }
+    if key == "breadth":
+        count = inputs.customers_asking
+        return ngettext("%(count)s customer asking", "%(count)s customers asking", count) % {"count": count}
+    if key == "urgency":
+        days = inputs.days_until_desired
+        if days is None:
+            return gettext("no desired date")
+        return ngettext("%(days)s day until the date", "%(days)s days until the date", days) % {"days": days}
+    if key == "strategic":
+        tier = inputs.customer_tier
+        shown = CustomerTier(tier).label.lower() if tier in CustomerTier.values else gettext("no customer matched")
+        return gettext("customer tier: %(tier)s") % {"tier": shown}
+    if key.startswith("penalty_"):
+        return gettext("declared by the customer")
+    return gettext("the components add up to %(total)s") % {"total": number_format(raw_total, 2)}
+
+
+def components_shown(assessment: Assessment) -> list[dict[str, Any]]:
+    """The stored components, each with `label` and `explanation` in the active language where it can, and its
+    points and weight as numbers."""
+    inputs = _inputs(assessment.inputs)
+    weights = assessment.scoring_model.weights()
+    raw_total = sum(
+        (Decimal(str(part.get("points", 0))) for part in assessment.components if part.get("key") != "adjustment"),
+        Decimal(0),
+    )
+    shown = []
+    for component in assessment.components:
+        key = component.get("key", "")
+        text = dict(component)
+        # Numbers, not the stored strings, so a page writes them in the reader's format ("14,17" in French).
+        for number in ("points", "weight"):
+            if text.get(number) is not None:
+                text[number] = Decimal(str(text[number]))
+        if key in LABELS:
+            text["label"] = str(LABELS[key])
+            if inputs is not None:
+                text["explanation"] = _explanation(key, inputs, weights, raw_total)
+        shown.append(text)
+    return shown
