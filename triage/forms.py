@@ -183,7 +183,15 @@ class ScoringModelForm(forms.ModelForm):
         (
             "weights",
             _("Weights"),
-            ("weight_roi", "weight_revenue", "weight_breadth", "weight_urgency", "weight_strategic"),
+            (
+                "weight_roi",
+                "weight_revenue",
+                "weight_savings",
+                "weight_risk",
+                "weight_breadth",
+                "weight_urgency",
+                "weight_strategic",
+            ),
         ),
         ("penalties", _("Penalties"), ("penalty_shares_ip", "penalty_exclusive", "penalty_security")),
         (
@@ -197,6 +205,8 @@ class ScoringModelForm(forms.ModelForm):
                 "urgency_full_days",
                 "urgency_zero_days",
                 "horizon_years",
+                "savings_years",
+                "risk_cap",
             ),
         ),
         ("tiers", _("Customer tiers"), ("tier_strategic", "tier_key", "tier_standard")),

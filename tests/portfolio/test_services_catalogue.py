@@ -120,5 +120,5 @@ def test_the_catalogue_costs_the_same_queries_for_1_or_8_services(pm_client: Cli
     for _ in range(count):
         ProductFactory()
     pm_client.get("/portfolio/services/")  # warm the session
-    with django_assert_num_queries(5):  # session, user, its groups and permissions, the catalogue
+    with django_assert_num_queries(6):  # session, user, its groups and permissions, the bell, the catalogue
         pm_client.get("/portfolio/services/")

@@ -212,5 +212,5 @@ def test_why_an_endpoint_is_paused_reads_in_the_readers_language(cio, cio_client
         webhook_endpoint_pause(endpoint=endpoint, paused_by=cio)
     french = cio_client.get(f"/webhooks/{endpoint.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     english = cio_client.get(f"/webhooks/{endpoint.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Mis en pause par cio." in french and "Paused by" not in french
-    assert "Paused by cio." in english
+    assert "Mis en pause par Carla Ionescu." in french and "Paused by" not in french
+    assert "Paused by Carla Ionescu." in english
