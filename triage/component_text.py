@@ -25,12 +25,14 @@ LABELS = {
     "breadth": _("Breadth of demand"),
     "urgency": _("Urgency"),
     "strategic": _("Strategic fit"),
+    "savings": _("Savings"),
+    "risk": _("Risk avoided"),
     "penalty_ip": _("Source or IP shared with a third party"),
     "penalty_exclusive": _("Exclusive to one customer"),
     "penalty_security": _("Touches security or personal data"),
     "adjustment": _("Kept within 0–100"),
 }
-DECIMAL_INPUTS = ("value", "effort_days", "day_rate", "yearly_run_cost")
+DECIMAL_INPUTS = ("value", "effort_days", "day_rate", "yearly_run_cost", "savings_yearly", "risk_avoided")
 
 
 def _inputs(stored: dict[str, Any]) -> scoring.ScoringInputs | None:
@@ -46,12 +48,14 @@ def _inputs(stored: dict[str, Any]) -> scoring.ScoringInputs | None:
 def _explanation(key: str, inputs: scoring.ScoringInputs, weights: scoring.ScoringWeights, raw_total: Decimal) -> str:
     if key == "roi":
         it_cost = scoring.it_cost_total(inputs, weights)
-        roi, _normalized = scoring.roi_normalized(inputs.value, it_cost, weights)
+        # The value the ROI weighs is scoring's own: revenue, plus savings and capped risk where the model values them.
+        value = scoring.value_combined(inputs, weights)
+        roi, _normalized = scoring.roi_normalized(value, it_cost, weights)
         return gettext(
             "value %(value)s against IT cost %(cost)s (%(days)s days × %(rate)s + %(run)s/year × %(years)s years):"
             " ROI %(roi)s"
         ) % {
-            "value": money(inputs.value),
+            "value": money(value),
             "cost": money(it_cost),
             "days": money(inputs.effort_days),
             "rate": money(inputs.day_rate),
@@ -78,6 +82,19 @@ def _explanation(key: str, inputs: scoring.ScoringInputs, weights: scoring.Scori
         tier = inputs.customer_tier
         shown = CustomerTier(tier).label.lower() if tier in CustomerTier.values else gettext("no customer matched")
         return gettext("customer tier: %(tier)s") % {"tier": shown}
+    if key == "savings":
+        return gettext("%(yearly)s/year × %(years)s years = %(total)s on a log scale from %(floor)s to %(ceiling)s") % {
+            "yearly": money(inputs.savings_yearly),
+            "years": number_format(weights.savings_years),
+            "total": money(scoring.savings_total(inputs, weights)),
+            "floor": money(weights.revenue_floor),
+            "ceiling": money(weights.revenue_ceiling),
+        }
+    if key == "risk":
+        return gettext("%(risk)s of exposure avoided, counted up to %(cap)s") % {
+            "risk": money(inputs.risk_avoided),
+            "cap": money(weights.risk_cap),
+        }
     if key.startswith("penalty_"):
         return gettext("declared by the customer")
     return gettext("the components add up to %(total)s") % {"total": number_format(raw_total, 2)}

@@ -63,3 +63,31 @@ def test_the_french_demand_page_explains_the_score_in_french(assessment, cio):
     assert ">D’après</th>" in page and "Depuis" not in page  # the column says where the points come from
     revenue = by_key(assessment.components)["revenue"]["points"].replace(".", ",")
     assert f'data-component="revenue">{revenue}</td>' in page  # points in the French number format
+
+
+def test_model_v2_parts_read_in_french_and_the_roi_weighs_the_value_scoring_weighs(cio):
+    """Under v2 the return on IT cost weighs revenue, savings over the years and capped risk together (issue 17):
+    the sentence shown must say the value scoring used, and the savings and risk parts have their own words."""
+    from triage import scoring
+
+    services.scoring_model_create_version(changes=dict(scoring.V2_CHANGES), note="v2", created_by=cio)
+    demand = file_demand(
+        agenda="it",
+        revenue_at_stake=Decimal("0"),
+        hours_saved_per_year=Decimal("1200"),
+        loaded_hourly_rate=Decimal("50"),
+        risk_exposure_avoided=Decimal("20000"),
+    )
+    assessment = services.assessment_compute(change_request_id=demand.pk)
+    stored = by_key(assessment.components)
+    assert {"savings", "risk"} <= set(stored)
+    with translation.override("en"):
+        shown = by_key(components_shown(assessment))
+    for key in ("roi", "savings", "risk"):
+        assert shown[key]["explanation"] == stored[key]["explanation"], key
+    assert shown["roi"]["explanation"].startswith("value 200,000 against IT cost")  # 60,000 × 3 years + 20,000
+    with translation.override("fr"):
+        french = by_key(components_shown(assessment))
+    assert (french["savings"]["label"], french["risk"]["label"]) == ("Économies", "Risque évité")
+    assert french["savings"]["explanation"].startswith("60\xa0000/an × 3,0 ans = 180\xa0000 sur une échelle")
+    assert french["risk"]["explanation"] == "20\xa0000 d’exposition évitée, comptée jusqu’à 1\xa0000\xa0000"
