@@ -67,6 +67,11 @@ def test_schema_describes_every_api_endpoint_with_its_errors():
         ("/api/v1/portfolio/summary/", "get"): "portfolio_summary",
         ("/api/v1/requests/", "post"): "request_create",
         ("/api/v1/requests/{reference}/", "get"): "request_get",
+        ("/api/v1/requests/{reference}/score/", "get"): "request_score_get",
+        ("/api/v1/queue/", "get"): "queue_list",
+        ("/api/v1/services/", "get"): "services_list",
+        ("/api/v1/services/{service_id}/unit-costs/", "get"): "service_unit_costs_list",
+        ("/api/v1/services/{service_id}/unit-costs/", "post"): "service_unit_cost_record",
     }
     create = schema["paths"]["/api/v1/requests/"]["post"]["responses"]
     assert {"409", "413", "415", "422"} <= set(create)

@@ -1,16 +1,72 @@
+from django.db.models import Max
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import roles
-from core.api import StrictFilterBackend, error_responses
+from core.api import CONDITIONAL, IF_NONE_MATCH, StrictFilterBackend, error_responses
+from core.etag import ETagMixin, conditional_response
 from core.permissions import StaffTokenPermission
+from intake.choices import Agenda, ChangeRequestStatus, Currency, ScoreBand, ValueType
 from triage.api.serializers import QueueItemSerializer, ScoreOutputSerializer
 from triage.filters import QueueApiFilterSet
 from triage.selectors import change_request_queue
 from triage.selectors.demand import assessment_latest_for_reference
+
+SCORE_EXAMPLE = OpenApiExample(
+    "A demand scored by model v2",
+    response_only=True,
+    value={
+        "reference": "CR-2026-00019",
+        "model_version": 2,
+        "total": "71.40",
+        "band": ScoreBand.REVIEW,
+        "is_provisional": False,
+        "it_cost": "45000.00",
+        "currency": "EUR",
+        "components": [
+            {
+                "key": "roi",
+                "label": "Return on investment",
+                "points": "18.20",
+                "normalized": 0.61,
+                "weight": "30.00",
+                "explanation": "value 120,000.00 against IT cost 45,000.00",
+            }
+        ],
+        "created_at": "2026-11-03T09:12:44.512000+01:00",
+    },
+)
+QUEUE_EXAMPLE = OpenApiExample(
+    "The top of the queue",
+    response_only=True,
+    value={
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "reference": "CR-2026-00019",
+                "title": "Export invoices to SAP",
+                "status": ChangeRequestStatus.SCORED,
+                "agenda": Agenda.BT,
+                "customer": "Contoso",
+                "customer_kind": "external",
+                "product": "Billing",
+                "value_types": [ValueType.REVENUE],
+                "revenue_at_stake": "120000.00",
+                "yearly_savings": "0.00",
+                "risk_exposure_avoided": "0.00",
+                "currency": Currency.EUR,
+                "score": "71.40",
+                "score_band": ScoreBand.REVIEW,
+                "created_at": "2026-11-03T09:10:02.118000+01:00",
+            }
+        ],
+    },
+)
 
 
 class ScoreDetailApi(generics.GenericAPIView):
@@ -21,15 +77,24 @@ class ScoreDetailApi(generics.GenericAPIView):
     serializer_class = ScoreOutputSerializer
     pagination_class = None
 
-    @extend_schema(responses={200: ScoreOutputSerializer, **error_responses(401, 403, 404)})
+    @extend_schema(
+        operation_id="request_score_get",
+        summary="A demand's latest score, component by component (staff tokens)",
+        parameters=[IF_NONE_MATCH],
+        examples=[SCORE_EXAMPLE],
+        responses={200: ScoreOutputSerializer, **CONDITIONAL, **error_responses(401, 403, 404)},
+    )
     def get(self, request: Request, reference: str) -> Response:
         assessment = assessment_latest_for_reference(reference=reference)
-        if assessment is None:
+        if assessment is None:  # a demand without a score is a 404, even for `If-None-Match: *`
             raise Http404("No score for this demand.")
-        return Response(ScoreOutputSerializer(assessment).data)
+        # An assessment is never changed (rescoring adds one): its id is the whole fingerprint.
+        return conditional_response(
+            request, {"assessment": assessment.pk}, lambda: Response(ScoreOutputSerializer(assessment).data)
+        )
 
 
-class QueueApi(generics.ListAPIView):
+class QueueApi(ETagMixin, generics.ListAPIView):
     """The triage queue, highest score first: filter by agenda, value type, band, status and kind."""
 
     permission_classes = [StaffTokenPermission]
@@ -37,10 +102,22 @@ class QueueApi(generics.ListAPIView):
     serializer_class = QueueItemSerializer
     filterset_class = QueueApiFilterSet
     filter_backends = [StrictFilterBackend]
+    # The rows' count and newest change, plus what a row shows of other rows; rescoring moves `scored_at`.
+    list_etag_aggregates = {
+        "scored_latest": Max("scored_at"),
+        "customers_latest": Max("customer__updated_at"),
+        "products_latest": Max("product__updated_at"),
+    }
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return change_request_queue()
 
-    @extend_schema(responses={200: QueueItemSerializer(many=True), **error_responses(400, 401, 403, 404)})
+    @extend_schema(
+        operation_id="queue_list",
+        summary="The triage queue, highest score first (staff tokens)",
+        parameters=[IF_NONE_MATCH],
+        examples=[QUEUE_EXAMPLE],
+        responses={200: QueueItemSerializer(many=True), **CONDITIONAL, **error_responses(400, 401, 403, 404)},
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         return super().get(request, *args, **kwargs)
