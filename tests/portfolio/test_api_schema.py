@@ -200,6 +200,9 @@ KNOWN_BAD_INPUTS = [
     ("/api/v1/projects/", "GET", {"query": {"page": "abc"}}, 400),
     ("/api/v1/projects/", "GET", {"query": {"page": "-961"}, "headers": {"If-None-Match": "*"}}, 400),
     ("/api/v1/projects/", "GET", {"query": {"search": "x" * 9000}}, 414),
+    ("/api/v1/queue/", "GET", {"query": {"page": "-961"}, "headers": {"If-None-Match": "*"}}, 400),
+    ("/api/v1/services/", "GET", {"query": {"page": "0"}, "headers": {"If-None-Match": "*"}}, 400),
+    ("/api/v1/services/{service_id}/unit-costs/", "GET", {"path_parameters": {"service_id": "x"}}, 404),
     ("/api/v1/requests/", "POST", {"body": {"title": "x"}, "media_type": "application/json"}, 400),
 ]
 
