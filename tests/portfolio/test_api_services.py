@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -98,3 +100,19 @@ def test_the_catalogue_and_a_services_costs_answer_a_matching_poll_with_304_unti
 def test_if_none_match_star_on_an_unknown_service_is_still_a_404(reader_client):
     response = reader_client.get("/api/v1/services/999999/unit-costs/", HTTP_IF_NONE_MATCH="*")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("months", [1, 6])
+def test_conditional_catalogue_and_cost_polls_cost_the_same_queries_at_any_size(reader_client, months):
+    service = ProductFactory()
+    for back in range(months):
+        period = (LAST_MONTH - timedelta(days=31 * back)).replace(day=1)
+        UnitCostRecord.objects.create(service=service, period=period, cost_per_unit=Decimal("2"))
+    ProductFactory.create_batch(months)
+    # The token and one aggregate; a service's history (staff tokens) also checks the user's permissions (user and
+    # group) and finds the service (a 404 otherwise).
+    for url, expected in (("/api/v1/services/", 2), (f"/api/v1/services/{service.pk}/unit-costs/", 5)):
+        etag = reader_client.get(url)["ETag"]  # also records the token's use, at most once a minute
+        with CaptureQueriesContext(connection) as queries:
+            assert reader_client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+        assert len(queries) == expected, (url, [query["sql"] for query in queries])

@@ -5,6 +5,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import file_demand
 from triage import scoring, services
@@ -96,6 +98,20 @@ def test_a_queue_poll_gets_304_until_a_demand_is_filed_or_rescored(reader_client
     internal(title="Archive the old tickets")
     filed = reader_client.get(url, HTTP_IF_NONE_MATCH=rescored["ETag"])
     assert filed.status_code == 200 and filed.json()["count"] == 2
+
+
+@pytest.mark.parametrize("demands", [1, 6])
+def test_conditional_queue_and_score_polls_cost_the_same_queries_at_any_size(reader_client, demands):
+    filed = [internal(title=f"Deflect calls, desk {number}") for number in range(demands)]
+    model = ScoringModel.objects.get(is_active=True)
+    services.assessments_compute_bulk(change_request_ids=[demand.pk for demand in filed], scoring_model=model)
+    for url, expected in (("/api/v1/queue/?agenda=it", 4), (f"/api/v1/requests/{filed[0].reference}/score/", 4)):
+        etag = reader_client.get(url)["ETag"]  # also records the token's use, at most once a minute
+        with CaptureQueriesContext(connection) as queries:
+            assert reader_client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+        # The token, the staff user's permissions (user and group), then one aggregate (the queue) or the latest
+        # assessment (the score): never the rows themselves.
+        assert len(queries) == expected, (url, [query["sql"] for query in queries])
 
 
 def test_v2_weights_are_listed_with_v1_kept(cio):
