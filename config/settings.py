@@ -333,6 +333,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "ScoreBandEnum": "intake.choices.ScoreBand",
         "WebhookEventTypeEnum": "webhooks.choices.EventType",
         "WebhookEndpointStatusEnum": "webhooks.choices.EndpointStatus",
         "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",

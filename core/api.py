@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError
+from core.money import base_currency
 from core.requestlog import request_id_var
 
 logger = logging.getLogger("core.api")
@@ -200,6 +201,17 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorSerializer, description=ERROR_MEANINGS[code]) for code in codes}
 
 
+# A conditional GET (core.etag.conditional_response): the request header and the 304 it may earn.
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The `ETag` of your last answer: 304 with no body when nothing changed.",
+)
+CONDITIONAL = {304: None}
+
+
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any unknown URL under /api/v1/ answers in the API's error shape, not with the HTML 404 page."""
     return error_json_response(404)
@@ -216,6 +228,22 @@ class MoneyAmountField(serializers.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", 0)
         super().__init__(**kwargs)
+
+
+class BaseCurrencyField(serializers.Field):
+    """The base currency's code beside amounts that are in it (core.money): money never travels without it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", "The currency of every amount here (the base currency, e.g. EUR).")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: object) -> str:
+        return base_currency()
+
+
+extend_schema_field({"type": "string", "example": "EUR"})(BaseCurrencyField)
 
 
 class SafeJSONParser(JSONParser):

@@ -102,6 +102,8 @@ class ETagMixin:
     """
 
     retrieve_etag_aggregates: dict[str, Any] = {}
+    # Without a data version, maxima of related rows the list shows (e.g. a row's customer name) join the count.
+    list_etag_aggregates: dict[str, Any] = {}
     # The `core.DataVersion` whose triggers cover every table the list shows; without one, the list's tag
     # comes from counting the filtered rows.
     list_data_version: str | None = None
@@ -112,7 +114,7 @@ class ETagMixin:
         respond = lambda: super(ETagMixin, self).list(request, *args, **kwargs)  # type: ignore[misc]  # noqa: E731
         if self.list_data_version is None:
             queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-            return conditional_response(request, queryset_fingerprint(queryset), respond)
+            return conditional_response(request, queryset_fingerprint(queryset, **self.list_etag_aggregates), respond)
         fingerprint = {"version": data_version(self.list_data_version)}
         self.data_version_seen = (self.list_data_version, fingerprint["version"])  # core.pagination reuses it
         return conditional_response(request, fingerprint, respond)

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
-from core.api import idempotency_key_from, request_fingerprint
+from core.api import CONDITIONAL, IF_NONE_MATCH, idempotency_key_from, request_fingerprint
 from core.permissions import HasTokenScope, StaffTokenPermission
 from intake.api.serializers import (
     ChangeRequestCreatedSerializer,
@@ -94,16 +94,8 @@ class ChangeRequestCreateApi(APIView):
     get=extend_schema(
         operation_id="request_get",
         summary="One demand by reference (staff tokens)",
-        parameters=[
-            OpenApiParameter(
-                "If-None-Match",
-                str,
-                OpenApiParameter.HEADER,
-                required=False,
-                description="The `ETag` of your last answer: 304 with no body when nothing changed.",
-            )
-        ],
-        responses={200: ChangeRequestOutputSerializer, 304: None},
+        parameters=[IF_NONE_MATCH],
+        responses={200: ChangeRequestOutputSerializer, **CONDITIONAL},
     )
 )
 class ChangeRequestDetailApi(generics.RetrieveAPIView):

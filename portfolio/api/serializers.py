@@ -2,7 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.money import base_currency
+from core.api import BaseCurrencyField
 from intake.api.serializers import DemandStatusField
 from intake.choices import Currency
 from portfolio.choices import ProjectStatus
@@ -23,22 +23,6 @@ class ProjectStatusField(serializers.ChoiceField):
 class CustomerRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-
-
-class BaseCurrencyField(serializers.Field):
-    """The base currency's code beside amounts that are in it (core.money): money never travels without it."""
-
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        kwargs.setdefault("source", "*")
-        kwargs.setdefault("read_only", True)
-        kwargs.setdefault("help_text", "The currency of every amount here (the base currency, e.g. EUR).")
-        super().__init__(**kwargs)
-
-    def to_representation(self, value: object) -> str:
-        return base_currency()
-
-
-extend_schema_field({"type": "string", "example": "EUR"})(BaseCurrencyField)
 
 
 class ProjectOutputSerializer(serializers.ModelSerializer):
@@ -159,7 +143,13 @@ class ServiceOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     product_manager = serializers.CharField(source="product_manager.username", default=None, allow_null=True)
     unit_of_work = serializers.CharField()
-    latest_unit_cost = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    latest_unit_cost = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        allow_null=True,
+        help_text="In `currency`; a rate per unit of work keeps four decimals (as a project's `target_unit_cost`).",
+    )
+    currency = BaseCurrencyField()
     latest_period = serializers.DateField(allow_null=True)
 
 
@@ -167,7 +157,10 @@ class UnitCostOutputSerializer(serializers.Serializer):
     """What one unit of the service's work cost in a month, in the base currency."""
 
     period = serializers.DateField(help_text="The month (its first day).")
-    cost_per_unit = serializers.DecimalField(max_digits=12, decimal_places=4)
+    cost_per_unit = serializers.DecimalField(
+        max_digits=12, decimal_places=4, help_text="In `currency`; a rate per unit of work keeps four decimals."
+    )
+    currency = BaseCurrencyField()
     units = serializers.IntegerField(allow_null=True)
     note = serializers.CharField()
 

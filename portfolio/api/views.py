@@ -1,7 +1,7 @@
 from django.contrib.auth.models import User
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import roles
-from core.api import StrictFilterBackend, error_responses
+from core.api import CONDITIONAL, IF_NONE_MATCH, StrictFilterBackend, error_responses
 from core.etag import ETagMixin, conditional_response, data_version
 from core.pagination import ChangesCursorPagination
 from core.permissions import StaffTokenPermission
@@ -35,14 +35,6 @@ from portfolio.selectors import (
 )
 from portfolio.services import UnitCostRefusal, unit_cost_record
 
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="The `ETag` of your last answer: 304 with no body when nothing changed.",
-)
-CONDITIONAL = {304: None}
 READ_ERRORS = error_responses(400, 401, 403)
 
 
@@ -131,15 +123,52 @@ class PortfolioSummaryApi(generics.GenericAPIView):
         )
 
 
-class ServiceListApi(generics.ListAPIView):
+UNIT_COST_EXAMPLE = {
+    "period": "2026-10-01",
+    "cost_per_unit": "2.3150",
+    "currency": "EUR",
+    "units": 184000,
+    "note": "Batch jobs moved to the new cluster.",
+}
+SERVICES_EXAMPLE = OpenApiExample(
+    "The catalogue",
+    response_only=True,
+    value={
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "id": 3,
+                "name": "Billing",
+                "product_manager": "amelie",
+                "unit_of_work": "invoice issued",
+                "latest_unit_cost": "2.3150",
+                "currency": "EUR",
+                "latest_period": "2026-10-01",
+            }
+        ],
+    },
+)
+
+
+class ServiceListApi(ETagMixin, generics.ListAPIView):
     """The services catalogue: each service's manager, unit of work and latest cost per unit."""
 
     serializer_class = ServiceOutputSerializer
+    # A service's row, plus the cost months recorded for it (recording a month again moves `recorded_at`).
+    list_etag_aggregates = {"cost_months": Count("unit_costs"), "cost_recorded_latest": Max("unit_costs__recorded_at")}
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return service_list()
 
-    @extend_schema(responses={200: ServiceOutputSerializer(many=True), **READ_ERRORS, **error_responses(404)})
+    @extend_schema(
+        operation_id="services_list",
+        summary="The services catalogue, with each service's latest cost per unit",
+        parameters=[IF_NONE_MATCH],
+        examples=[SERVICES_EXAMPLE],
+        responses={200: ServiceOutputSerializer(many=True), **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         return super().get(request, *args, **kwargs)
 
@@ -164,14 +193,34 @@ class UnitCostApi(generics.GenericAPIView):
             raise Http404("No such service.")
         return service
 
-    @extend_schema(responses={200: UnitCostOutputSerializer(many=True), **READ_ERRORS, **error_responses(404)})
+    @extend_schema(
+        operation_id="service_unit_costs_list",
+        summary="A service's cost per unit, month by month (staff tokens)",
+        parameters=[IF_NONE_MATCH],
+        examples=[OpenApiExample("Two months", response_only=True, value=[UNIT_COST_EXAMPLE, UNIT_COST_EXAMPLE])],
+        responses={200: UnitCostOutputSerializer(many=True), **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
+    )
     def get(self, request: Request, service_id: str) -> Response:
-        service = self._service(service_id)
+        service = self._service(service_id)  # an unknown service is a 404, even for `If-None-Match: *`
         history = service_unit_costs(service_ids=[service.pk])
-        return Response(UnitCostOutputSerializer(history, many=True).data)
+        # A month recorded again replaces its row and moves its `recorded_at`: count and newest cover every change.
+        fingerprint = history.order_by().aggregate(rows=Count("pk"), latest=Max("recorded_at"))
+        return conditional_response(
+            request, fingerprint, lambda: Response(UnitCostOutputSerializer(history, many=True).data)
+        )
 
     @extend_schema(
+        operation_id="service_unit_cost_record",
+        summary="Record a service's cost per unit for a month (a month again replaces it)",
         request=UnitCostInputSerializer,
+        examples=[
+            OpenApiExample(
+                "October's cost, in US dollars",
+                request_only=True,
+                value={"period": "2026-10", "cost_per_unit": "2.50", "currency": "USD", "units": 184000},
+            ),
+            OpenApiExample("Recorded", response_only=True, status_codes=["201"], value=UNIT_COST_EXAMPLE),
+        ],
         responses={201: UnitCostOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request: Request, service_id: str) -> Response:

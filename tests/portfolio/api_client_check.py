@@ -15,8 +15,12 @@ from demand_desk_client.api.v1 import (
     project_get,
     projects_changes,
     projects_list,
+    queue_list,
     request_create,
     request_get,
+    request_score_get,
+    service_unit_costs_list,
+    services_list,
 )
 from demand_desk_client.models import (
     ChangeRequestCreated,
@@ -25,6 +29,8 @@ from demand_desk_client.models import (
     CodeEnum,
     Error,
     PaginatedProjectOutputList,
+    PaginatedQueueItemList,
+    PaginatedServiceOutputList,
     PortfolioSummaryStatusItem,
     ProjectDetail,
     ProjectsListOrderingItem,
@@ -113,6 +119,28 @@ def main(base_url: str, read_key: str, write_key: str, product_id: int) -> None:
     )
     demand = request_get.sync_detailed(client=reader, reference=created.parsed.reference)
     assert isinstance(demand.parsed, ChangeRequestOutput) and demand.parsed.customer is None
+
+    # The triage queue and the services catalogue: typed pages, money with its currency, 304 with the ETag.
+    queue = queue_list.sync_detailed(client=reader)
+    assert isinstance(queue.parsed, PaginatedQueueItemList)
+    assert created.parsed.reference in {row.reference for row in queue.parsed.results}
+    assert all(row.currency for row in queue.parsed.results)
+    assert queue_list.sync_detailed(client=reader, if_none_match=queue.headers["etag"]).status_code == 304
+    catalogue = services_list.sync_detailed(client=reader)
+    assert isinstance(catalogue.parsed, PaginatedServiceOutputList)
+    assert product_id in {service.id for service in catalogue.parsed.results}
+    assert services_list.sync_detailed(client=reader, if_none_match=catalogue.headers["etag"]).status_code == 304
+    costs = service_unit_costs_list.sync_detailed(client=reader, service_id=str(product_id))
+    assert costs.status_code == HTTPStatus.OK and costs.parsed == []
+    again = service_unit_costs_list.sync_detailed(
+        client=reader, service_id=str(product_id), if_none_match=costs.headers["etag"]
+    )
+    assert again.status_code == HTTPStatus.NOT_MODIFIED
+    expect_error(
+        request_score_get.sync_detailed(client=reader, reference="CR-1999-99999"),
+        HTTPStatus.NOT_FOUND,
+        CodeEnum.NOT_FOUND,
+    )
 
     # Each error a client can meet, in the one error body.
     expect_error(

@@ -67,6 +67,11 @@ def test_schema_describes_every_api_endpoint_with_its_errors():
         ("/api/v1/portfolio/summary/", "get"): "portfolio_summary",
         ("/api/v1/requests/", "post"): "request_create",
         ("/api/v1/requests/{reference}/", "get"): "request_get",
+        ("/api/v1/requests/{reference}/score/", "get"): "request_score_get",
+        ("/api/v1/queue/", "get"): "queue_list",
+        ("/api/v1/services/", "get"): "services_list",
+        ("/api/v1/services/{service_id}/unit-costs/", "get"): "service_unit_costs_list",
+        ("/api/v1/services/{service_id}/unit-costs/", "post"): "service_unit_cost_record",
     }
     create = schema["paths"]["/api/v1/requests/"]["post"]["responses"]
     assert {"409", "413", "415", "422"} <= set(create)
@@ -195,6 +200,9 @@ KNOWN_BAD_INPUTS = [
     ("/api/v1/projects/", "GET", {"query": {"page": "abc"}}, 400),
     ("/api/v1/projects/", "GET", {"query": {"page": "-961"}, "headers": {"If-None-Match": "*"}}, 400),
     ("/api/v1/projects/", "GET", {"query": {"search": "x" * 9000}}, 414),
+    ("/api/v1/queue/", "GET", {"query": {"page": "-961"}, "headers": {"If-None-Match": "*"}}, 400),
+    ("/api/v1/services/", "GET", {"query": {"page": "0"}, "headers": {"If-None-Match": "*"}}, 400),
+    ("/api/v1/services/{service_id}/unit-costs/", "GET", {"path_parameters": {"service_id": "x"}}, 404),
     ("/api/v1/requests/", "POST", {"body": {"title": "x"}, "media_type": "application/json"}, 400),
 ]
 

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
-from intake.choices import ValueType
+from core.api import BaseCurrencyField
+from intake.api.serializers import DemandStatusField
+from intake.choices import ScoreBand, ValueType
 from intake.models import ChangeRequest
 
 
@@ -23,9 +25,10 @@ class ScoreOutputSerializer(serializers.Serializer):
     reference = serializers.CharField(source="change_request.reference")
     model_version = serializers.IntegerField(source="scoring_model.version")
     total = serializers.DecimalField(max_digits=5, decimal_places=2)
-    band = serializers.CharField()
+    band = serializers.ChoiceField(choices=ScoreBand.choices, read_only=True)
     is_provisional = serializers.BooleanField()
-    it_cost = serializers.DecimalField(max_digits=16, decimal_places=2)
+    it_cost = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="In `currency` (the base one).")
+    currency = BaseCurrencyField()
     components = ScoreComponentSerializer(many=True)
     created_at = serializers.DateTimeField()
 
@@ -35,7 +38,10 @@ class QueueItemSerializer(serializers.ModelSerializer):
 
     customer = serializers.CharField(source="customer.name", default=None, allow_null=True)
     customer_kind = serializers.CharField(source="customer.kind", default=None, allow_null=True)
-    score_band = serializers.CharField(help_text="fast_track, review or decline; empty until scored.")
+    status = DemandStatusField()
+    score_band = serializers.ChoiceField(
+        choices=ScoreBand.choices, allow_blank=True, read_only=True, help_text="Empty until the demand is scored."
+    )
     product = serializers.CharField(source="product.name")
     value_types = serializers.ListField(child=serializers.ChoiceField(choices=ValueType.choices), read_only=True)
 
