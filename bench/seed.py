@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from intake.choices import ChangeRequestKind, ChangeRequestStatus, CustomerTier
-from intake.models import Customer, CustomerDomain, Product, ProductKindDefault, ReferenceCounter
+from intake.models import ChangeRequest, Customer, CustomerDomain, Product, ProductKindDefault, ReferenceCounter
 from portfolio.choices import ProjectStatus
 
 STATUS_MIX = [
@@ -107,6 +107,20 @@ def seed_catalogue(*, customers: int = 500, products: int = 12) -> tuple[list[in
         for product in product_rows
     )
     return [row.pk for row in rows], [row.pk for row in product_rows]
+
+
+def _left_out_defaults(model, columns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple]:
+    """The NOT NULL columns of `model` that `columns` leaves out, and the model's default of each: COPY would
+    write NULL there, as Django keeps its defaults in Python, not in the table. A field added later (savings,
+    language, idempotency) then needs nothing here."""
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.null and field.column not in columns and field.has_default()
+    ]
+    return tuple(field.column for field in fields), tuple(
+        field.get_db_prep_value(field.get_default(), connection) for field in fields
+    )
 
 
 def _copy(table: str, columns: tuple[str, ...], rows, *, empty_strings: tuple[str, ...] = ()) -> None:
@@ -219,12 +233,18 @@ def seed_demands(
                 created.isoformat() if status == ChangeRequestStatus.SUBMITTED else "",
             )
 
+    extra_columns, extra_values = _left_out_defaults(ChangeRequest, DEMAND_COLUMNS)
     with secondary_indexes_rebuilt_after("intake_changerequest", when=count >= 50_000):
         _copy(
             "intake_changerequest",
-            DEMAND_COLUMNS,
-            rows(),
-            empty_strings=("organization_name", "business_justification", "score_band"),
+            DEMAND_COLUMNS + extra_columns,
+            (row + extra_values for row in rows()),
+            empty_strings=(
+                "organization_name",
+                "business_justification",
+                "score_band",
+                *(column for column, value in zip(extra_columns, extra_values, strict=True) if value == ""),
+            ),
         )
     ReferenceCounter.objects.update_or_create(year=year, defaults={"last_number": start_number + count})
     with connection.cursor() as cursor:
@@ -283,7 +303,8 @@ def seed_projects(count: int, *, customer_ids: list[int]) -> None:
         cursor.execute(
             """
             INSERT INTO portfolio_project (created_at, updated_at, code, name, agenda, status, health,
-                approved_budget, actual_spend, start_date, target_date, expected_revenue, realized_revenue, progress)
+                approved_budget, actual_spend, start_date, target_date, expected_revenue, realized_revenue,
+                realized_savings, progress)
             SELECT now() - (g %% 700) * interval '1 day', now() - (g %% 300) * interval '1 hour',
                    'BT-' || CASE WHEN g < 10000 THEN lpad(g::text, 4, '0') ELSE g::text END, 'Project ' || g,
                    CASE WHEN g %% 5 = 0 THEN 'it' ELSE 'bt' END,
@@ -291,7 +312,7 @@ def seed_projects(count: int, *, customer_ids: list[int]) -> None:
                    (ARRAY['green','green','green','amber','red'])[1 + g %% 5],
                    10000 + (g * 7919) %% 900000, ((10000 + (g * 7919) %% 900000) * (g %% 120)) / 100.0,
                    current_date - (g %% 400)::int, current_date + (g %% 300)::int, 50000 + (g * 104729) %% 2000000, 0,
-                   g %% 101
+                   0, g %% 101
             FROM generate_series(1::bigint, %s::bigint) AS g
             """,
             [[status.value for status in PROJECT_STATUS_CYCLE], count],

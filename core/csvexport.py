@@ -56,8 +56,12 @@ def with_export_timeouts(lines: Iterator[str]) -> Iterator[str]:
         try:
             yield from lines
         finally:
-            alive = connection.connection is not None and not connection.connection.closed
-            if connection.vendor == "postgresql" and alive:
+            # `closed` is psycopg's; SQLite (the embedded default) has no statement timeout to reset.
+            if (
+                connection.vendor == "postgresql"
+                and connection.connection is not None
+                and not connection.connection.closed
+            ):
                 with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
                     cursor.execute("RESET statement_timeout")  # back to the connection's own (the role's) value
 

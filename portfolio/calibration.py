@@ -112,8 +112,14 @@ def approved_demand_outcomes(*, project_statuses: Sequence[str] = ()) -> QuerySe
             )
         )
         .annotate(
+            # attributed / stake, simplified: stake * project_realized / project_stake / stake. The same number
+            # without nesting `attributed` (and `stake` twice) inside it, which overflowed SQLite's parser stack
+            # once `stake` became revenue plus savings in the base currency. A demand with a stake makes its
+            # project's stake positive (the stakes are non-negative and it is one of them).
             realization=Case(
-                When(stake__gt=0, then=Fraction("attributed", "stake")), default=None, output_field=FRACTION
+                When(stake__gt=0, then=Fraction("project_realized", "project_stake")),
+                default=None,
+                output_field=FRACTION,
             )
         )
     )
