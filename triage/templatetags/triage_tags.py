@@ -30,6 +30,12 @@ def components_shown(assessment: Assessment) -> list[dict]:
     return component_text.components_shown(assessment)
 
 
+@register.filter
+def component_label(key: str, stored: str) -> str:
+    """A component's name in the reader's language (`{{ line.key|component_label:line.label }}`)."""
+    return component_text.label_shown(key, stored)
+
+
 @register.simple_tag
 def waterfall(components: list[dict]) -> dict:
     """One bar per component, each starting where the running total stood: the bars add up to the score."""
