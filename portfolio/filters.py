@@ -3,6 +3,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
@@ -76,15 +77,16 @@ class ProjectFilterSet(django_filters.FilterSet):
     """
 
     # Columns of the project row itself: no join, so no DISTINCT (django-filter adds one by default).
-    status = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices, distinct=False)
-    health = django_filters.MultipleChoiceFilter(choices=Health.choices, distinct=False)
-    agenda = django_filters.ChoiceFilter(choices=Agenda.choices)
+    # The portfolio page shows these four: labels in the reader's language.
+    status = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices, distinct=False, label=_("Status"))
+    health = django_filters.MultipleChoiceFilter(choices=Health.choices, distinct=False, label=_("Health"))
+    agenda = django_filters.ChoiceFilter(choices=Agenda.choices, label=_("Agenda"))
     customer = IdFilter(field_name="sponsors", distinct=True, label="Customer id")
     owner = IdFilter(field_name="owner", label="Owner id")
     updated_since = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after (ISO 8601)"
     )
-    search = SearchFilter(method="filter_search", label="Code or name contains")
+    search = SearchFilter(method="filter_search", label=_("Code or name contains"))
     ordering = SortKeysFilter(fields=PROJECT_ORDERING_FIELDS, label="Sort by")
 
     class Meta:

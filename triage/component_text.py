@@ -70,6 +70,19 @@ def _explanation(key: str, inputs: scoring.ScoringInputs, weights: scoring.Scori
             "floor": money(weights.revenue_floor),
             "ceiling": money(weights.revenue_ceiling),
         }
+    if key == "savings":
+        return gettext("%(yearly)s/year × %(years)s years = %(total)s on a log scale from %(floor)s to %(ceiling)s") % {
+            "yearly": money(inputs.savings_yearly),
+            "years": number_format(weights.savings_years),
+            "total": money(scoring.savings_total(inputs, weights)),
+            "floor": money(weights.revenue_floor),
+            "ceiling": money(weights.revenue_ceiling),
+        }
+    if key == "risk":
+        return gettext("%(value)s of exposure avoided, counted up to %(cap)s") % {
+            "value": money(inputs.risk_avoided),
+            "cap": money(weights.risk_cap),
+        }
     if key == "breadth":
         count = inputs.customers_asking
         return ngettext("%(count)s customer asking", "%(count)s customers asking", count) % {"count": count}
@@ -82,22 +95,14 @@ def _explanation(key: str, inputs: scoring.ScoringInputs, weights: scoring.Scori
         tier = inputs.customer_tier
         shown = CustomerTier(tier).label.lower() if tier in CustomerTier.values else gettext("no customer matched")
         return gettext("customer tier: %(tier)s") % {"tier": shown}
-    if key == "savings":
-        return gettext("%(yearly)s/year × %(years)s years = %(total)s on a log scale from %(floor)s to %(ceiling)s") % {
-            "yearly": money(inputs.savings_yearly),
-            "years": number_format(weights.savings_years),
-            "total": money(scoring.savings_total(inputs, weights)),
-            "floor": money(weights.revenue_floor),
-            "ceiling": money(weights.revenue_ceiling),
-        }
-    if key == "risk":
-        return gettext("%(risk)s of exposure avoided, counted up to %(cap)s") % {
-            "risk": money(inputs.risk_avoided),
-            "cap": money(weights.risk_cap),
-        }
     if key.startswith("penalty_"):
         return gettext("declared by the customer")
     return gettext("the components add up to %(total)s") % {"total": number_format(raw_total, 2)}
+
+
+def label_shown(key: str, stored: str) -> str:
+    """A component's name in the active language, or the stored English for a component this module does not know."""
+    return str(LABELS[key]) if key in LABELS else stored
 
 
 def components_shown(assessment: Assessment) -> list[dict[str, Any]]:
@@ -118,7 +123,7 @@ def components_shown(assessment: Assessment) -> list[dict[str, Any]]:
             if text.get(number) is not None:
                 text[number] = Decimal(str(text[number]))
         if key in LABELS:
-            text["label"] = str(LABELS[key])
+            text["label"] = label_shown(key, text.get("label", ""))
             if inputs is not None:
                 text["explanation"] = _explanation(key, inputs, weights, raw_total)
         shown.append(text)

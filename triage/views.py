@@ -66,7 +66,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         "saved_view_counts": selectors.saved_view_counts(views=saved_views, request=request),
         "current_query": services.queue_query_normalize(query.urlencode()),
         "save_view_form": SavedViewForm(),
-        "bulk_form": BulkActionForm(),
+        "bulk_form": BulkActionForm(auto_id="id_bulk_%s"),
         "bulk_limit": BULK_LIMIT,
         "filter": filterset,
         "page": page,

@@ -90,12 +90,16 @@ def _detail_text(value: object) -> str:
         return "; ".join(f"{_detail_label(key)}: {_detail_text(item)}" for key, item in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_detail_text(item) for item in value) or "—"
+    if isinstance(value, str) and value.isidentifier() and value.islower():
+        # A stored code (a status such as "paused"): the reader's word for it where the catalogue has one.
+        return _(value)
     return str(value)
 
 
 def _detail_label(key: object) -> str:
+    """A stored detail key ("amount", "due_date") as a label in the reader's language where the catalogue has it."""
     text = str(key).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+    return _(text[:1].upper() + text[1:])
 
 
 @register.filter

@@ -76,7 +76,8 @@ def unit_cost_trend(history: list, target: Decimal | None = None) -> dict:
     The vertical scale runs from 0 to the highest of the costs and the target, so a fall reads as a fall.
     """
     width, height, left, bottom = 560, 180, 60, 24
-    plot_w, plot_h = width - left - 10, height - bottom - 10
+    # 30 px right of the last point: its month ("2026-11", centred under it) stays inside the viewBox.
+    plot_w, plot_h = width - left - 30, height - bottom - 10
     highest = max([record.cost_per_unit for record in history] + ([target] if target else []), default=Decimal(0))
     scale = float(highest) or 1.0
     step = plot_w / max(1, len(history) - 1)

@@ -45,12 +45,12 @@ def test_at_1366_the_table_comes_first_with_every_column_and_flag_in_view(page, 
     assert statuses
     shown = {
         row.get_attribute("href").strip("/").split("/")[-1]
-        for row in page.locator("table.queue tbody td:first-child a").all()
+        for row in page.locator("table.queue tbody td.queue-ref a").all()
     }
     assert set(ChangeRequest.objects.filter(reference__in=shown).values_list("status", flat=True)) <= set(OPEN_STATUSES)
 
     # One click shows everything, decided and withdrawn included.
-    page.get_by_role("link", name="All demands").click()
+    page.get_by_test_id("queue-scope").get_by_role("link", name="All demands").click()
     page.wait_for_url(re.compile(r"scope=all"))
     assert int(page.get_by_test_id("queue-count").inner_text()) == ChangeRequest.objects.count()
     assert page.evaluate(CELLS_OUT_OF_VIEW) == []
@@ -72,7 +72,7 @@ def test_the_view_is_kept_coming_back_and_decide_and_next_moves_along_it(page, d
     page.goto(f"{demo}/triage/")
     page.get_by_role("link", name="Revenue at stake").click()
     page.wait_for_url(re.compile(r"ordering=-revenue"))
-    order = [link.inner_text() for link in page.locator("table.queue tbody td:first-child a").all()]
+    order = [link.inner_text() for link in page.locator("table.queue tbody td.queue-ref a").all()]
     assert len(order) >= 3
 
     page.get_by_role("link", name=order[0], exact=True).click()
@@ -93,7 +93,7 @@ def test_the_view_is_kept_coming_back_and_decide_and_next_moves_along_it(page, d
 
 def test_collapsed_charts_stay_collapsed_for_this_person(page, demo):
     page.goto(f"{demo}/triage/")
-    assert page.locator("section.charts svg").count() == 4
+    assert page.locator("section.charts svg").count() == 5
     page.get_by_test_id("charts-toggle").click()
     page.wait_for_url(re.compile(r"/triage/"))
     assert page.locator("section.charts svg").count() == 0

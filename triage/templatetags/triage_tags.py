@@ -13,7 +13,9 @@ from triage.models import Assessment
 register = template.Library()
 
 CHART_WIDTH = 480
-SCALE = Decimal(CHART_WIDTH) / Decimal(100)
+# The waterfall's whole width that fits the demand page's main card at 1366 px, and the least room for its bars.
+FIT_WIDTH = 820
+BAR_MIN_WIDTH = 300
 
 
 BAR_PITCH = 26
@@ -30,9 +32,23 @@ def components_shown(assessment: Assessment) -> list[dict]:
     return component_text.components_shown(assessment)
 
 
+@register.filter
+def component_label(key: str, stored: str) -> str:
+    """A component's name in the reader's language (`{{ line.key|component_label:line.label }}`)."""
+    return component_text.label_shown(key, stored)
+
+
 @register.simple_tag
 def waterfall(components: list[dict]) -> dict:
-    """One bar per component, each starting where the running total stood: the bars add up to the score."""
+    """One bar per component, each starting where the running total stood: the bars add up to the score.
+
+    The chart fits its card at 1366 px (FIT_WIDTH): when the names need more room (the French penalty's), the
+    bars give it up rather than the chart scrolling sideways."""
+    label_width = max(
+        [LABEL_MIN_WIDTH, *(len(str(component["label"])) * LABEL_CHAR_PX + 12 for component in components)]
+    )
+    bar_room = max(BAR_MIN_WIDTH, min(CHART_WIDTH, FIT_WIDTH - label_width - VALUE_ROOM))
+    scale = Decimal(bar_room) / Decimal(100)
     bars, running = [], Decimal("0")
     for index, component in enumerate(components):
         points = Decimal(component["points"])
@@ -42,19 +58,18 @@ def waterfall(components: list[dict]) -> dict:
             {
                 **component,
                 "y": index * BAR_PITCH,
-                "x": float(max(Decimal(0), left) * SCALE),
-                "width": float(max(Decimal("0.5"), (right - left) * SCALE)),
+                "x": float(max(Decimal(0), left) * scale),
+                "width": float(max(Decimal("0.5"), (right - left) * scale)),
                 "negative": points < 0,
-                "label_x": float(min(Decimal(100), max(Decimal(0), right)) * SCALE) + 4,
+                "label_x": float(min(Decimal(100), max(Decimal(0), right)) * scale) + 4,
             }
         )
         running = end
-    label_width = max([LABEL_MIN_WIDTH, *(len(str(bar["label"])) * LABEL_CHAR_PX + 12 for bar in bars)])
     return {
         "bars": bars,
         "height": len(bars) * BAR_PITCH + 4,
         "label_width": label_width,
-        "width": label_width + CHART_WIDTH + VALUE_ROOM,
+        "width": label_width + bar_room + VALUE_ROOM,
     }
 
 
@@ -159,15 +174,16 @@ def whatif_histogram(current: list[int], proposed: list[int]) -> dict:
 
 
 @register.simple_tag
-def funnel_chart(funnel: list[tuple[str, str, int]]) -> dict:
-    """Demands per status: the names right-aligned left of the bars (room for the longest French one)."""
-    width, row = 340, 22
+def funnel_chart(funnel: list[tuple[str, str, int]], label_room: int = 150) -> dict:
+    """Demands per status (or value type): the names right-aligned left of the bars, in `label_room` px (room for
+    the longest French one at 12 px)."""
+    width, row = label_room + 190, 22
     highest = max((count for _, _, count in funnel), default=0) or 1
     rows = [
         {"status": status, "label": label, "count": count, "y": index * row, "w": round(150 * count / highest, 1)}
         for index, (status, label, count) in enumerate(funnel)
     ]
-    return {"width": width, "height": len(rows) * row, "rows": rows, "label_x": 150, "bar_x": 156}
+    return {"width": width, "height": len(rows) * row, "rows": rows, "label_x": label_room, "bar_x": label_room + 6}
 
 
 @register.simple_tag
