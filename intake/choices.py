@@ -148,6 +148,8 @@ TIMELINE_NOTES = {
     "linked": _("Linked with %(reference)s."),
     "unlinked": _("Unlinked from %(reference)s."),
     "rationale": _("Rationale: %(rationale)s"),
+    "owner_set": _("Owner set to %(owner)s."),
+    "owner_removed": _("Owner removed."),
 }
 # Parameters that are numbers, shown in the reader's number format ("48,43" in French).
 TIMELINE_NUMBER_PARAMS = ("total", "effort_days", "day_rate", "yearly_run_cost")

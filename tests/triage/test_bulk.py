@@ -86,7 +86,7 @@ def test_assigning_many_sets_each_owner_on_its_timeline(cio_client, analyst):
     )
     assert "3 demands done, 0 not done." in response.content.decode()
     assert set(ChangeRequest.objects.values_list("owner__username", flat=True)) == {"analyst"}
-    assert all(demand.events.filter(note__startswith="Owner set to").count() == 1 for demand in demands)
+    assert all(demand.events.filter(note_key="owner_set").count() == 1 for demand in demands)
 
 
 def test_exporting_the_selection_gives_only_the_selected_rows(analyst_client):

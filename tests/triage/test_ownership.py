@@ -1,6 +1,7 @@
 """Ownership: an owner per demand (by the product's rule or by hand), on the timeline, notified; the "Mine" view."""
 
 import pytest
+from django.utils import translation
 
 from core.exceptions import ApplicationError
 from intake.choices import EventVisibility
@@ -20,8 +21,13 @@ def test_a_reassignment_is_on_the_timeline_and_each_new_owner_is_told(cio, djang
         change_request_set_owner(change_request=demand, owner=second, assigned_by=cio)
     demand.refresh_from_db()
     assert demand.owner == second
-    notes = list(demand.events.filter(visibility=EventVisibility.INTERNAL).values_list("note", "actor__username"))
-    assert notes == [(f"Owner set to {first.username}.", "cio"), (f"Owner set to {second.username}.", "cio")]
+    events = list(demand.events.filter(visibility=EventVisibility.INTERNAL).order_by("pk"))
+    assert [(event.note_shown, event.actor.username) for event in events] == [
+        (f"Owner set to {first.username}.", "cio"),
+        (f"Owner set to {second.username}.", "cio"),
+    ]
+    with translation.override("fr"):  # a line of ours, in the reader's language
+        assert events[0].note_shown == f"Responsable : {first.username}."
     told = Notification.objects.filter(event=NotificationEvent.ASSIGNED)
     assert sorted(told.values_list("recipient__username", flat=True)) == ["first-owner", "next"]
     assert {notification.actor for notification in told} == {cio}

@@ -8,15 +8,12 @@ from django.utils.translation import gettext
 from core import roles
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
+from core.people import person_name
 from intake.choices import EventVisibility
 from intake.models import ChangeRequest
 from intake.services import status_event_record
 
 NOTIFY_ASSIGNED_TASK = "notifications.demand_assigned"  # tells the new owner (notifications app)
-
-
-def user_display_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 @transaction.atomic
@@ -26,7 +23,7 @@ def change_request_set_owner(*, change_request: ChangeRequest, owner: User | Non
     The row lock orders two reassignments of the same demand, so each timeline line names the owner it replaced.
     """
     if owner is not None and not (owner.is_active and owner.is_staff and owner.has_perm(roles.CHANGE_DEMAND)):
-        raise ApplicationError(gettext("{name} cannot own demands.").format(name=user_display_name(owner)))
+        raise ApplicationError(gettext("{name} cannot own demands.").format(name=person_name(owner)))
     previous = ChangeRequest.objects.select_for_update().filter(pk=change_request.pk).values_list("owner_id", flat=True)
     if previous.first() == (owner.pk if owner is not None else None):
         raise ApplicationError(
@@ -34,11 +31,12 @@ def change_request_set_owner(*, change_request: ChangeRequest, owner: User | Non
         )
     ChangeRequest.objects.filter(pk=change_request.pk).update(owner=owner, updated_at=timezone.now())
     change_request.owner = owner
-    # Timeline notes are stored as written (English), like the other internal notes.
+    # A line of ours, by key: written in the reader's language when shown (intake.choices.TIMELINE_NOTES).
     event = status_event_record(
         change_request=change_request,
         actor=assigned_by,
-        note=f"Owner set to {user_display_name(owner)}." if owner is not None else "Owner removed.",
+        note_key="owner_set" if owner is not None else "owner_removed",
+        note_params={"owner": person_name(owner)} if owner is not None else None,
         visibility=EventVisibility.INTERNAL,
     )
     if owner is not None:
