@@ -32,6 +32,22 @@ LABELS = {
     "penalty_security": _("Touches security or personal data"),
     "adjustment": _("Kept within 0–100"),
 }
+# What changed under a component (scoring.explain_difference's inputs), named for the reader; the English is
+# scoring.INPUT_LABELS' wording.
+INPUT_TEXT = {
+    "value": _("value at stake"),
+    "savings_yearly": _("savings per year"),
+    "risk_avoided": _("risk avoided"),
+    "effort_days": _("effort (person-days)"),
+    "day_rate": _("day rate"),
+    "yearly_run_cost": _("run cost per year"),
+    "customers_asking": _("customers asking"),
+    "days_until_desired": _("days until the desired date"),
+    "customer_tier": _("customer tier"),
+    "shares_ip": _("IP shared with a third party"),
+    "exclusive": _("exclusive to one customer"),
+    "security": _("security or personal data"),
+}
 DECIMAL_INPUTS = ("value", "effort_days", "day_rate", "yearly_run_cost", "savings_yearly", "risk_avoided")
 
 
@@ -128,3 +144,35 @@ def components_shown(assessment: Assessment) -> list[dict[str, Any]]:
                 text["explanation"] = _explanation(key, inputs, weights, raw_total)
         shown.append(text)
     return shown
+
+
+def _value_shown(value: object) -> str:
+    if value is None:
+        return gettext("none")
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    places = 0 if number == number.to_integral_value() else 2
+    return number_format(number, decimal_pos=places, force_grouping=True)
+
+
+def difference_reasons(difference: scoring.ComponentDifference) -> list[str]:
+    """What changed under one component of a score comparison, in the reader's language (the page's "Because")."""
+    from triage.forms import ScoringModelForm
+
+    reasons = []
+    for kind, name, before, after in difference.changes:
+        if kind == "sum":
+            reasons.append(gettext("the other components moved the sum across 0 or 100"))
+            continue
+        if kind == "input":
+            what = str(INPUT_TEXT.get(name, name))
+        else:
+            field = ScoringModelForm.base_fields.get(name)
+            label = str(field.label) if field is not None and field.label else name.replace("_", " ")
+            what = gettext("model: %(parameter)s") % {"parameter": label[:1].lower() + label[1:]}
+        reasons.append(f"{what} {_value_shown(before)} → {_value_shown(after)}")
+    return reasons

@@ -428,6 +428,9 @@ class ComponentDifference:
     before: Decimal
     after: Decimal
     reasons: tuple[str, ...]
+    # The same reasons as data, for a page to write in its reader's language (triage/component_text.py):
+    # ("input" | "weight", name, before, after), or ("sum", "", None, None) for the 0–100 adjustment.
+    changes: tuple[tuple[str, str, object, object], ...] = ()
 
     @property
     def delta(self) -> Decimal:
@@ -444,6 +447,13 @@ def _shown(value: object) -> str:
     except ArithmeticError:
         return str(value)
     return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+
+
+def _reason(kind: str, name: str, before: object, after: object) -> str:
+    if kind == "sum":
+        return "the other components moved the sum across 0 or 100"
+    what = INPUT_LABELS.get(name, name) if kind == "input" else f"model {name.replace('_', ' ')}"
+    return f"{what} {_shown(before)} → {_shown(after)}"
 
 
 def explain_difference(
@@ -464,17 +474,18 @@ def explain_difference(
         before = before_points.get(key, (label, Decimal("0")))[1]
         after = after_points.get(key, (label, Decimal("0")))[1]
         input_names, weight_names = COMPONENT_DRIVERS.get(key, ((), ()))
-        reasons = [
-            f"{INPUT_LABELS.get(name, name)} {_shown(before_inputs.get(name))} → {_shown(after_inputs.get(name))}"
+        changes: list[tuple[str, str, object, object]] = [
+            ("input", name, before_inputs.get(name), after_inputs.get(name))
             for name in input_names
             if str(before_inputs.get(name)) != str(after_inputs.get(name))
         ]
-        reasons += [
-            f"model {name.replace('_', ' ')} {_shown(before_weights.get(name))} → {_shown(after_weights.get(name))}"
+        changes += [
+            ("weight", name, before_weights.get(name), after_weights.get(name))
             for name in weight_names
             if str(before_weights.get(name)) != str(after_weights.get(name))
         ]
         if key == "adjustment" and before != after:
-            reasons.append("the other components moved the sum across 0 or 100")
-        differences.append(ComponentDifference(key, label, before, after, tuple(reasons)))
+            changes.append(("sum", "", None, None))
+        reasons = [_reason(kind, name, was, now) for kind, name, was, now in changes]
+        differences.append(ComponentDifference(key, label, before, after, tuple(reasons), tuple(changes)))
     return differences

@@ -367,3 +367,32 @@ def test_the_staff_timeline_names_the_project_steps_the_customer_was_told(cio_cl
     project_update(project=project, status="delivered", progress=100, actor=cio)
     page = cio_client.get(f"/triage/{demand.reference}/").content.decode()
     assert "<strong>Project: Delivered</strong>" in page
+
+
+def test_what_changed_the_score_reads_in_french_inputs_and_model_parameters(
+    client: Client, analyst, cio, django_capture_on_commit_callbacks
+):
+    """Issue 15, item 8: the comparison's "Because" column was English sentences on a French page."""
+    from triage import scoring, services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = file_demand(revenue_at_stake=Decimal("1200000"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cost_estimate_create(
+            change_request=demand,
+            effort_days=Decimal("120"),
+            day_rate=Decimal("1000"),
+            yearly_run_cost=Decimal("5000"),
+            confidence="high",
+            estimated_by=analyst,
+        )
+    client.force_login(cio)
+    page = client.get(f"/triage/{demand.reference}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "effort (jours-personnes) 20 → 120" in page and "effort (person-days)" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        services.scoring_model_create_version(changes=dict(scoring.V2_CHANGES), note="v2", created_by=cio)
+    page = client.get(f"/triage/{demand.reference}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "modèle : " in page and "model savings years" not in page
+    assert "1\xa0000\xa0000" in page  # the risk cap, grouped as French writes it
+    english = client.get(f"/triage/{demand.reference}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "model: " in english

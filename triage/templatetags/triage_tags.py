@@ -38,6 +38,12 @@ def component_label(key: str, stored: str) -> str:
     return component_text.label_shown(key, stored)
 
 
+@register.filter
+def difference_reasons(difference: object) -> str:
+    """`{{ line|difference_reasons }}`: what changed under a component, in the reader's language, or a dash."""
+    return "; ".join(component_text.difference_reasons(difference)) or "—"  # type: ignore[arg-type]
+
+
 @register.simple_tag
 def waterfall(components: list[dict]) -> dict:
     """One bar per component, each starting where the running total stood: the bars add up to the score.
