@@ -464,7 +464,7 @@ def change_request_withdraw(*, change_request: ChangeRequest, reason: str = "") 
         from_statuses=WITHDRAWABLE_STATUSES,
         to_status=ChangeRequestStatus.WITHDRAWN,
         actor_label=change_request.contact_name,
-        note=reason.strip() or "Withdrawn by the customer.",
+        note=reason.strip(),  # the status says it; a reason only when the customer gave one
     )
 
 
