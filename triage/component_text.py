@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from core.templatetags.demanddesk import money
 from intake.choices import CustomerTier
 from triage import scoring
+from triage.forms import ScoringModelForm
 from triage.models import Assessment
 
 LABELS = {
@@ -161,8 +162,6 @@ def _value_shown(value: object) -> str:
 
 def difference_reasons(difference: scoring.ComponentDifference) -> list[str]:
     """What changed under one component of a score comparison, in the reader's language (the page's "Because")."""
-    from triage.forms import ScoringModelForm
-
     reasons = []
     for kind, name, before, after in difference.changes:
         if kind == "sum":

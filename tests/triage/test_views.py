@@ -93,13 +93,12 @@ def test_an_invalid_estimate_is_refused_with_the_field_named(client: Client, ana
     assert not demand.cost_estimates.exists()
 
 
-def test_the_demand_page_explains_what_changed_between_two_assessments(
-    client: Client, analyst, cio, django_capture_on_commit_callbacks
-):
+def _demand_estimated_after_filing(analyst, django_capture_on_commit_callbacks, **fields):
+    """A demand scored at filing on the product's defaults (20 days), then estimated at 120: two assessments."""
     from triage import services
 
     with django_capture_on_commit_callbacks(execute=True):
-        demand = file_demand()
+        demand = file_demand(**fields)
     with django_capture_on_commit_callbacks(execute=True):
         services.cost_estimate_create(
             change_request=demand,
@@ -109,6 +108,13 @@ def test_the_demand_page_explains_what_changed_between_two_assessments(
             confidence="high",
             estimated_by=analyst,
         )
+    return demand
+
+
+def test_the_demand_page_explains_what_changed_between_two_assessments(
+    client: Client, analyst, cio, django_capture_on_commit_callbacks
+):
+    demand = _demand_estimated_after_filing(analyst, django_capture_on_commit_callbacks)
     client.force_login(cio)
     response = client.get(f"/triage/{demand.reference}/")
     comparison = response.context["comparison"]
@@ -375,17 +381,9 @@ def test_what_changed_the_score_reads_in_french_inputs_and_model_parameters(
     """Issue 15, item 8: the comparison's "Because" column was English sentences on a French page."""
     from triage import scoring, services
 
-    with django_capture_on_commit_callbacks(execute=True):
-        demand = file_demand(revenue_at_stake=Decimal("1200000"))
-    with django_capture_on_commit_callbacks(execute=True):
-        services.cost_estimate_create(
-            change_request=demand,
-            effort_days=Decimal("120"),
-            day_rate=Decimal("1000"),
-            yearly_run_cost=Decimal("5000"),
-            confidence="high",
-            estimated_by=analyst,
-        )
+    demand = _demand_estimated_after_filing(
+        analyst, django_capture_on_commit_callbacks, revenue_at_stake=Decimal("1200000")
+    )
     client.force_login(cio)
     page = client.get(f"/triage/{demand.reference}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "effort (jours-personnes) 20 → 120" in page and "effort (person-days)" not in page
