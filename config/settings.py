@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "core",
     "intake",
+    "partners",
     "triage",
     "portfolio",
     "webhooks",
