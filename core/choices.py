@@ -22,3 +22,7 @@ class AuditAction(models.TextChoices):
     WEBHOOK = "webhook", _("Webhook endpoint changed")
     REVENUE_RECORD = "revenue_record", _("Realized revenue recorded")
     ROLES_CHANGED = "roles_changed", _("Roles changed")
+    DISCLOSURE_PLAN = "disclosure_plan", _("Disclosure plan proposed")
+    DISCLOSURE_SIGN_OFF = "disclosure_sign_off", _("Disclosure plan signed off or refused")
+    # For the handover lane of issue 18 (portfolio's handover register), declared here with the others.
+    HANDOVER = "handover", _("Handover to a partner recorded")

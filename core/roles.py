@@ -46,6 +46,11 @@ CHANGE_MILESTONE = "portfolio.change_milestone"
 ADD_STATUS_UPDATE = "portfolio.add_statusupdate"
 RECORD_REVENUE = "portfolio.add_revenuerecord"
 RECORD_UNIT_COST = "portfolio.add_unitcostrecord"  # a service's cost per unit of work, month by month
+# Partners and disclosure
+VIEW_PARTNERS = "partners.view_partner"  # the partner register and a demand's disclosure plans
+MANAGE_PARTNERS = "partners.add_partner"  # enter partners, their agreements and the products' components
+PROPOSE_DISCLOSURE = "partners.add_disclosureplan"  # propose a new version of a demand's disclosure plan
+SIGN_OFF_DISCLOSURE = "partners.sign_off_disclosureplan"  # sign off or refuse a plan (never one's own)
 # Core and webhooks
 VIEW_AUDIT = "core.view_auditevent"
 MANAGE_WEBHOOKS = "webhooks.manage_webhookendpoint"
@@ -63,9 +68,13 @@ ANALYST = [
     CHANGE_DEMAND,
     LINK_SIMILAR,
     VIEW_PROJECT,
+    VIEW_PARTNERS,
+    MANAGE_PARTNERS,
+    PROPOSE_DISCLOSURE,
 ]
 CIO = [
     *ANALYST,
+    SIGN_OFF_DISCLOSURE,
     DECIDE,
     ADD_SCORING_MODEL,
     ACTIVATE_SCORING_MODEL,
@@ -88,6 +97,7 @@ PORTFOLIO_MANAGER = [
     ADD_STATUS_UPDATE,
     RECORD_REVENUE,
     RECORD_UNIT_COST,
+    VIEW_PARTNERS,
 ]
 ROLES: dict[str, list[str]] = {"Analyst": ANALYST, "CIO": CIO, "Portfolio manager": PORTFOLIO_MANAGER, "API reader": []}
 # The roles that work in the staff pages; "API reader" is for the users behind API tokens, who are not staff.

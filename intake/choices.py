@@ -150,6 +150,9 @@ TIMELINE_NOTES = {
     "rationale": _("Rationale: %(rationale)s"),
     "owner_set": _("Owner set to %(owner)s."),
     "owner_removed": _("Owner removed."),
+    "disclosure_proposed": _("Disclosure plan v%(version)s proposed: what %(partner)s would see."),
+    "disclosure_signed_off": _("Disclosure plan v%(version)s signed off."),
+    "disclosure_refused": _("Disclosure plan v%(version)s refused: %(reason)s"),
 }
 # Parameters that are numbers, shown in the reader's number format ("48,43" in French).
 TIMELINE_NUMBER_PARAMS = ("total", "effort_days", "day_rate", "yearly_run_cost")

@@ -40,3 +40,41 @@ class DisclosureDepth(models.IntegerChoices):
 class SignOffOutcome(models.TextChoices):
     SIGNED_OFF = "signed_off", _("Signed off")
     REFUSED = "refused", _("Refused")
+
+
+# The exposure of one plan item (model v3): depth factor × sensitivity × partner risk × agreement factor.
+# One definition each, read by triage/scoring.py (pure), its SQL twin and the least-disclosure suggestion.
+DEPTH_FACTORS: dict[int, str] = {
+    DisclosureDepth.INTERFACE_SPEC: "0.1",
+    DisclosureDepth.BINARIES: "0.25",
+    DisclosureDepth.SOURCE_ESCROW: "0.4",
+    DisclosureDepth.SOURCE_READ_ONLY: "0.7",
+    DisclosureDepth.SOURCE_MODIFY: "1.0",
+}
+# How sensitive a component is: the company's core IP counts fully, any other component less than a third.
+SENSITIVITY_CORE_IP = "1.0"
+SENSITIVITY_OTHER = "0.3"
+COMPETITOR_RISK_FACTORS: dict[str, str] = {
+    CompetitorRisk.LOW: "0.3",
+    CompetitorRisk.MEDIUM: "0.6",
+    CompetitorRisk.HIGH: "1.0",
+}
+# The deepest disclosure each kind of agreement covers: an NDA protects specifications and binaries, an escrow
+# agreement source held in escrow, a licence any depth (it says what the partner may do with the source). A
+# deeper item, an agreement not in force on the scoring date or no agreement at all leaves the item uncovered.
+AGREEMENT_COVERS_UP_TO: dict[str, int] = {
+    AgreementKind.NDA: DisclosureDepth.BINARIES,
+    AgreementKind.SOURCE_ESCROW: DisclosureDepth.SOURCE_ESCROW,
+    AgreementKind.LICENCE: DisclosureDepth.SOURCE_MODIFY,
+}
+
+
+class SignOffState(models.TextChoices):
+    """Where a demand's current disclosure plan stands with the CIO."""
+
+    NO_PLAN = "no_plan", _("No disclosure plan")
+    NOT_REQUIRED = "not_required", _("No core IP: no sign-off needed")
+    PENDING = "pending", _("Waiting for the CIO’s sign-off")
+    SIGNED_OFF = "signed_off", _("Signed off")
+    REFUSED = "refused", _("Refused")
+    SUPERSEDED = "superseded", _("Signed version superseded: this version needs its own sign-off")

@@ -268,3 +268,60 @@ def demand_with_history(size: int, **overrides) -> tuple[ChangeRequest, str]:
         change_request_ask_information(change_request=demand, question=f"Question {index}?", asked_by=analyst)
     demand.refresh_from_db()
     return demand, token
+
+
+# --- Partners and disclosure plans (issue 18) ------------------------------------------------------
+
+
+def partner_with_agreement(
+    *,
+    name: str = "Nordic Sovereign JV",
+    competitor_risk: str = "high",
+    agreement_kind: str = "licence",
+    reference: str = "LIC-001",
+    expires_on: date | None = None,
+    starts_on: date | None = None,
+):
+    """A partner entered through the register's service with one agreement (in force by default)."""
+    from datetime import timedelta
+
+    from partners.services import partner_create
+
+    today = date.today()
+    return partner_create(
+        name=name,
+        country="Norway",
+        relationship="joint_venture",
+        competitor_risk=competitor_risk,
+        competitor_risk_reason="Builds its own platform in the same market.",
+        agreements=[
+            {
+                "kind": agreement_kind,
+                "reference": reference,
+                "starts_on": starts_on or today - timedelta(days=365),
+                "expires_on": expires_on or today + timedelta(days=365),
+            }
+        ],
+    )
+
+
+def component(product: Product, name: str, *, core_ip: bool = False):
+    """A product component through the service."""
+    from partners.services import component_create
+
+    return component_create(product=product, name=name, is_core_ip=core_ip)
+
+
+def propose_plan(change_request: ChangeRequest, partner, items: list, *, agreement=None, actor=None, note: str = ""):
+    """The next version of a demand's disclosure plan through the service; `agreement` defaults to the partner's
+    first; `actor` to an analyst (so the CIO may sign it)."""
+    from partners.services import disclosure_plan_propose
+
+    return disclosure_plan_propose(
+        change_request=change_request,
+        partner=partner,
+        agreement=agreement if agreement is not None else partner.agreements.order_by("pk").first(),
+        items=items,
+        note=note,
+        actor=actor or UserFactory(username="planning-analyst", role="Analyst"),
+    )

@@ -8,6 +8,7 @@ class EventType(models.TextChoices):
     DEMAND_DECIDED = "demand.decided", _("A demand was decided")
     PROJECT_STATUS_CHANGED = "project.status_changed", _("A project's status changed")
     PROJECT_HEALTH_CHANGED = "project.health_changed", _("A project's health changed")
+    DISCLOSURE_SIGNED_OFF = "disclosure.signed_off", _("A demand's disclosure plan was signed off")
 
 
 class EndpointStatus(models.TextChoices):

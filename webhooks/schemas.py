@@ -67,6 +67,38 @@ EVENT_DATA: dict[str, dict[str, Any]] = {
     },
     EventType.PROJECT_STATUS_CHANGED: {**_PROJECT, "previous_status": _string()},
     EventType.PROJECT_HEALTH_CHANGED: {**_PROJECT, "previous_health": _string(), "note": _string()},
+    EventType.DISCLOSURE_SIGNED_OFF: {
+        "reference": _string(example="CR-2026-00019"),
+        "plan_version": {"type": "integer", "minimum": 1},
+        "content_hash": _string("SHA-256 of what the signed version reveals.", pattern=r"^[0-9a-f]{64}$"),
+        "partner_id": {"type": "integer"},
+        "partner": _string("The partner's name."),
+        "competitor_risk": _string("low, medium or high (likely competitor)."),
+        "agreement_reference": _nullable(_string("null when no agreement covers the plan.")),
+        "agreement_expires_on": _nullable(_string(format="date")),
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["component", "is_core_ip", "depth"],
+                "additionalProperties": False,
+                "properties": {
+                    "component": _string(),
+                    "is_core_ip": {"type": "boolean"},
+                    "depth": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 5,
+                        "description": "1 interface specification, 2 binaries, 3 source under escrow, "
+                        "4 source read-only, 5 source with modification rights.",
+                    },
+                },
+            },
+        },
+        "signed_off_by": _string("The CIO who signed it off."),
+        "signed_off_at": _string(format="date-time"),
+        "url": _string("The demand's triage page.", format="uri"),
+    },
 }
 
 

@@ -7,8 +7,9 @@ import jsonschema
 import pytest
 from django.test import Client
 
+from partners.services import disclosure_plan_sign_off
 from portfolio.services import change_request_approve, project_update, status_update_post
-from tests.factories import file_demand, webhook_endpoint
+from tests.factories import component, file_demand, partner_with_agreement, propose_plan, webhook_endpoint
 from triage.services import assessment_compute
 from webhooks import signing
 from webhooks.choices import EventType
@@ -39,6 +40,8 @@ def test_every_event_delivered_matches_its_published_schema(cio):
     demand = file_demand()
     assessment_compute(change_request_id=demand.pk)
     demand.refresh_from_db()
+    plan = propose_plan(demand, partner_with_agreement(), [(component(demand.product, "Engine", core_ip=True), 1)])
+    disclosure_plan_sign_off(plan=plan, actor=cio)
     project = change_request_approve(change_request=demand, decided_by=cio, rationale="Worth it.")
     project_update(project=project, status="active")
     status_update_post(project=project, author=cio, health="red", note="Supplier late.")
