@@ -155,7 +155,7 @@ def disclosure_plan_propose(
     agreement: Agreement | None,
     items: Sequence[tuple[ProductComponent, int]],
     note: str = "",
-    actor: User | None = None,
+    actor: User,
 ) -> DisclosurePlan:
     """Record the next version of a demand's disclosure plan; the demand is rescored once it commits.
 
