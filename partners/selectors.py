@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
@@ -141,6 +141,10 @@ class ItemExposure:
     covered: bool
     exposure: Decimal  # before the agreement factor: the model multiplies an uncovered one by its factor
 
+    @property
+    def depth_label(self) -> str:
+        return str(DisclosureDepth(self.depth).label)
+
 
 def plan_item_exposures(plan: DisclosurePlan, *, on: date | None = None) -> list[ItemExposure]:
     """Each item's exposure base and whether the plan's agreement covers it on `on` (today by default)."""
@@ -177,6 +181,14 @@ class LeastDisclosure:
     suggested_depth: int
     exposure_saved: Decimal
     points_saved: Decimal | None
+
+    @property
+    def depth_label(self) -> str:
+        return str(DisclosureDepth(self.depth).label)
+
+    @property
+    def suggested_label(self) -> str:
+        return str(DisclosureDepth(self.suggested_depth).label)
 
 
 def least_disclosure_alternatives(
@@ -226,7 +238,7 @@ def least_disclosure_alternatives(
                 depth=item.depth,
                 suggested_depth=suggested,
                 exposure_saved=saved,
-                points_saved=(saved * points_per_exposure).quantize(Decimal("0.01"))
+                points_saved=(saved * points_per_exposure).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
                 if points_per_exposure is not None
                 else None,
             )
@@ -282,3 +294,35 @@ def disclosure_exposures_for_ids(demand_ids: list[int] | QuerySet, *, on: date) 
         demand_id: DisclosureExposure(covered=covered, uncovered=uncovered, items=tuple(items))
         for demand_id, (covered, uncovered, items) in sums.items()
     }
+
+
+@dataclass(frozen=True)
+class DisclosureSection:
+    """What the demand page shows of a demand's plan: versions, status, the current plan's items and suggestions."""
+
+    history: list[DisclosurePlan]
+    status: SignOffStatus
+    exposures: list[ItemExposure]
+    alternatives: list[LeastDisclosure]
+
+    @property
+    def current(self) -> DisclosurePlan | None:
+        return self.history[0] if self.history else None
+
+
+def disclosure_section(
+    change_request: ChangeRequest, *, points_per_exposure: Decimal | None = None, uncovered_factor: Decimal = Decimal(1)
+) -> DisclosureSection:
+    """A demand's plans for its page, in two queries (plans with partner, agreement and sign-off; their items)."""
+    history = disclosure_plan_history(change_request)
+    current = history[0] if history else None
+    return DisclosureSection(
+        history=history,
+        status=disclosure_plan_sign_off_status(change_request, history=history),
+        exposures=plan_item_exposures(current) if current else [],
+        alternatives=least_disclosure_alternatives(
+            current, points_per_exposure=points_per_exposure, uncovered_factor=uncovered_factor
+        )
+        if current
+        else [],
+    )
