@@ -42,6 +42,7 @@ def sovereign():
     }
 
 
+@pytest.mark.embedded
 def test_an_analyst_proposes_a_plan_from_the_demand_page_and_sees_it_pending(analyst, sovereign):
     client = signed_in(analyst)
     demand = sovereign["demand"]
@@ -124,6 +125,7 @@ def test_the_proposer_is_told_another_cio_must_sign(cio, sovereign):
     assert "someone else must sign it off" in response.content.decode()
 
 
+@pytest.mark.embedded
 def test_approving_before_the_sign_off_is_refused_with_the_form_kept(cio, sovereign):
     demand = sovereign["demand"]
     plan = propose_plan(demand, sovereign["partner"], [(sovereign["engine"], 5)])
