@@ -21,11 +21,21 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import recreate_database, setup_django
+
+setup_django()  # before the imports of the project's code below
+
+from django.forms.renderers import BaseRenderer  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from core.forms import FormRenderer  # noqa: E402
 
 
 def seed(count: int, projects: int) -> None:
@@ -68,23 +78,42 @@ def client_for_cio():
     return client
 
 
-def cpu_ms(request: Callable[[], object], runs: int) -> float:
-    """Median CPU milliseconds of `request` over `runs` calls."""
-    samples = []
-    for _ in range(runs):
-        started = time.process_time()
-        request()
-        samples.append((time.process_time() - started) * 1000)
-    return statistics.median(samples)
+class JinjaFormTemplates(FormRenderer):
+    """Candidate (a) alone: Django's form templates through Jinja2, selects included (no hand-written markup)."""
+
+    render = BaseRenderer.render
 
 
-def measure(client, paths: list[str], runs: int, language: str) -> float:
+def _charts_drawn_each_view(charts: Callable[[], dict], key: str) -> str:
+    return render_to_string("triage/_charts.html", {"charts": charts()})
+
+
+# What each column switches back or on, in this process; "now" is the code as it stands.
+CANDIDATES: dict[str, Callable[[], AbstractContextManager]] = {
+    "now": nullcontext,
+    "forms: Django templates": lambda: override_settings(FORM_RENDERER="django.forms.renderers.DjangoTemplates"),
+    "forms: Jinja2, no select markup": lambda: override_settings(FORM_RENDERER="bench.render.JinjaFormTemplates"),
+    "charts drawn each view": lambda: mock.patch("triage.views._queue_charts_html", _charts_drawn_each_view),
+}
+
+
+def measure(client, paths: list[str], runs: int, language: str, candidates: list[str]) -> dict[str, list[float]]:
+    """CPU milliseconds of each request, per candidate: blocks of requests per candidate in turn (each block cycles
+    through the paths), so that a change of load on a busy machine falls on every candidate alike."""
     headers = {"HTTP_ACCEPT_LANGUAGE": language}
-    for path in paths:  # warm: templates compiled, caches filled, as in a long-running worker
-        response = client.get(path, **headers)
-        assert response.status_code == 200, (path, response.status_code)
-    position = iter(range(1 << 30))
-    return cpu_ms(lambda: client.get(paths[next(position) % len(paths)], **headers), runs)
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    block = max(len(paths), 10)
+    for _ in range(max(1, runs // block)):
+        for name in candidates:
+            with CANDIDATES[name]():
+                for path in paths:  # warm: templates compiled, caches filled, as in a long-running worker
+                    response = client.get(path, **headers)
+                    assert response.status_code == 200, (path, response.status_code)
+                for index in range(block):
+                    started = time.process_time()
+                    client.get(paths[index % len(paths)], **headers)
+                    samples[name].append((time.process_time() - started) * 1000)
+    return samples
 
 
 def main() -> None:
@@ -93,9 +122,10 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=0, help="projects to seed (default: as many as demands)")
     parser.add_argument("--runs", type=int, default=int(os.environ.get("RENDER_RUNS", "30")))
     parser.add_argument("--language", default="en", help="Accept-Language of the requests (en or fr)")
+    parser.add_argument("--candidates", default="", help=f"comma-separated, of: {', '.join(CANDIDATES)} (all)")
+    parser.add_argument("--page", default="", help="only the pages whose name contains this")
     parser.add_argument("--profile", default="", help="profile the page whose name contains this instead")
     arguments = parser.parse_args()
-    setup_django()
     if arguments.seed:
         started = time.perf_counter()
         seed(arguments.seed, arguments.projects or arguments.seed)
@@ -116,10 +146,20 @@ def main() -> None:
         print(f"{name}: {arguments.runs} requests")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         return
-    print(f"load average {os.getloadavg()[0]:.2f}; median CPU ms per request over {arguments.runs} requests")
-    print(f"{'page':<40} {'CPU ms':>8}")
-    for name, paths in pages().items():
-        print(f"{name:<40} {measure(client, paths, arguments.runs, arguments.language):>8.1f}")
+    candidates = arguments.candidates.split(",") if arguments.candidates else list(CANDIDATES)
+    load = os.getloadavg()[0]
+    print(f"load average {load:.2f} at the start; CPU ms per request, median (mean), language {arguments.language}")
+    print(f"{'page':<36}" + "".join(f"{name:>34}" for name in candidates))
+    for page, paths in pages().items():
+        if arguments.page not in page:
+            continue
+        samples = measure(client, paths, arguments.runs, arguments.language, candidates)
+        cells = (
+            f"{statistics.median(values):.1f} ({statistics.mean(values):.1f}) n={len(values)}"
+            for values in samples.values()
+        )
+        print(f"{page:<36}" + "".join(f"{cell:>34}" for cell in cells))
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":
