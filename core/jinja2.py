@@ -9,10 +9,12 @@ use the same filters: every filter of the libraries named in `filter_libraries`,
 so a decimal goes through `|localize` (Django's engine localizes every number it prints).
 """
 
+import functools
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import Any
 
+from django.db.models import Model
 from django.template import defaultfilters
 from django.template.library import Library
 from django.urls import reverse
@@ -25,6 +27,31 @@ from jinja2 import ChainableUndefined, Environment
 def url(name: str, *args: object) -> str:
     """`{{ url("triage:detail", demand.reference) }}`, as `{% url %}`."""
     return reverse(name, args=args)
+
+
+@functools.cache
+def _choice_labels(model: type[Model], field_name: str) -> dict[object, object]:
+    return dict(model._meta.get_field(field_name).flatchoices)  # type: ignore[union-attr]  # a field with choices
+
+
+def display(instance: Model, field_name: str) -> str:
+    """`{{ display(demand, "status") }}`: what `demand.get_status_display` prints, in the reader's language.
+
+    Django's `get_FOO_display` builds a dict of the field's choices on every call, hashing each lazy label, which
+    translates it: a fifth of the queue's and the portfolio's rows. The labels stay lazy here, so each call
+    translates one."""
+    value = getattr(instance, field_name)
+    return str(_choice_labels(type(instance), field_name).get(value, value))
+
+
+def widthratio(value: object, max_value: object, max_width: int) -> str:
+    """`{{ widthratio(a, b, 100) }}`, as `{% widthratio a b 100 %}`: `a / b` scaled to `max_width`, rounded."""
+    try:
+        return str(round(float(value) / float(max_value) * max_width))  # type: ignore[arg-type]
+    except ZeroDivisionError:
+        return "0"
+    except (ValueError, TypeError, OverflowError):
+        return ""
 
 
 def _adapted(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,7 +67,7 @@ def environment(*, filter_libraries: Sequence[str] = (), **options: Any) -> Envi
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         gettext=gettext, ngettext=ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
     )
-    env.globals["url"] = url
+    env.globals.update(url=url, widthratio=widthratio, display=display)
     env.filters["date"] = _adapted(defaultfilters.date)
     env.filters["timesince"] = defaultfilters.timesince_filter
     env.filters["localize"] = formats.localize  # what Django's engine does to every number it prints

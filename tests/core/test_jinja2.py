@@ -38,3 +38,20 @@ def test_a_missing_attribute_prints_nothing_as_in_django_templates():
 def test_the_jinja_tag_renders_a_fragment_with_the_pages_context(rf):
     template = Template('{% load demanddesk %}{% jinja "triage/queue_rows.html" %}')
     assert template.render(Context({"page": [], "clocks": {}, "request": rf.get("/")})).strip() == ""
+
+
+def test_display_and_widthratio_print_what_django_prints():
+    from intake.models import ChangeRequest
+
+    demand = ChangeRequest(status="needs_info", score_band="")
+    for language in ("en", "fr"):
+        with translation.override(language):
+            ours, theirs = both(
+                "{{ demand.get_status_display }}|{{ demand.get_score_band_display }}|{% widthratio 1 3 100 %}|"
+                "{% widthratio 1 0 100 %}|{% widthratio None 2 100 %}",
+                '{{ display(demand, "status") }}|{{ display(demand, "score_band") }}|{{ widthratio(1, 3, 100) }}|'
+                "{{ widthratio(1, 0, 100) }}|{{ widthratio(None, 2, 100) }}",
+                demand=demand,
+            )
+            assert theirs == ours
+    assert theirs.startswith("Informations requises|")
