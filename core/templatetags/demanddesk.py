@@ -243,14 +243,15 @@ def datatable(parser: Parser, token: Token) -> ComponentNode:
 
 
 @register.simple_tag(takes_context=True)
-def jinja(context: Context, template_name: str) -> str:
-    """`{% jinja "triage/queue_rows.html" %}`: a fragment written for Jinja2 (core/jinja2.py), given this context.
+def jinja(context: Context, template_name: str, **values: object) -> str:
+    """`{% jinja "triage/queue_rows.html" %}`: a fragment written for Jinja2 (core/jinja2.py), given this context
+    and any `name=value` after the name, as `{% include … with … %}` would.
 
     For the parts of a page Django's engine renders many times over, such as a table's rows (issue 22)."""
     request = context.get("request")
     fragment = engines["jinja2"].get_template(template_name)
-    values = cast(dict[str, Any], context.flatten())
-    return mark_safe(fragment.render(values, request=request))  # noqa: S308 (Jinja2 escaped it)
+    flat = cast(dict[str, Any], context.flatten())
+    return mark_safe(fragment.render({**flat, **values}, request=request))  # noqa: S308 (Jinja2 escaped it)
 
 
 @register.inclusion_tag("components/empty_row.html")
