@@ -116,6 +116,34 @@ def measure(client, paths: list[str], runs: int, language: str, candidates: list
     return samples
 
 
+def sections(client, paths: list[str], runs: int, language: str) -> dict[str, float]:
+    """Candidate (d), what loading sections only when opened could save: the CPU ms each card of a page costs, per
+    request (the mean over `runs` requests; a card some demands lack counts as 0 for them)."""
+    from core.templatetags.demanddesk import ComponentNode
+
+    spent: dict[str, float] = {}
+    render = ComponentNode.render
+
+    def timed(node: ComponentNode, context) -> str:
+        started = time.process_time()
+        try:
+            return render(node, context)
+        finally:
+            name = "?"
+            for option in ("id", "heading", "testid"):
+                if option in node.options:
+                    name = str(node.options[option].resolve(context))
+                    break
+            if node.template_name.endswith("card.html"):  # tables sit inside cards: counted there
+                spent[name] = spent.get(name, 0.0) + (time.process_time() - started) * 1000
+
+    measure(client, paths, 1, language, ["now"])
+    with mock.patch.object(ComponentNode, "render", timed):
+        for index in range(runs):
+            client.get(paths[index % len(paths)], HTTP_ACCEPT_LANGUAGE=language)
+    return {name: total / runs for name, total in sorted(spent.items(), key=lambda item: -item[1])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0, help="recreate the database with this many demands first")
@@ -124,6 +152,7 @@ def main() -> None:
     parser.add_argument("--language", default="en", help="Accept-Language of the requests (en or fr)")
     parser.add_argument("--candidates", default="", help=f"comma-separated, of: {', '.join(CANDIDATES)} (all)")
     parser.add_argument("--page", default="", help="only the pages whose name contains this")
+    parser.add_argument("--sections", action="store_true", help="the CPU ms of each card of the demand page")
     parser.add_argument("--profile", default="", help="profile the page whose name contains this instead")
     arguments = parser.parse_args()
     if arguments.seed:
@@ -135,6 +164,10 @@ def main() -> None:
 
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest the pages' {% static %} reads
     client = client_for_cio()
+    if arguments.sections:
+        for name, ms in sections(client, pages()["demand page"], arguments.runs, arguments.language).items():
+            print(f"{name:<40} {ms:>6.2f} CPU ms per request")
+        return
     if arguments.profile:
         name, paths = next((name, paths) for name, paths in pages().items() if arguments.profile in name)
         measure(client, paths, 1, arguments.language)
