@@ -92,7 +92,7 @@ def _charts_drawn_each_view(charts: Callable[[], dict], key: str) -> str:
 CANDIDATES: dict[str, Callable[[], AbstractContextManager]] = {
     "now": nullcontext,
     "forms: Django templates": lambda: override_settings(FORM_RENDERER="django.forms.renderers.DjangoTemplates"),
-    "forms: Jinja2, no select markup": lambda: override_settings(FORM_RENDERER="bench.render.JinjaFormTemplates"),
+    "forms: Jinja2 without select markup": lambda: override_settings(FORM_RENDERER="bench.render.JinjaFormTemplates"),
     "charts drawn each view": lambda: mock.patch("triage.views._queue_charts_html", _charts_drawn_each_view),
 }
 
