@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=true
 
-.PHONY: install messages run test lint format bench bench-smoke soak faults clean
+.PHONY: install messages run test lint format bench bench-smoke bench-render soak faults clean
 
 $(STAMP): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,7 +56,12 @@ bench: install
 # What CI runs so the benchmarks never rot: tiny sizes, a few seconds of load, every scenario.
 bench-smoke: install
 	SMOKE=1 $(BIN)/python bench/run.py
+	$(BIN)/python bench/render.py --runs 3
 	$(BIN)/python bench/soak.py --seconds 10
+
+# CPU time per request of the staff pages, in-process, against the bench database (`--seed N` to fill it first).
+bench-render: install
+	$(BIN)/python bench/render.py
 
 # Five minutes of customers submitting, staff reading and API clients polling; then the books are checked.
 soak: install

@@ -1,5 +1,6 @@
 """Staff pages of triage: the ranked queue and a demand's page with its actions."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib import messages
@@ -8,8 +9,11 @@ from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -69,6 +73,11 @@ def queue(request: StaffRequest) -> HttpResponse:
     query.pop("page", None)
     query.pop("all", None)
     charts_collapsed = selectors.queue_charts_collapsed(user=request.user)
+    # "Mine" differs per reader; any other query shows every reader the same charts.
+    charts_key = query.urlencode() + (f"&reader={request.user.pk}" if query.get("mine") else "")
+    charts = lambda: cached(  # noqa: E731
+        "queue-charts", charts_key, CHARTS_SECONDS, lambda: selectors.queue_charts(queryset=demands)
+    )
     context = {
         "saved_views": saved_views,
         "saved_view_counts": selectors.saved_view_counts(views=saved_views, request=request),
@@ -82,12 +91,9 @@ def queue(request: StaffRequest) -> HttpResponse:
         "scope": filterset.form.cleaned_data.get("scope") if filterset.is_valid() else QueueScope.OPEN,
         "status_chosen": bool(params.getlist("status")),
         "charts_collapsed": charts_collapsed,
-        # Aggregates over the whole filtered queue, reused for a few seconds; the table itself is live.
-        "charts": None
-        if charts_collapsed
-        else cached(
-            "queue-charts", query.urlencode(), CHARTS_SECONDS, lambda: selectors.queue_charts(queryset=demands)
-        ),
+        # Aggregates over the whole filtered queue and their SVG, reused for a few seconds; the table itself is live.
+        "charts": None if charts_collapsed else SimpleLazyObject(charts),
+        "charts_html": None if charts_collapsed else _queue_charts_html(charts, charts_key),
         "scoring_failures": selectors.scoring_failure_list(limit=5),
         "clocks": selectors.decision_clocks(demands=list(page.object_list)),
         "capacity": None if charts_collapsed else selectors.capacity_by_quarter(),
@@ -95,6 +101,19 @@ def queue(request: StaffRequest) -> HttpResponse:
     }
     response = render(request, "triage/queue.html", context, status=400 if filterset.errors else 200)
     return navigation.queue_query_remember(request, response)
+
+
+def _queue_charts_html(charts: Callable[[], dict], key: str) -> str:
+    """The charts' SVG for a query in the active language, kept as long as their data (CHARTS_SECONDS).
+
+    Drawing them is about 2,700 numbers through the template engine, a fifth of the queue's CPU (issue 22,
+    docs/benchmarks.md); as a string they are one cache read. Nothing in them depends on the reader."""
+    return cached(
+        "queue-charts-html",
+        f"{get_language()} {key}",
+        CHARTS_SECONDS,
+        lambda: render_to_string("triage/_charts.html", {"charts": charts()}),
+    )
 
 
 @require_POST

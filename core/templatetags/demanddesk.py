@@ -10,9 +10,11 @@ filters or tags anywhere share a name, which tests/core/test_templatetags.py che
 
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
 from django import template
 from django.http import QueryDict
+from django.template import engines
 from django.template.base import FilterExpression, NodeList, Parser, TextNode, Token, kwarg_re, token_kwargs
 from django.template.context import Context
 from django.template.exceptions import TemplateSyntaxError
@@ -238,6 +240,18 @@ def datatable(parser: Parser, token: Token) -> ComponentNode:
         template_name="components/datatable.html",
         defaults={"caption": "", "caption_hidden": False, "class": "", "testid": "", "wrap": "table-wrap"},
     )
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context: Context, template_name: str, **values: object) -> str:
+    """`{% jinja "triage/queue_rows.html" %}`: a fragment written for Jinja2 (core/jinja2.py), given this context
+    and any `name=value` after the name, as `{% include … with … %}` would.
+
+    For the parts of a page Django's engine renders many times over, such as a table's rows (issue 22)."""
+    request = context.get("request")
+    fragment = engines["jinja2"].get_template(template_name)
+    flat = cast(dict[str, Any], context.flatten())
+    return mark_safe(fragment.render({**flat, **values}, request=request))  # noqa: S308 (Jinja2 escaped it)
 
 
 @register.inclusion_tag("components/empty_row.html")

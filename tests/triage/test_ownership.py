@@ -83,3 +83,12 @@ def test_the_queue_shows_each_owner_and_mine_keeps_only_the_readers(analyst, ana
     assert "Sam Else" in everything and "Mine to handle" in everything and "Not mine at all" in everything
     only_mine = analyst_client.get("/triage/", {"mine": "true"})
     assert [demand.pk for demand in only_mine.context["page"]] == [mine.pk]
+
+
+def test_the_charts_of_mine_are_each_readers_own(analyst, analyst_client, cio_client):
+    other = UserFactory(username="another-analyst", role="Analyst")
+    file_demand(title="The analyst's", product=ProductFactory(default_owner=analyst))
+    file_demand(title="Someone else's", product=ProductFactory(default_owner=other))
+    assert analyst_client.get("/triage/", {"mine": "true"}).context["charts"]["funnel"][0][2] == 1
+    # The charts are cached per query: the CIO's "Mine" (nothing) is not the analyst's copy.
+    assert cio_client.get("/triage/", {"mine": "true"}).context["charts"]["funnel"][0][2] == 0
