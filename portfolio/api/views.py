@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db.models import Count, Max
 from django.http import Http404
@@ -19,10 +21,12 @@ from portfolio.api.serializers import (
     PortfolioSummarySerializer,
     ProjectChangeSerializer,
     ProjectDetailSerializer,
+    ProjectJson,
     ProjectOutputSerializer,
     ServiceOutputSerializer,
     UnitCostInputSerializer,
     UnitCostOutputSerializer,
+    project_list_json,
 )
 from portfolio.filters import ProjectChangesFilterSet, ProjectFilterSet
 from portfolio.models import UnitCostRecord
@@ -30,12 +34,29 @@ from portfolio.selectors import (
     portfolio_summary,
     project_detail_queryset,
     project_list,
+    project_rows,
+    project_sponsors,
     service_list,
     service_unit_costs,
 )
 from portfolio.services import UnitCostRefusal, unit_cost_record
 
 READ_ERRORS = error_responses(400, 401, 403)
+
+
+class ProjectRowsList:
+    """The list and the incremental pull write their page from `values()` rows through a typed function
+    (portfolio.api.serializers.project_list_json); ProjectOutputSerializer still describes it in the schema."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        projects = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        page = self.paginate_queryset(project_rows(projects=projects))  # type: ignore[attr-defined]
+        return self.get_paginated_response(project_page_json(page))  # type: ignore[attr-defined]
+
+
+def project_page_json(page: list[dict[str, Any]] | None) -> list[ProjectJson]:
+    page = page or []  # paginators answer None only when the view has none; both views have one
+    return project_list_json(page, sponsors=project_sponsors(project_ids=[row["id"] for row in page]))
 
 
 @extend_schema_view(
@@ -52,7 +73,7 @@ READ_ERRORS = error_responses(400, 401, 403)
         responses={200: ProjectDetailSerializer, **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
     ),
 )
-class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(ETagMixin, ProjectRowsList, viewsets.ReadOnlyModelViewSet):
     """BT projects: filter, search, order, page; the detail adds milestones, the latest update and demands."""
 
     lookup_field = "code"
@@ -86,8 +107,8 @@ class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         filterset_class=ProjectChangesFilterSet,
     )
     def changes(self, request: Request, format: str | None = None) -> Response:  # DRF names the suffix `format`
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(project_rows(projects=self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(project_page_json(page))
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return {"retrieve": ProjectDetailSerializer, "changes": ProjectChangeSerializer}.get(
