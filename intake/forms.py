@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -218,7 +219,8 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
             field.label = None if field.label is None else str(field.label)
             field.help_text = str(field.help_text)
             if type(field) is forms.TypedChoiceField:
-                field.choices = [(value, str(label)) for value, label in field.choices]
+                choices: list[tuple[str, Any]] = list(field.choices)  # type: ignore[arg-type]  # a model field's flat pairs
+                field.choices = [(value, str(label)) for value, label in choices]
 
     def clean_form_token(self) -> str:
         token = self.cleaned_data["form_token"]
