@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import roles
-from core.api import CONDITIONAL, IF_NONE_MATCH, StrictFilterBackend, error_responses
+from core.api import CONDITIONAL, IF_NONE_MATCH, StrictFilterBackend, ValuesRowsList, error_responses
 from core.etag import ETagMixin, conditional_response, data_version
 from core.pagination import ChangesCursorPagination
 from core.permissions import StaffTokenPermission
@@ -44,21 +44,6 @@ from portfolio.services import UnitCostRefusal, unit_cost_record
 READ_ERRORS = error_responses(400, 401, 403)
 
 
-class ProjectRowsList:
-    """The list and the incremental pull write their page from `values()` rows through a typed function
-    (portfolio.api.serializers.project_list_json); ProjectOutputSerializer still describes it in the schema."""
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        projects = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        page = self.paginate_queryset(project_rows(projects=projects))  # type: ignore[attr-defined]
-        return self.get_paginated_response(project_page_json(page))  # type: ignore[attr-defined]
-
-
-def project_page_json(page: list[dict[str, Any]] | None) -> list[ProjectJson]:
-    page = page or []  # paginators answer None only when the view has none; both views have one
-    return project_list_json(page, sponsors=project_sponsors(project_ids=[row["id"] for row in page]))
-
-
 @extend_schema_view(
     list=extend_schema(
         operation_id="projects_list",
@@ -73,7 +58,7 @@ def project_page_json(page: list[dict[str, Any]] | None) -> list[ProjectJson]:
         responses={200: ProjectDetailSerializer, **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
     ),
 )
-class ProjectViewSet(ETagMixin, ProjectRowsList, viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(ETagMixin, ValuesRowsList, viewsets.ReadOnlyModelViewSet):
     """BT projects: filter, search, order, page; the detail adds milestones, the latest update and demands."""
 
     lookup_field = "code"
@@ -92,6 +77,12 @@ class ProjectViewSet(ETagMixin, ProjectRowsList, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return project_detail_queryset() if self.action == "retrieve" else project_list()
 
+    def list_rows(self, queryset: QuerySet) -> QuerySet:
+        return project_rows(projects=queryset)
+
+    def rows_json(self, rows: list[dict[str, Any]]) -> list[ProjectJson]:
+        return project_list_json(rows, sponsors=project_sponsors(project_ids=[row["id"] for row in rows]))
+
     @extend_schema(
         operation_id="projects_changes",
         summary="Projects in the order they changed, resumed from a cursor (incremental pulls)",
@@ -107,8 +98,9 @@ class ProjectViewSet(ETagMixin, ProjectRowsList, viewsets.ReadOnlyModelViewSet):
         filterset_class=ProjectChangesFilterSet,
     )
     def changes(self, request: Request, format: str | None = None) -> Response:  # DRF names the suffix `format`
-        page = self.paginate_queryset(project_rows(projects=self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(project_page_json(page))
+        # The incremental pull's rows are the list's (ValuesRowsList), under its own cursor pagination.
+        page = self.paginate_queryset(self.list_rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(self.rows_json(page or []))
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return {"retrieve": ProjectDetailSerializer, "changes": ProjectChangeSerializer}.get(
