@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.boundfield import BoundField
+from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -40,6 +42,20 @@ def form_idempotency_key(*, form_token: str, browser_id: str | None) -> str:
     """
     browser = hashlib.sha256((browser_id or "").encode()).hexdigest()[:32]
     return f"form:{form_token}:{browser}"
+
+
+class QuerysetChoiceIterator(ModelChoiceIterator):
+    """A model choice list read by one plain query per form, its rows kept for the form's next use.
+
+    Django's ModelChoiceIterator reads through `queryset.iterator()`, which on PostgreSQL opens a server-side
+    cursor on every render (DECLARE … WITH HOLD, FETCH, CLOSE: three round trips for a dozen products, on
+    every GET of the public form) and cannot run through a transaction-mode pooler."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for choice in self.queryset:
+            yield self.choice(choice)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -194,6 +210,7 @@ class ChangeRequestForm(DemandFields):  # type: ignore[misc, valid-type]  # the 
         super().__init__(*args, **kwargs)
         self.upload_errors = upload_errors or []
         self.fields["attachments"].widget.attrs["accept"] = ACCEPTED_EXTENSIONS
+        self.fields["product"].iterator = QuerysetChoiceIterator  # before the queryset, which hands it to the widget
         self.fields["product"].queryset = product_list_active()
         self.fields["product"].empty_label = _("Choose a product")
         self.fields["agenda"].choices = [
