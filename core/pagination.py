@@ -144,8 +144,11 @@ class ChangesCursorPagination(BasePagination):
         page = list(rows.order_by("updated_at", "pk")[: size + 1])
         self.has_more = len(page) > size
         page = page[:size]
-        last = page[-1] if page else None
-        self.next_cursor = cursor_encode(last.updated_at, last.pk) if last else request.query_params.get("cursor")
+        self.next_cursor: str | None = request.query_params.get("cursor")
+        if page:
+            last = page[-1]  # a model instance, or a `values()` row (portfolio.api.views.ProjectRowsList)
+            changed, pk = (last["updated_at"], last["id"]) if isinstance(last, dict) else (last.updated_at, last.pk)
+            self.next_cursor = cursor_encode(changed, pk)
         return page
 
     def get_paginated_response(self, data: Any) -> Response:

@@ -67,6 +67,22 @@ def _bounded(bound: str) -> list:
     return [MinValueValidator(Decimal("0")), MaxValueValidator(SAVINGS_BOUNDS[bound])]
 
 
+def value_types_of(*, revenue_at_stake: Decimal, yearly_savings: Decimal, risk_exposure_avoided: Decimal) -> list[str]:
+    """What a demand's value is made of (intake.choices.ValueType): each kind with an amount, else `none`.
+
+    Also applied to `values()` rows (triage.api.serializers.queue_list_json), so the API and the model agree."""
+    types: list[str] = [
+        value_type.value
+        for value_type, amount in (
+            (ValueType.REVENUE, revenue_at_stake),
+            (ValueType.SAVINGS, yearly_savings),
+            (ValueType.RISK, risk_exposure_avoided),
+        )
+        if amount > 0
+    ]
+    return types or [ValueType.NONE.value]
+
+
 def yearly_savings_of(
     *,
     hours_saved_per_year: Decimal,
@@ -421,16 +437,11 @@ class ChangeRequest(BaseModel):
     @property
     def value_types(self) -> list[str]:
         """What the demand's value is made of (intake.choices.ValueType), as the queue filters on it."""
-        types: list[str] = [
-            value_type.value
-            for value_type, amount in (
-                (ValueType.REVENUE, self.revenue_at_stake),
-                (ValueType.SAVINGS, self.yearly_savings),
-                (ValueType.RISK, self.risk_exposure_avoided),
-            )
-            if amount > 0
-        ]
-        return types or [ValueType.NONE.value]
+        return value_types_of(
+            revenue_at_stake=self.revenue_at_stake,
+            yearly_savings=self.yearly_savings,
+            risk_exposure_avoided=self.risk_exposure_avoided,
+        )
 
     @property
     def customer_status_label(self) -> str:

@@ -100,16 +100,21 @@ class Project(BaseModel):
     @property
     def budget_burn(self) -> Decimal | None:
         """Actual spend as a share of the approved budget (1 = all of it)."""
-        if not self.approved_budget:
-            return None
-        return (self.actual_spend / self.approved_budget).quantize(Decimal("0.01"))
+        return share_of(self.actual_spend, self.approved_budget)
 
     @property
     def revenue_realization(self) -> Decimal | None:
         """Realized revenue as a share of the expected revenue (1 = all of it)."""
-        if not self.expected_revenue:
-            return None
-        return (self.realized_revenue / self.expected_revenue).quantize(Decimal("0.01"))
+        return share_of(self.realized_revenue, self.expected_revenue)
+
+
+def share_of(part: Decimal, whole: Decimal) -> Decimal | None:
+    """`part` as a share of `whole` to the hundredth (1 = all of it); None when there is no whole to share.
+
+    Also used on `values()` rows (portfolio.api.serializers), so the list API and the model say the same."""
+    if not whole:
+        return None
+    return (part / whole).quantize(Decimal("0.01"))
 
 
 class ProjectDemand(models.Model):

@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.contrib.auth.models import User
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
@@ -10,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import roles
-from core.api import CONDITIONAL, IF_NONE_MATCH, StrictFilterBackend, error_responses
+from core.api import CONDITIONAL, IF_NONE_MATCH, StrictFilterBackend, ValuesRowsList, error_responses
 from core.etag import ETagMixin, conditional_response, data_version
 from core.pagination import ChangesCursorPagination
 from core.permissions import StaffTokenPermission
@@ -19,10 +21,12 @@ from portfolio.api.serializers import (
     PortfolioSummarySerializer,
     ProjectChangeSerializer,
     ProjectDetailSerializer,
+    ProjectJson,
     ProjectOutputSerializer,
     ServiceOutputSerializer,
     UnitCostInputSerializer,
     UnitCostOutputSerializer,
+    project_list_json,
 )
 from portfolio.filters import ProjectChangesFilterSet, ProjectFilterSet
 from portfolio.models import UnitCostRecord
@@ -30,6 +34,8 @@ from portfolio.selectors import (
     portfolio_summary,
     project_detail_queryset,
     project_list,
+    project_rows,
+    project_sponsors,
     service_list,
     service_unit_costs,
 )
@@ -52,7 +58,7 @@ READ_ERRORS = error_responses(400, 401, 403)
         responses={200: ProjectDetailSerializer, **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
     ),
 )
-class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(ETagMixin, ValuesRowsList, viewsets.ReadOnlyModelViewSet):
     """BT projects: filter, search, order, page; the detail adds milestones, the latest update and demands."""
 
     lookup_field = "code"
@@ -71,6 +77,12 @@ class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return project_detail_queryset() if self.action == "retrieve" else project_list()
 
+    def list_rows(self, queryset: QuerySet) -> QuerySet:
+        return project_rows(projects=queryset)
+
+    def rows_json(self, rows: list[dict[str, Any]]) -> list[ProjectJson]:
+        return project_list_json(rows, sponsors=project_sponsors(project_ids=[row["id"] for row in rows]))
+
     @extend_schema(
         operation_id="projects_changes",
         summary="Projects in the order they changed, resumed from a cursor (incremental pulls)",
@@ -86,8 +98,9 @@ class ProjectViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         filterset_class=ProjectChangesFilterSet,
     )
     def changes(self, request: Request, format: str | None = None) -> Response:  # DRF names the suffix `format`
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        # The incremental pull's rows are the list's (ValuesRowsList), under its own cursor pagination.
+        page = self.paginate_queryset(self.list_rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(self.rows_json(page or []))
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return {"retrieve": ProjectDetailSerializer, "changes": ProjectChangeSerializer}.get(

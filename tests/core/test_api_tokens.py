@@ -267,3 +267,26 @@ def test_management_command_refuses_to_revoke_an_unknown_prefix(read_token):
     with pytest.raises(CommandError, match="0 tokens have the prefix 'dd_nothing'"):
         call_command("api_token_revoke", "dd_nothing")
     assert client_with(read_token).get(LIST).status_code == 200
+
+
+@pytest.mark.embedded
+def test_the_one_query_lookup_loads_what_the_orm_loads(django_user_model):
+    """core.authentication.token_with_user is `select_related("user").get(key_hash=...)`, field for field."""
+    from core.authentication import token_with_user
+
+    user = UserFactory(username="reader", is_staff=True)
+    user.last_login = timezone.now()
+    user.save()
+    token, key = api_token_create(user=user, name="ci", scope=TokenScope.READ_WRITE)
+    ApiToken.objects.filter(pk=token.pk).update(
+        expires_at=timezone.now() + timedelta(days=3), last_used_at=timezone.now()
+    )
+    orm = ApiToken.objects.select_related("user").get(key_hash=token_hash(key))
+    loaded = token_with_user(key_hash=token_hash(key))
+    assert loaded is not None and token_with_user(key_hash=token_hash(key + "x")) is None
+    for model_pair in ((orm, loaded), (orm.user, loaded.user)):
+        fields = type(model_pair[0])._meta.concrete_fields
+        assert [getattr(model_pair[1], f.attname) for f in fields] == [
+            getattr(model_pair[0], f.attname) for f in fields
+        ]
+    assert loaded.is_usable and loaded.user.is_active and not loaded._state.adding

@@ -45,6 +45,8 @@ def test_the_form_page_costs_a_fixed_number_of_queries(client: Client):
     with CaptureQueriesContext(connection) as many:
         assert client.get("/requests/new/").status_code == 200
     assert len(few) == len(many) <= 2
+    # The products in one plain SELECT: no server-side cursor (three round trips, and none through a pooler).
+    assert not [query["sql"] for query in many.captured_queries if query["sql"].startswith("DECLARE")]
 
 
 # The rate limiter's read, the demand, timeline, open question, attachments, the conversation (one query for every

@@ -1,9 +1,13 @@
+from collections.abc import Iterable, Mapping
+from typing import Any, TypedDict
+
 from rest_framework import serializers
 
 from core.api import BaseCurrencyField
+from core.jsonvalues import datetime_text, decimal_text
 from intake.api.serializers import DemandStatusField
 from intake.choices import ScoreBand, ValueType
-from intake.models import ChangeRequest
+from intake.models import ChangeRequest, value_types_of
 
 
 class ScoreComponentSerializer(serializers.Serializer):
@@ -64,3 +68,61 @@ class QueueItemSerializer(serializers.ModelSerializer):
             "score_band",
             "created_at",
         ]
+
+
+class QueueItemJson(TypedDict):
+    """A queue row as QueueItemSerializer describes it (the schema), written by queue_list_json."""
+
+    reference: str
+    title: str
+    status: str
+    agenda: str
+    customer: str | None
+    customer_kind: str | None
+    product: str
+    value_types: list[str]
+    revenue_at_stake: str
+    yearly_savings: str
+    risk_exposure_avoided: str
+    currency: str
+    score: str | None
+    score_band: str
+    created_at: str
+
+
+def _places(name: str) -> int:
+    return ChangeRequest._meta.get_field(name).decimal_places  # type: ignore[union-attr]
+
+
+REVENUE_PLACES, SAVINGS_PLACES, RISK_PLACES, SCORE_PLACES = (
+    _places(name) for name in ("revenue_at_stake", "yearly_savings", "risk_exposure_avoided", "score")
+)
+
+
+def queue_list_json(rows: Iterable[Mapping[str, Any]]) -> list[QueueItemJson]:
+    """The queue's demands from `values()` rows (triage.selectors.queue.queue_rows): the bytes QueueItemSerializer
+    wrote, without a serializer field per value (tests/triage/test_api_queue_rows.py holds the two together)."""
+    return [
+        {
+            "reference": row["reference"],
+            "title": row["title"],
+            "status": row["status"],
+            "agenda": row["agenda"],
+            "customer": row["customer__name"],
+            "customer_kind": row["customer__kind"],
+            "product": row["product__name"],
+            "value_types": value_types_of(
+                revenue_at_stake=row["revenue_at_stake"],
+                yearly_savings=row["yearly_savings"],
+                risk_exposure_avoided=row["risk_exposure_avoided"],
+            ),
+            "revenue_at_stake": decimal_text(row["revenue_at_stake"], places=REVENUE_PLACES),
+            "yearly_savings": decimal_text(row["yearly_savings"], places=SAVINGS_PLACES),
+            "risk_exposure_avoided": decimal_text(row["risk_exposure_avoided"], places=RISK_PLACES),
+            "currency": row["currency"],
+            "score": decimal_text(row["score"], places=SCORE_PLACES),
+            "score_band": row["score_band"],
+            "created_at": datetime_text(row["created_at"]),
+        }
+        for row in rows
+    ]

@@ -1,4 +1,6 @@
-from django.db.models import Max
+from typing import Any
+
+from django.db.models import Max, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
@@ -6,14 +8,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import roles
-from core.api import CONDITIONAL, IF_NONE_MATCH, StrictFilterBackend, error_responses
+from core.api import CONDITIONAL, IF_NONE_MATCH, StrictFilterBackend, ValuesRowsList, error_responses
 from core.etag import ETagMixin, conditional_response
 from core.permissions import StaffTokenPermission
 from intake.choices import Agenda, ChangeRequestStatus, Currency, ScoreBand, ValueType
-from triage.api.serializers import QueueItemSerializer, ScoreOutputSerializer
+from triage.api.serializers import QueueItemJson, QueueItemSerializer, ScoreOutputSerializer, queue_list_json
 from triage.filters import QueueApiFilterSet
 from triage.selectors import change_request_queue
 from triage.selectors.demand import assessment_latest_for_reference
+from triage.selectors.queue import queue_rows
 
 SCORE_EXAMPLE = OpenApiExample(
     "A demand scored by model v2",
@@ -95,7 +98,7 @@ class ScoreDetailApi(generics.GenericAPIView):
         )
 
 
-class QueueApi(ETagMixin, generics.ListAPIView):
+class QueueApi(ETagMixin, ValuesRowsList, generics.ListAPIView):
     """The triage queue, highest score first: filter by agenda, value type, band, status and kind."""
 
     permission_classes = [StaffTokenPermission]
@@ -112,6 +115,12 @@ class QueueApi(ETagMixin, generics.ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return change_request_queue()
+
+    def list_rows(self, queryset: QuerySet) -> QuerySet:
+        return queue_rows(queryset=queryset)
+
+    def rows_json(self, rows: list[dict[str, Any]]) -> list[QueueItemJson]:
+        return queue_list_json(rows)
 
     @extend_schema(
         operation_id="queue_list",

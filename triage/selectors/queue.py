@@ -17,6 +17,30 @@ def change_request_queue() -> QuerySet[ChangeRequest]:
     return ChangeRequest.objects.select_related("customer", "product", "owner").order_by("-score", "-created_at")
 
 
+# A queue row's columns, for the API list written from `values()` (triage.api.serializers.queue_list_json).
+QUEUE_ROW_COLUMNS = (
+    "reference",
+    "title",
+    "status",
+    "agenda",
+    "customer__name",
+    "customer__kind",
+    "product__name",
+    "revenue_at_stake",
+    "yearly_savings",
+    "risk_exposure_avoided",
+    "currency",
+    "score",
+    "score_band",
+    "created_at",
+)
+
+
+def queue_rows(*, queryset: QuerySet[ChangeRequest]) -> QuerySet[ChangeRequest, dict[str, Any]]:
+    """The queue's demands (filtered, sorted) as dicts of what an API row shows."""
+    return queryset.values(*QUEUE_ROW_COLUMNS)
+
+
 BUBBLE_LIMIT = 150
 # How far "Decide & next" looks along the current view for the demand after this one.
 NEXT_LOOKAHEAD = 1_000
