@@ -1,4 +1,5 @@
-"""Scoring model versions and rescoring: a new version never edits a used one; rescoring runs in time-boxed chunks."""
+"""Scoring model versions and rescoring: a new version never edits a used one; rescoring runs in ranges that
+several worker processes claim, each task time-boxed."""
 
 import logging
 import time
@@ -130,7 +131,7 @@ def _rescore_ranges_ensure(*, job_id: int) -> bool:
 
 
 def _open_demand_bounds(*, chunk: int) -> tuple[list[int], int]:
-    """The id of every `chunk`-th open demand in id order, and how many demands are open: one scan."""
+    """The id of every `chunk`-th open demand in id order (one window scan), and how many demands are open."""
     table = connection.ops.quote_name(ChangeRequest._meta.db_table)
     statuses = list(OPEN_STATUSES)
     with connection.cursor() as cursor:
