@@ -63,6 +63,11 @@ bench-smoke: install
 bench-render: install
 	$(BIN)/python bench/render.py
 
+# Only the rescore scenario (bench/rescore.py): BENCH_SIZE=1000000, RESCORE_PROCESSES=1,2, BENCH_REUSE=1.
+.PHONY: bench-rescore
+bench-rescore: install
+	$(BIN)/python bench/rescore.py
+
 # Five minutes of customers submitting, staff reading and API clients polling; then the books are checked.
 soak: install
 	$(BIN)/python bench/soak.py --seconds 300

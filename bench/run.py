@@ -81,10 +81,10 @@ def run_size(size: int) -> list[Result]:
     worker = scoring.start_worker()
     try:
         results.append(scoring.scoring_throughput(demand_ids=fresh, worker=worker))
-        open_count = ChangeRequest.objects.filter(status__in=OPEN_STATUSES).count()
-        results.append(scoring.rescore_all_open(worker=worker, target_seconds=20 * open_count / 100_000))
     finally:
         worker.stop()
+    open_count = ChangeRequest.objects.filter(status__in=OPEN_STATUSES).count()
+    results.append(scoring.rescore_all_open(processes=2, target_seconds=open_count / 5_000))
     return results
 
 

@@ -289,6 +289,11 @@ SCORING_RETRY_BACKOFF = env.int("SCORING_RETRY_BACKOFF", default=2)
 # A scoring task scores its own demand plus up to this many minus one others waiting (triage.services.
 # assessments_compute_requested): a backlog is worked off in set-based batches instead of one by one.
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=200)
+# A model change enqueues this many rescore tasks: up to that many worker processes rescore its ranges at once
+# (triage.services.rescoring). Match it to the workers' total concurrency; more only adds idle tasks.
+RESCORE_TASKS = env.int("RESCORE_TASKS", default=2)
+# Open demands per rescore range: what one worker claims and commits in one transaction.
+RESCORE_RANGE_SIZE = env.int("RESCORE_RANGE_SIZE", default=2000)
 # The sweeps re-send after-commit work still due this long after it was asked for (a broker outage, a task
 # that died): long enough that the first try has had its chance, short enough that nothing waits for long.
 # Fault runs (`make faults`) shorten both to catch up in seconds.

@@ -261,11 +261,14 @@ class ProductKindDefault(models.Model):
 class ChangeRequest(BaseModel):
     """A customer's demand to change or customize a product: the unit that flows through the pipeline."""
 
-    reference = models.CharField(max_length=20, unique=True, editable=False)
+    # reference, tracking_token_hash, idempotency_key: unique by Meta constraints, which (unlike unique=True on
+    # PostgreSQL) add no second, LIKE-pattern index that every write of a row must also update.
+    reference = models.CharField(max_length=20, editable=False)
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=20_000)
     kind = models.CharField(max_length=20, choices=ChangeRequestKind.choices, default=ChangeRequestKind.CUSTOMIZATION)
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="change_requests")
+    # No index of its own: cr_product_created_idx starts with it (likewise owner and status below).
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="change_requests", db_index=False)
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="change_requests"
     )
@@ -326,12 +329,11 @@ class ChangeRequest(BaseModel):
     risk_shares_ip = models.BooleanField(_("needs our source code or IP shared with a third party"), default=False)
     risk_exclusive = models.BooleanField(_("exclusive to this customer"), default=False)
     risk_security = models.BooleanField(_("touches security or personal data"), default=False)
-    status = models.CharField(
-        max_length=20, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.SUBMITTED, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.SUBMITTED)
     # Only the SHA-256 of the tracking token is kept: the link in the customer's hands is the secret.
-    tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    tracking_token_hash = models.CharField(max_length=64, editable=False)
+    # NULL when none was given: the unique constraint holds among the keys given.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     # For an approved demand: where its project stands, as the customer reads it (set by portfolio).
     delivery_stage = models.CharField(
         max_length=20, choices=DeliveryStage.choices, blank=True, db_default="", editable=False
@@ -372,6 +374,7 @@ class ChangeRequest(BaseModel):
         on_delete=models.SET_NULL,
         related_name="owned_demands",
         editable=False,
+        db_index=False,
     )
 
     class Meta:
@@ -408,6 +411,9 @@ class ChangeRequest(BaseModel):
             models.Index(fields=["owner", "-created_at"], name="cr_owner_created_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="cr_reference_unique"),
+            models.UniqueConstraint(fields=["tracking_token_hash"], name="cr_tracking_token_hash_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="cr_idempotency_key_unique"),
             models.CheckConstraint(condition=Q(revenue_at_stake__gte=0), name="cr_revenue_non_negative"),
             models.CheckConstraint(
                 condition=Q(yearly_savings__gte=0) & Q(risk_exposure_avoided__gte=0), name="cr_savings_non_negative"

@@ -235,6 +235,28 @@ class CeleryWorker:
         process_group_stop(self.process, timeout=15)
 
 
+class RowLock:
+    """Hold a demand's row lock from another connection, so a task writing that row blocks in the middle."""
+
+    def __init__(self, demand) -> None:  # a ChangeRequest
+        import psycopg2
+
+        self.conn = psycopg2.connect(database_url_of_this_test())
+        self.conn.cursor().execute("SELECT id FROM intake_changerequest WHERE id = %s FOR UPDATE", [demand.pk])
+
+    @staticmethod
+    def waiters() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            return cursor.fetchone()[0]
+
+    def release(self) -> None:
+        self.conn.rollback()
+        self.conn.close()
+
+
 @contextlib.contextmanager
 def app_broker(url: str) -> Iterator[None]:
     """Publish from this test process to `url` with eager mode off, as the web processes do."""

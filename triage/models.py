@@ -203,8 +203,6 @@ class RescoreJob(BaseModel):
     status = models.CharField(max_length=10, choices=RescoreJobStatus.choices, default=RescoreJobStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    # Demands are rescored in primary-key order; a redelivered task resumes after this one.
-    last_pk = models.BigIntegerField(default=0)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -222,6 +220,27 @@ class RescoreJob(BaseModel):
     @property
     def is_running(self) -> bool:
         return self.status in (RescoreJobStatus.QUEUED, RescoreJobStatus.RUNNING)
+
+
+class RescoreRange(models.Model):
+    """A slice of a rescore job: its open demands with `after_pk < id <= through_pk`, rescored in one transaction.
+
+    Worker processes claim ranges with SKIP LOCKED, so several rescore one job at once; a worker killed
+    mid-range rolls back and leaves its range to the next claimant. The last range has no upper bound.
+    """
+
+    job = models.ForeignKey(RescoreJob, on_delete=models.CASCADE, related_name="ranges")
+    after_pk = models.BigIntegerField()
+    through_pk = models.BigIntegerField(null=True, blank=True)
+    is_done = models.BooleanField(default=False)
+    rescored = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["job", "after_pk"]
+        constraints = [models.UniqueConstraint(fields=["job", "after_pk"], name="rescore_range_once")]
+
+    def __str__(self) -> str:
+        return f"rescore job {self.job_id}: ({self.after_pk}, {self.through_pk or '∞'}]"
 
 
 class ScoringFailure(models.Model):

@@ -6,7 +6,6 @@ SIGKILL and by stopping that private Redis.
 
 import logging
 
-import psycopg2
 import pytest
 from django.db import connection
 from django.test import Client
@@ -15,7 +14,7 @@ from django.utils import timezone
 from core.enqueue import enqueue_now
 from intake.models import ChangeRequest, SimilarDemand
 from tests.factories import ProductFactory, file_demand, form_data
-from tests.processes import CeleryWorker, app_broker, database_url_of_this_test, free_port, stays_true, wait_for
+from tests.processes import CeleryWorker, RowLock, app_broker, free_port, stays_true, wait_for
 from triage.models import Assessment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -38,26 +37,6 @@ def workers():
 
 def assessments_of(demand: ChangeRequest) -> int:
     return Assessment.objects.filter(change_request=demand).count()
-
-
-class RowLock:
-    """Hold a demand's row lock from another connection, so a scoring task blocks in the middle."""
-
-    def __init__(self, demand: ChangeRequest) -> None:
-        self.conn = psycopg2.connect(database_url_of_this_test())
-        self.conn.cursor().execute("SELECT id FROM intake_changerequest WHERE id = %s FOR UPDATE", [demand.pk])
-
-    @staticmethod
-    def waiters() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            return cursor.fetchone()[0]
-
-    def release(self) -> None:
-        self.conn.rollback()
-        self.conn.close()
 
 
 def test_demands_filed_while_redis_is_down_are_saved_at_once_then_scored_and_given_similar_demands_by_the_sweeps(

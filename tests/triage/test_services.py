@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -12,9 +13,8 @@ from intake.models import ChangeRequest, SimilarDemand
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, file_demand
 from triage import services
 from triage.choices import RescoreJobStatus
-from triage.models import Assessment, RescoreJob, ScoringModel
+from triage.models import Assessment, RescoreJob, RescoreRange, ScoringModel
 from triage.selectors import change_request_ids_unscored, scoring_model_active
-from triage.services import rescoring
 
 pytestmark = pytest.mark.django_db
 
@@ -116,22 +116,50 @@ def test_rescoring_after_a_model_change_scores_every_open_demand_and_no_closed_o
         assert demand.score == Assessment.objects.get(scoring_model=v2, change_request=demand).total
 
 
-def test_a_rescore_job_resumes_after_its_last_chunk_and_running_it_again_adds_nothing(
-    django_capture_on_commit_callbacks, monkeypatch, cio
+@pytest.mark.postgres
+def test_a_rescore_job_resumes_after_its_done_ranges_and_running_it_again_rewrites_nothing(
+    django_capture_on_commit_callbacks, settings, cio
 ):
     demands = [scored_demand(django_capture_on_commit_callbacks) for _ in range(7)]
-    monkeypatch.setattr(rescoring, "RESCORE_CHUNK", 3)
+    settings.RESCORE_RANGE_SIZE = 3
     with transaction.atomic():
         ScoringModel.objects.update(is_active=False)
-        v2 = ScoringModel.objects.create(version=2, is_active=True)
-    job = RescoreJob.objects.create(scoring_model=v2, total=7, done=3, last_pk=demands[2].pk)  # as if killed
-    assert services.rescore_job_run(job_id=job.pk)
+        v2 = ScoringModel.objects.create(version=2, is_active=True, weight_revenue=Decimal("30"))
+    job = RescoreJob.objects.create(scoring_model=v2, status=RescoreJobStatus.RUNNING, total=7, done=3)
+    # As if killed after its first range: the first range committed, the two others were not.
+    RescoreRange.objects.bulk_create(
+        [
+            RescoreRange(job=job, after_pk=0, through_pk=demands[2].pk, is_done=True, rescored=3),
+            RescoreRange(job=job, after_pk=demands[2].pk, through_pk=demands[5].pk),
+            RescoreRange(job=job, after_pk=demands[5].pk),
+        ]
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.rescore_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert (job.status, job.done) == (RescoreJobStatus.DONE, 7)
+    assert (job.status, job.done, job.total) == (RescoreJobStatus.DONE, 7, 7)
+    assert len(callbacks) == 1  # the "rescore finished" notice, once
     assert Assessment.objects.filter(scoring_model=v2).count() == 4  # demands 4..7 only: it resumed
-    RescoreJob.objects.filter(pk=job.pk).update(status=RescoreJobStatus.RUNNING, last_pk=0, done=0)
+    assert list(job.ranges.values_list("rescored", flat=True)) == [3, 3, 1]
+
+    RescoreRange.objects.filter(job=job).update(is_done=False, rescored=0)
+    RescoreJob.objects.filter(pk=job.pk).update(status=RescoreJobStatus.RUNNING, done=0)
+    versions_before = row_versions()
     services.rescore_job_run(job_id=job.pk)
     assert Assessment.objects.filter(scoring_model=v2).count() == 7  # a full rerun adds each demand once
+    job.refresh_from_db()
+    assert (job.status, job.done) == (RescoreJobStatus.DONE, 7)
+    # Demands 4..7 were not rewritten (same row version): their stored score already was v2's.
+    versions_after = row_versions()
+    assert all(versions_after[demand.pk] == versions_before[demand.pk] for demand in demands[3:])
+    for demand in demands:
+        demand.refresh_from_db()
+        assert demand.score == Assessment.objects.get(scoring_model=v2, change_request=demand).total
+
+
+def row_versions() -> dict[int, str]:
+    """Each demand's physical row version (PostgreSQL's ctid): any UPDATE, HOT or not, writes a new one."""
+    return dict(ChangeRequest.objects.annotate(row_version=RawSQL("ctid::text", [])).values_list("pk", "row_version"))
 
 
 def test_a_rescore_job_stops_when_its_model_is_replaced(django_capture_on_commit_callbacks, cio):

@@ -16,7 +16,6 @@ from triage.services.planning import (
 )
 from triage.services.preferences import queue_preference_set
 from triage.services.rescoring import (
-    RESCORE_CHUNK,
     RESCORE_TASK,
     rescore_job_run,
     rescore_job_start,
@@ -39,7 +38,6 @@ from triage.services.scoring import (
 )
 
 __all__ = [
-    "RESCORE_CHUNK",
     "RESCORE_TASK",
     "AlreadyDecided",
     "BulkOutcome",

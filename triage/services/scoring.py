@@ -198,9 +198,12 @@ class _ScoreRow:
     inputs_hash: str
 
 
+_SCORE_FIELDS = ("score", "score_band", "score_is_provisional", "it_cost", "value_total", "customers_asking")
 # One round trip per page: the assessments go in through a data-modifying CTE and the demands' current
 # scores are updated from the same VALUES. Built by hand because bulk_create and bulk_update spent more
-# time preparing each row's values in Python than PostgreSQL spent storing them.
+# time preparing each row's values in Python than PostgreSQL spent storing them. A demand whose stored score
+# already is what was computed is not rewritten (unless its "score due" mark is to be cleared): a rescore that
+# moves nothing writes no row version, and the demands table's indexes see only the rows that moved.
 _STORE_SCORES_SQL = (
     "WITH v (change_request_id, total, band, provisional, it_cost, value_total, customers_asking, components, "
     "inputs, inputs_hash, scoring_model_id, now, clear) AS (VALUES %s), "
@@ -211,7 +214,9 @@ _STORE_SCORES_SQL = (
     "UPDATE intake_changerequest AS cr SET score = v.total, score_band = v.band, score_is_provisional = v.provisional, "
     "it_cost = v.it_cost, value_total = v.value_total, customers_asking = v.customers_asking, scored_at = v.now, "
     "scoring_requested_at = CASE WHEN v.clear THEN NULL ELSE cr.scoring_requested_at END "
-    "FROM v WHERE cr.id = v.change_request_id"
+    "FROM v WHERE cr.id = v.change_request_id AND (v.clear OR (cr.score, cr.score_band, cr.score_is_provisional, "
+    "cr.it_cost, cr.value_total, cr.customers_asking) IS DISTINCT FROM (v.total, v.band, v.provisional, v.it_cost, "
+    "v.value_total, v.customers_asking))"
 )
 _STORE_SCORES_TEMPLATE = (
     "(%s::integer, %s::numeric, %s::varchar, %s::boolean, %s::numeric, %s::numeric, %s::integer, %s::jsonb, "
@@ -270,6 +275,12 @@ def _store_scores_orm(rows: list[_ScoreRow], *, scoring_model: ScoringModel, cle
         ignore_conflicts=True,
         batch_size=500,
     )
+    stored = {
+        pk: tuple(values)
+        for pk, *values in ChangeRequest.objects.filter(pk__in=[row.change_request_id for row in rows]).values_list(
+            "pk", *_SCORE_FIELDS
+        )
+    }
     demands = [
         ChangeRequest(
             pk=row.change_request_id,
@@ -283,8 +294,12 @@ def _store_scores_orm(rows: list[_ScoreRow], *, scoring_model: ScoringModel, cle
             scoring_requested_at=None,
         )
         for row in rows
+        # As on PostgreSQL: a demand whose stored score is what was computed is not rewritten.
+        if clear_scoring_request
+        or stored.get(row.change_request_id)
+        != (row.total, row.band, row.provisional, row.it_cost, row.value_total, row.customers_asking)
     ]
-    fields = ["score", "score_band", "score_is_provisional", "it_cost", "value_total", "customers_asking", "scored_at"]
+    fields = [*_SCORE_FIELDS, "scored_at"]
     if clear_scoring_request:
         fields.append("scoring_requested_at")
     ChangeRequest.objects.bulk_update(demands, fields, batch_size=500)
