@@ -95,11 +95,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default keeps its database file under var/
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# "pgbouncer" when DATABASE_URL points at PgBouncer in transaction pooling (docs/scaling.md): no session state is
-# kept on the server connection (core.database sends the statement timeout with each statement). Empty: direct.
-DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
-if DATABASE_POOLER not in ("", "pgbouncer"):
-    raise environ.ImproperlyConfigured(f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}.")
 # Timeouts at every hop to PostgreSQL (docs/operations.md, "Timeouts"; core.database applies them per role).
 DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -115,6 +110,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "tcp_user_timeout": env.int("DB_TCP_USER_TIMEOUT_MS", default=10000),
         }
     )
+# "pgbouncer" when DATABASE_URL points at PgBouncer in transaction pooling (docs/scaling.md): nothing is kept on
+# the server connection (core.database sends the statement timeout with each statement) and server-side cursors
+# are used only inside transactions (core.postgresql_pooled). Empty: a direct connection.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise environ.ImproperlyConfigured(f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}.")
+if DATABASE_POOLER and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "core.postgresql_pooled"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

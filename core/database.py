@@ -55,7 +55,7 @@ def role_apply(role: str) -> None:
 
     global _connect_seconds, _statement_seconds
     database = connections["default"].settings_dict
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if connections["default"].vendor != "postgresql":
         return
     statement_ms = {"web": settings.DB_STATEMENT_TIMEOUT_MS, "worker": settings.DB_WORKER_STATEMENT_TIMEOUT_MS}[role]
     options = database.setdefault("OPTIONS", {})
@@ -65,6 +65,7 @@ def role_apply(role: str) -> None:
         from django.db.backends.signals import connection_created
 
         connection_created.connect(_statement_timeout_per_transaction_install, dispatch_uid="pooled_statement_timeout")
+        _statement_timeout_per_transaction_install(None, connections["default"])  # this thread's, if connected
         _statement_seconds = statement_ms / 1000 + CLIENT_MARGIN_SECONDS
     elif statement_ms:
         # Added to any libpq `options` DATABASE_URL already carries (a search_path, say), not in their place.
@@ -135,16 +136,7 @@ def _statement_timeout_per_transaction(execute, sql, params, many, context):  # 
     cursor = context["cursor"].cursor
     if getattr(cursor, "name", None) is None:
         return execute(prefix + sql, params, many, context)
-    # A server-side cursor (QuerySet.iterator): its DECLARE takes one statement, and outside a transaction
-    # psycopg2 declares it WITH HOLD and later FETCHes it in other transactions, which PgBouncer may send to
-    # another server connection ("cursor does not exist"). Refuse that outright instead of failing now and then.
-    if cursor.withhold:
-        from django.db import ProgrammingError
-
-        raise ProgrammingError(
-            "A server-side cursor outside a transaction does not survive transaction pooling (PgBouncer): "
-            "read it inside transaction.atomic() (core.csvexport does)."
-        )
+    # A server-side cursor, inside a transaction (core.postgresql_pooled): its DECLARE takes one statement.
     with context["connection"].connection.cursor() as plain:
         plain.execute(prefix)
     return execute(sql, params, many, context)
