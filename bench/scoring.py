@@ -6,7 +6,7 @@ Both run the production code path: tasks published to Redis by name, consumed by
 
 import time
 
-from bench.common import BENCH_BROKER_URL, BENCH_DATABASE_URL, Result, peak_rss_mib
+from bench.common import BENCH_BROKER_URL, Pooler, Result, peak_rss_mib
 from tests.processes import CeleryWorker, wait_for
 
 
@@ -14,10 +14,10 @@ def start_worker(concurrency: int = 1) -> CeleryWorker:
     # The production visibility timeout: these tasks are short, nothing should be redelivered.
     return CeleryWorker(
         BENCH_BROKER_URL,
-        database_url=BENCH_DATABASE_URL,
+        database_url=Pooler.database_url(),
         visibility_timeout=45,
         name="bench",
-        extra_env={"LOG_LEVEL": "WARNING"},
+        extra_env={"LOG_LEVEL": "WARNING", **({"DATABASE_POOLER": "pgbouncer"} if Pooler.bouncer else {})},
         concurrency=concurrency,
     ).start()
 
