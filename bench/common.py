@@ -76,7 +76,8 @@ class Pooler:
 
 
 class ConnectionPeak:
-    """The most server connections to the bench database at once (pg_stat_activity, sampled every 0.1 s)."""
+    """The most client connections to the bench database at once (pg_stat_activity, sampled every 0.1 s); the
+    bench process's own direct connection is one of them."""
 
     def __enter__(self) -> "ConnectionPeak":
         import threading
@@ -96,7 +97,10 @@ class ConnectionPeak:
         try:
             with admin.cursor() as cursor:
                 while not self._stop.wait(0.1):
-                    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name])
+                    cursor.execute(  # clients only: not parallel query workers, not autovacuum
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'",
+                        [name],
+                    )
                     self.peak = max(self.peak, cursor.fetchone()[0])
         finally:
             admin.close()
