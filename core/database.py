@@ -53,14 +53,13 @@ def role_apply(role: str) -> None:
     from django.conf import settings
     from django.db import connections
 
-    global _connect_seconds, _statement_seconds
+    global _connect_seconds, _statement_seconds, _pooled_statement_ms
     database = connections["default"].settings_dict
     if connections["default"].vendor != "postgresql":
         return
     statement_ms = {"web": settings.DB_STATEMENT_TIMEOUT_MS, "worker": settings.DB_WORKER_STATEMENT_TIMEOUT_MS}[role]
     options = database.setdefault("OPTIONS", {})
     if statement_ms and settings.DATABASE_POOLER == "pgbouncer":
-        global _pooled_statement_ms
         _pooled_statement_ms = statement_ms
         from django.db.backends.signals import connection_created
 
