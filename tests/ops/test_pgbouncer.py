@@ -102,6 +102,8 @@ def test_each_roles_statement_timeout_holds_per_transaction_and_never_stays_on_a
     assert len(servers) <= 1
 
 
+@pytest.mark.worker
+@pytest.mark.timeout(300)  # gunicorn, a worker and three waits of up to 90 s on a loaded CI machine
 def test_filing_scoring_the_csv_export_and_a_rescore_all_work_through_pgbouncer(
     pgbouncer, private_redis, cio, settings
 ):
