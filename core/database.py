@@ -79,7 +79,7 @@ def role_apply(role: str) -> None:
 @contextlib.contextmanager
 def database_deadline(seconds: float) -> Iterator[None]:
     """Within this block, every connect and statement gives up after `seconds` (the server is told too,
-    by the caller, when the statement itself may legitimately run that long: `statement_timeout_set`)."""
+    by the caller, when the statement itself may legitimately run that long: `transaction_statement_timeout`)."""
     token = _override_seconds.set(seconds)
     try:
         yield
