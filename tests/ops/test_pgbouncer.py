@@ -65,8 +65,10 @@ with transaction.atomic():
     with transaction_statement_timeout(60000):
         print("export", show())
         print("cursor", sum(1 for _ in ChangeRequest.objects.values_list("pk").iterator(chunk_size=2)))
+        print("server_side_inside", connection.chunked_cursor().cursor.name is not None)
     print("after", show())
 print("plain", sum(1 for _ in ChangeRequest.objects.values_list("pk").iterator(chunk_size=2)))
+print("server_side_outside", connection.chunked_cursor().cursor.name is not None)
 try:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_sleep(1)")
@@ -96,7 +98,8 @@ def test_each_roles_statement_timeout_holds_per_transaction_and_never_stays_on_a
         bouncer.stop()
     assert (worker["none"], worker["role"], worker["atomic"], worker["after"]) == ("0", "700ms", "700ms", "700ms")
     assert worker["export"] == "1min" and worker["cursor"] == "5"  # an export's allowance, for its transaction
-    assert worker["plain"] == "5"  # outside a transaction a plain cursor, never one declared WITH HOLD
+    # Outside a transaction a plain cursor, never one declared WITH HOLD; inside, a server-side one.
+    assert (worker["plain"], worker["server_side_outside"], worker["server_side_inside"]) == ("5", "False", "True")
     assert worker["sleep"] == "canceling statement due to statement timeout"  # the server's, at 700 ms of 1 s
     assert after_it["none"] == "0"  # a command on the same server connection next: nothing stayed behind
     assert len(servers) <= 1
