@@ -49,13 +49,15 @@ test: lint
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/pytest -m embedded -p no:cacheprovider
 
 # Benchmarks against PostgreSQL and Redis on this machine (a dedicated `demanddesk_bench` database).
-# BENCH_SIZES=10000,100000 picks the sizes; QUICK=1 is a few minutes; SMOKE=1 a few seconds.
+# BENCH_SIZES=10000,100000 picks the sizes; QUICK=1 is a few minutes; SMOKE=1 a few seconds;
+# BENCH_PGBOUNCER=1 puts the web processes and the worker behind PgBouncer in transaction pooling (docs/scaling.md).
 bench: install
 	$(BIN)/python bench/run.py
 
 # What CI runs so the benchmarks never rot: tiny sizes, a few seconds of load, every scenario.
 bench-smoke: install
 	SMOKE=1 $(BIN)/python bench/run.py
+	SMOKE=1 BENCH_PGBOUNCER=1 $(BIN)/python bench/run.py
 	$(BIN)/python bench/render.py --runs 3
 	$(BIN)/python bench/soak.py --seconds 10
 

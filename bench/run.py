@@ -1,7 +1,9 @@
 """`make bench`: seed a dedicated database, run the scenarios, print one table, write JSON to bench/results/.
 
 Environment: BENCH_SIZES (comma-separated demand counts; default "100000"), QUICK=1 (small sizes,
-finishes in minutes), SMOKE=1 (tiny, seconds: what CI runs so the benchmarks never rot).
+finishes in minutes), SMOKE=1 (tiny, seconds: what CI runs so the benchmarks never rot), BENCH_PGBOUNCER=1 (web
+processes and workers through PgBouncer in transaction pooling, bench/common.py), BENCH_WORKER_PROCESSES (the
+scoring worker's prefork processes, 1 by default).
 """
 
 import json
@@ -15,7 +17,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, Result, Stopwatch, flush_broker, recreate_database, setup_django
+from bench.common import (
+    ROOT,
+    ConnectionPeak,
+    Pooler,
+    Result,
+    Stopwatch,
+    flush_broker,
+    recreate_database,
+    setup_django,
+)
 
 
 def sizes() -> list[int]:
@@ -60,7 +71,8 @@ def run_size(size: int) -> list[Result]:
         )
     )
     scale = 0.02 if smoke else (0.25 if os.environ.get("QUICK") else 1.0)
-    results.extend(http_results(size=size, projects=projects, scale=scale))
+    with ConnectionPeak() as web_connections:
+        results.extend(http_results(size=size, projects=projects, scale=scale))
     # Scoring last: it adds demands and rewrites scores, which the page scenarios above should not see.
     seed.seed_demands(
         throughput_count,
@@ -78,13 +90,23 @@ def run_size(size: int) -> list[Result]:
     # The form scenario left its scoring, similarity and e-mail tasks queued: drop them, so the
     # throughput below measures only the tasks it enqueues.
     flush_broker()
-    worker = scoring.start_worker()
+    worker_processes = int(os.environ.get("BENCH_WORKER_PROCESSES", "1"))
+    worker = scoring.start_worker(concurrency=worker_processes)
     try:
-        results.append(scoring.scoring_throughput(demand_ids=fresh, worker=worker))
+        with ConnectionPeak() as worker_connections:
+            results.append(scoring.scoring_throughput(demand_ids=fresh, worker=worker))
     finally:
         worker.stop()
     open_count = ChangeRequest.objects.filter(status__in=OPEN_STATUSES).count()
-    results.append(scoring.rescore_all_open(processes=2, target_seconds=open_count / 5_000))
+    with ConnectionPeak() as rescore_connections:
+        results.append(scoring.rescore_all_open(processes=2, target_seconds=open_count / 5_000))
+    results.append(
+        Result(
+            f"PostgreSQL server connections at most [{size:,} demands]: {Pooler.label()}",
+            {"web_scenarios": web_connections.peak, "worker_scenarios": worker_connections.peak,
+             "rescore_scenario": rescore_connections.peak, "worker_processes": worker_processes},
+        )
+    )  # fmt: skip
     return results
 
 
@@ -103,8 +125,12 @@ def main() -> int:
     setup_django()
     results: list[Result] = []
     started = time.time()
-    for size in sizes():
-        results.extend(run_size(size))
+    Pooler.start()
+    try:
+        for size in sizes():
+            results.extend(run_size(size))
+    finally:
+        Pooler.stop()
     print_table(results)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -113,6 +139,7 @@ def main() -> int:
         "started": started,
         "commit": commit.strip(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "database": "pgbouncer" if os.environ.get("BENCH_PGBOUNCER") else "direct",
         "results": [asdict(result) for result in results],
     }
     path = out_dir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from bench.common import BENCH_BROKER_URL, BENCH_DATABASE_URL, Result, peak_rss_mib
+from bench.common import BENCH_BROKER_URL, Pooler, Result, peak_rss_mib
 from tests.processes import CeleryWorker, wait_for
 
 
@@ -17,10 +17,10 @@ def start_worker(concurrency: int = 1) -> CeleryWorker:
     # The production visibility timeout: these tasks are short, nothing should be redelivered.
     return CeleryWorker(
         BENCH_BROKER_URL,
-        database_url=BENCH_DATABASE_URL,
+        database_url=Pooler.database_url(),
         visibility_timeout=45,
         name="bench",
-        extra_env={"LOG_LEVEL": "WARNING"},
+        extra_env={"LOG_LEVEL": "WARNING", **({"DATABASE_POOLER": "pgbouncer"} if Pooler.bouncer else {})},
         concurrency=concurrency,
     ).start()
 
@@ -88,10 +88,15 @@ def rescore_all_open(*, processes: int, target_seconds: float) -> Result:
 
     worker = CeleryWorker(
         BENCH_BROKER_URL,
-        database_url=BENCH_DATABASE_URL,
+        database_url=Pooler.database_url(),
         visibility_timeout=45,
         name="bench-rescore",
-        extra_env={"LOG_LEVEL": "WARNING", "RESCORE_TASKS": str(processes), "CONN_MAX_AGE": "60"},
+        extra_env={
+            "LOG_LEVEL": "WARNING",
+            "RESCORE_TASKS": str(processes),
+            "CONN_MAX_AGE": "60",
+            **({"DATABASE_POOLER": "pgbouncer"} if Pooler.bouncer else {}),
+        },
         concurrency=processes,
     ).start()
     try:

@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.request
 
-from bench.common import BENCH_ENV, ROOT, Result, peak_rss_mib
+from bench.common import ROOT, Pooler, Result, peak_rss_mib
 from tests.processes import free_port, wait_for
 
 GUNICORN_WORKERS = 2
@@ -27,7 +27,7 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Gunicorn":
-        env = {**os.environ, **BENCH_ENV}
+        env = {**os.environ, **Pooler.process_env()}
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
         )

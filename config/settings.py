@@ -128,6 +128,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "tcp_user_timeout": env.int("DB_TCP_USER_TIMEOUT_MS", default=10000),
         }
     )
+# "pgbouncer" when DATABASE_URL points at PgBouncer in transaction pooling (docs/scaling.md): nothing is kept on
+# the server connection (core.database sends the statement timeout with each statement) and server-side cursors
+# are used only inside transactions (core.postgresql_pooled). Empty: a direct connection.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise environ.ImproperlyConfigured(f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}.")
+if DATABASE_POOLER and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "core.postgresql_pooled"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -1,6 +1,5 @@
 """Streamed CSV exports that spreadsheets cannot be tricked by (RFC 4180 quoting, formulas neutralized)."""
 
-import contextlib
 import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -41,29 +40,20 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[
 
 
 def with_export_timeouts(lines: Iterator[str]) -> Iterator[str]:
-    """Give an export's one long read DB_EXPORT_STATEMENT_TIMEOUT_MS instead of the web's statement timeout,
-    on the server and in the client's deadline (core.database), for as long as it streams; then reset."""
+    """Read an export in one transaction, whose one long read may take DB_EXPORT_STATEMENT_TIMEOUT_MS instead of
+    the web's statement timeout (on the server and in the client's deadline, core.database) while it streams.
+
+    One transaction: the server-side cursor of QuerySet.iterator() is then a plain one, read where it was
+    declared, and the longer timeout is `SET LOCAL`, gone at the end; both hold behind PgBouncer in transaction
+    pooling, where a cursor declared WITH HOLD, or a session-level setting, would end up on another client's
+    server connection. A client that goes away mid-stream closes the generator: the transaction rolls back."""
     from django.conf import settings
-    from django.db import DatabaseError, connection
+    from django.db import transaction
 
-    from core.database import CLIENT_MARGIN_SECONDS, database_deadline, statement_timeout_set
+    from core.database import transaction_statement_timeout
 
-    milliseconds = settings.DB_EXPORT_STATEMENT_TIMEOUT_MS
-    with database_deadline(milliseconds / 1000 + CLIENT_MARGIN_SECONDS):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                statement_timeout_set(cursor, milliseconds)
-        try:
-            yield from lines
-        finally:
-            # `closed` is psycopg's; SQLite (the embedded default) has no statement timeout to reset.
-            if (
-                connection.vendor == "postgresql"
-                and connection.connection is not None
-                and not connection.connection.closed
-            ):
-                with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-                    cursor.execute("RESET statement_timeout")  # back to the connection's own (the role's) value
+    with transaction.atomic(), transaction_statement_timeout(settings.DB_EXPORT_STATEMENT_TIMEOUT_MS):
+        yield from lines
 
 
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:

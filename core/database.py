@@ -8,6 +8,12 @@ The web answers that with the friendly 503 page (core.views.server_error); a wor
 
 Roles: `web` (config.wsgi: every page and API call), `worker` (config.celery: tasks), and none (manage.py
 commands such as migrate, which may legitimately run long: no timeout, no deadline).
+
+Behind PgBouncer in transaction pooling (DATABASE_POOLER=pgbouncer, docs/scaling.md) a client holds a server
+connection only for one transaction, so nothing may be set for a session: PgBouncer refuses libpq's `options`
+startup parameter, and a session-level SET would stay on a server connection that other clients (a worker, a web
+process with another timeout) borrow next. There the statement timeout travels with each statement instead, as
+`SET LOCAL` in the same query string, which PostgreSQL runs as one transaction (`_statement_timeout_per_transaction`).
 """
 
 import contextlib
@@ -22,6 +28,10 @@ _connect_seconds: float | None = None
 _statement_seconds: float | None = None
 # A shorter or longer deadline for a stretch of code (the readiness probe, an export), in seconds.
 _override_seconds: ContextVar[float | None] = ContextVar("database_deadline_override", default=None)
+# Behind a transaction pooler: the role's server-side statement timeout, sent with every statement (ms), and a
+# longer one for the transaction under way (an export's), set by `transaction_statement_timeout`.
+_pooled_statement_ms: int | None = None
+_transaction_statement_ms: ContextVar[int | None] = ContextVar("database_transaction_statement_ms", default=None)
 
 # Set for the length of one web request: whether a wait has already been cut in it.
 _cut_in_request: ContextVar[list[bool] | None] = ContextVar("database_cut_in_request", default=None)
@@ -43,13 +53,20 @@ def role_apply(role: str) -> None:
     from django.conf import settings
     from django.db import connections
 
-    global _connect_seconds, _statement_seconds
+    global _connect_seconds, _statement_seconds, _pooled_statement_ms
     database = connections["default"].settings_dict
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if connections["default"].vendor != "postgresql":
         return
     statement_ms = {"web": settings.DB_STATEMENT_TIMEOUT_MS, "worker": settings.DB_WORKER_STATEMENT_TIMEOUT_MS}[role]
     options = database.setdefault("OPTIONS", {})
-    if statement_ms:
+    if statement_ms and settings.DATABASE_POOLER == "pgbouncer":
+        _pooled_statement_ms = statement_ms
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_statement_timeout_per_transaction_install, dispatch_uid="pooled_statement_timeout")
+        _statement_timeout_per_transaction_install(None, connections["default"])  # this thread's, if connected
+        _statement_seconds = statement_ms / 1000 + CLIENT_MARGIN_SECONDS
+    elif statement_ms:
         # Added to any libpq `options` DATABASE_URL already carries (a search_path, say), not in their place.
         options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}".strip()
         _statement_seconds = statement_ms / 1000 + CLIENT_MARGIN_SECONDS
@@ -62,7 +79,7 @@ def role_apply(role: str) -> None:
 @contextlib.contextmanager
 def database_deadline(seconds: float) -> Iterator[None]:
     """Within this block, every connect and statement gives up after `seconds` (the server is told too,
-    by the caller, when the statement itself may legitimately run that long: `statement_timeout_set`)."""
+    by the caller, when the statement itself may legitimately run that long: `transaction_statement_timeout`)."""
     token = _override_seconds.set(seconds)
     try:
         yield
@@ -82,9 +99,46 @@ def request_scope() -> Iterator[None]:
         _cut_in_request.reset(token)
 
 
-def statement_timeout_set(cursor: object, milliseconds: int) -> None:
-    """Change this connection's server-side statement timeout (an export's longer allowance, say)."""
-    cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{milliseconds}ms"])  # type: ignore[attr-defined]
+@contextlib.contextmanager
+def transaction_statement_timeout(milliseconds: int) -> Iterator[None]:
+    """Within this block, which must run inside one transaction (`transaction.atomic`), statements may take
+    `milliseconds`: on the server (`SET LOCAL`, which the transaction's end undoes, so nothing stays behind on
+    a connection, pooled or not) and in the client's deadline. An export's longer allowance, say."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        token = _transaction_statement_ms.set(milliseconds)
+        try:
+            with database_deadline(milliseconds / 1000 + CLIENT_MARGIN_SECONDS):
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{milliseconds}ms"])
+                yield
+        finally:
+            _transaction_statement_ms.reset(token)
+    else:  # SQLite (the embedded default) has no statement timeout
+        yield
+
+
+def _statement_timeout_per_transaction_install(sender: object, connection: object, **_: object) -> None:
+    """On each new connection (Django keeps one wrapper per thread): send the timeout with every statement."""
+    wrappers = connection.execute_wrappers  # type: ignore[attr-defined]
+    if _statement_timeout_per_transaction not in wrappers:
+        wrappers.append(_statement_timeout_per_transaction)
+
+
+def _statement_timeout_per_transaction(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    """Django execute wrapper behind a transaction pooler: `SET LOCAL statement_timeout` runs first, in the same
+    transaction as the statement (the one of an atomic block, or the implicit one PostgreSQL gives a query string
+    of several statements), so it binds this statement and goes when its transaction ends."""
+    milliseconds = _transaction_statement_ms.get() or _pooled_statement_ms
+    prefix = f"SET LOCAL statement_timeout = {int(milliseconds)}; "  # type: ignore[arg-type]
+    cursor = context["cursor"].cursor
+    if getattr(cursor, "name", None) is None:
+        return execute(prefix + sql, params, many, context)
+    # A server-side cursor, inside a transaction (core.postgresql_pooled): its DECLARE takes one statement.
+    with context["connection"].connection.cursor() as plain:
+        plain.execute(prefix)
+    return execute(sql, params, many, context)
 
 
 def _deadline_for(connecting: bool) -> float | None:

@@ -1,4 +1,4 @@
-"""Real processes for fault tests: a private Redis server and Celery worker subprocesses.
+"""Real processes for fault tests: a private Redis server and Celery worker subprocesses (and PgBouncer, nginx...).
 
 Faults are injected into these private processes only (stop, freeze, SIGKILL), never into the shared
 services other tests use. Workers run the production settings module against the test database.
@@ -89,6 +89,24 @@ def database_url_of_this_test() -> str:
     password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
     host, port = settings.get("HOST") or "127.0.0.1", settings.get("PORT") or 5432
     return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
+
+
+def django_script_run(script: str, *, database_url: str | None = None, **env: str) -> list[str]:
+    """Run `script` in a fresh Python process with the production settings module on `database_url` (this test's
+    database by default), as gunicorn or a worker would start (core.database's timeouts on); its output lines,
+    without the JSON log lines."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**{key: value for key, value in os.environ.items() if key != "DB_TIMEOUTS"},
+             "DATABASE_URL": database_url or database_url_of_this_test(), "DJANGO_SETTINGS_MODULE": "config.settings",
+             "SECRET_KEY": "script-test-secret-key-0123456789abcdefghijklmnop", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return [line for line in result.stdout.splitlines() if not line.startswith("{")]
 
 
 class RedisServer:
@@ -411,6 +429,103 @@ class Gunicorn:
 
     def stop(self) -> None:
         process_group_stop(self.process, timeout=20)
+
+
+def pgbouncer_binary() -> str | None:
+    """PgBouncer from the Debian package (`.ci/run` installs it), or None."""
+    return shutil.which("pgbouncer") or next((p for p in ("/usr/sbin/pgbouncer",) if os.access(p, os.X_OK)), None)
+
+
+class PgBouncer:
+    """PgBouncer in transaction pooling as a plain subprocess (never the system service) on a free port, in front
+    of the PostgreSQL server of `database_url`, with its own configuration in a temporary folder.
+
+    Any database name is passed through; clients log in as the user of `database_url` without a password (the
+    local server trusts loopback). PgBouncer refuses to run as root: as root it switches to `nobody`.
+    `pool_size` server connections per database and user, at most: what the server sees, however many clients.
+    """
+
+    def __init__(self, database_url: str, *, pool_size: int = 4, max_client_conn: int = 200) -> None:
+        from urllib.parse import urlsplit
+
+        upstream = urlsplit(database_url)
+        self.upstream_host, self.upstream_port = upstream.hostname or "127.0.0.1", upstream.port or 5432
+        self.user = upstream.username or "postgres"
+        self.pool_size, self.max_client_conn = pool_size, max_client_conn
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+        self.log = self.folder / "pgbouncer.log"
+        self.process: subprocess.Popen | None = None
+
+    def url_for(self, database_url: str) -> str:
+        """`database_url` with PgBouncer's address in place of the server's."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(database_url)
+        credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+        return urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{self.port}"))
+
+    def configuration(self) -> str:
+        return f"""
+[databases]
+* = host={self.upstream_host} port={self.upstream_port}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {self.folder}/users.txt
+pool_mode = transaction
+default_pool_size = {self.pool_size}
+max_client_conn = {self.max_client_conn}
+admin_users = {self.user}
+stats_users = {self.user}
+"""
+
+    def start(self) -> "PgBouncer":
+        binary = pgbouncer_binary()
+        assert binary, "pgbouncer is not installed (apt-get install pgbouncer)"
+        conf = self.folder / "pgbouncer.ini"
+        conf.write_text(self.configuration())
+        (self.folder / "users.txt").write_text(f'"{self.user}" ""\n')
+        self.folder.chmod(0o755)  # read by `nobody` when started as root
+        as_user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [binary, *as_user, str(conf)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        wait_for(
+            lambda: self.process.poll() is not None or self.answers(),
+            timeout=20,
+            message=f"pgbouncer on port {self.port} answering",
+        )
+        assert self.process.poll() is None, self.log.read_text(errors="replace")
+        return self
+
+    def answers(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+        except OSError:
+            return False
+        return True
+
+    def show(self, what: str) -> list[dict[str, object]]:
+        """`SHOW <what>` on PgBouncer's admin console (POOLS, STATS, SERVERS...), as rows of dicts."""
+        import psycopg2
+
+        admin = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user, dbname="pgbouncer")
+        admin.autocommit = True
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(f"SHOW {what}")
+                names = [column.name for column in cursor.description]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            admin.close()
+
+    def stop(self) -> None:
+        process_group_stop(self.process, timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def dovecot_binary() -> str | None:

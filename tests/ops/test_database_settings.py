@@ -4,13 +4,9 @@ One process takes the roles in turn, reconnecting after each: none (a manage.py 
 web process (by loading the WSGI application, as gunicorn does); a second one with the timeouts set otherwise.
 """
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.processes import ROOT, database_url_of_this_test
+from tests.processes import django_script_run
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -36,18 +32,7 @@ show()
 
 def statement_timeouts_with(**env: str) -> list[str]:
     """statement_timeout as a command, a worker and a web process see it."""
-    result = subprocess.run(
-        [sys.executable, "-c", SHOW],
-        cwd=ROOT,
-        env={**{key: value for key, value in os.environ.items() if key != "DB_TIMEOUTS"},  # as gunicorn runs it
-             "DATABASE_URL": database_url_of_this_test(), "DJANGO_SETTINGS_MODULE": "config.settings",
-             "SECRET_KEY": "settings-test-secret-key-0123456789abcdefghijklmn", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
-    return [line for line in result.stdout.split() if not line.startswith("{")][-3:]
+    return " ".join(django_script_run(SHOW, **env)).split()[-3:]
 
 
 def test_commands_get_none_workers_20_s_and_web_processes_5_s_by_default():
