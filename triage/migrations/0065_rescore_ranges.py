@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("triage", "0020_decision_names"),
+        ("triage", "0050_scoring_v3_disclosure_penalty"),
     ]
 
     operations = [
