@@ -162,6 +162,19 @@ def exposure_register(*, today: date | None = None) -> dict[str, Any]:
     }
 
 
+def exposure_register_fingerprint() -> dict[str, Any]:
+    """What the register is built from, for its ETag: the handovers (append-only: count and newest id), the
+    partners', components' and agreements' last changes, and the day (days left and expiry move with it)."""
+    handovers = Handover.objects.order_by().aggregate(rows=Count("pk"), newest=Max("pk"))
+    partners = Partner.objects.order_by().aggregate(
+        partners_latest=Max("updated_at"),
+        agreements_latest=Max("agreements__updated_at"),
+        agreement_rows=Count("agreements"),
+    )
+    components = ProductComponent.objects.order_by().aggregate(components_latest=Max("updated_at"))
+    return handovers | partners | components | {"today": timezone.localdate()}
+
+
 def project_handovers(*, project: Project) -> QuerySet[Handover]:
     """A project's handovers, newest first, with what the page and the API print beside each."""
     return (
