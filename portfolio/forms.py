@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from intake.choices import Currency
 from partners.choices import DisclosureDepth
@@ -131,7 +132,9 @@ class CalibrationFilterForm(forms.Form):
 class HandoverForm(forms.Form):
     """What a project handed over to a partner; the CIO may accept one outside the signed plan, saying why."""
 
-    component = forms.ModelChoiceField(label=_("Component"), queryset=ProductComponent.objects.none())
+    component = forms.ModelChoiceField(
+        label=pgettext_lazy("product part", "Component"), queryset=ProductComponent.objects.none()
+    )
     depth = forms.TypedChoiceField(label=_("Depth"), choices=DisclosureDepth.choices, coerce=int)
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
     agreement = forms.ModelChoiceField(label=_("Agreement"), queryset=Agreement.objects.none())

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import BaseModel
 from intake.choices import Agenda
@@ -265,7 +266,10 @@ class Handover(models.Model):
     # The demand whose signed plan the handover follows (a project may deliver several demands).
     change_request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="handovers")
     component = models.ForeignKey(
-        ProductComponent, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("component")
+        ProductComponent,
+        on_delete=models.PROTECT,
+        related_name="handovers",
+        verbose_name=pgettext_lazy("product part", "component"),
     )
     depth = models.PositiveSmallIntegerField(_("depth"), choices=DisclosureDepth.choices)
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("partner"))

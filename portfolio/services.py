@@ -328,8 +328,8 @@ def handover_departures(
         )
     if partner.pk != plan.partner_id:
         departures.append(
-            str(_("The signed plan names %(planned)s, not %(partner)s."))
-            % {"planned": plan.partner.name, "partner": partner.name}
+            str(_("The signed plan names %(signed)s, not %(partner)s."))
+            % {"signed": plan.partner.name, "partner": partner.name}
         )
     if agreement.pk != plan.agreement_id:
         departures.append(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from partners.choices import DisclosureDepth
 from partners.services import agreement_add, disclosure_plan_sign_off
 from portfolio.exposure import exposure_register
+from portfolio.models import Handover
 from portfolio.services import change_request_approve, handover_record
 from tests.factories import ProductFactory, component, file_demand, partner_with_agreement, propose_plan, signed_in
 
@@ -191,3 +192,29 @@ def test_the_register_answers_304_until_a_handover_is_recorded(register, reader_
         portfolio_manager=portfolio_manager,
     )
     assert reader_client.get("/api/v1/exposure/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_the_register_and_the_handover_form_speak_french(register, cio):
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
+    page = signed_in(cio)
+    body = page.get("/portfolio/exposure/", **french).content.decode()
+    for text in ("Exposition aux partenaires", "Concurrents probables détenant de la PI cœur", "Jours restants"):
+        assert text in body
+    assert "Exposure to partners" not in body
+    project = Handover.objects.first().project
+    detail = page.get(f"/portfolio/{project.code}/", **french).content.decode()
+    for text in ("Remises aux partenaires", "Enregistrer la remise", "Accepter comme exception au plan validé"):
+        assert text in detail
+    refused = page.post(
+        f"/portfolio/{project.code}/handovers/",
+        {
+            "component": register["engine"].pk,
+            "depth": DisclosureDepth.SOURCE_MODIFY,
+            "partner": register["rival"].pk,
+            "agreement": register["rival"].agreements.get(reference="LIC-SOVRA").pk,
+            "handed_over_on": timezone.localdate().isoformat(),
+            "recipient": "X",
+        },
+        **french,
+    )
+    assert refused.status_code == 400 and "Hors du plan validé" in refused.content.decode()
