@@ -304,3 +304,15 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.component_id} at depth {self.depth} to {self.partner_id}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise HandoverRefused("Handovers are append-only: what was handed over stays on record.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise HandoverRefused("Handovers are append-only: what was handed over stays on record.")
+
+
+class HandoverRefused(Exception):
+    """The register of handovers is append-only: a row is never edited nor deleted."""

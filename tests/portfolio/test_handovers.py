@@ -229,3 +229,19 @@ def test_expired_agreement_added_later_does_not_change_an_earlier_record(deliver
         expires_on=today - timedelta(days=10),
     )
     assert Handover.objects.get().agreement.reference == "LIC-SOVRA"
+
+
+def test_a_handover_is_never_edited_nor_deleted_and_the_admin_only_reads_it(delivery, portfolio_manager):
+    from portfolio.models import HandoverRefused
+    from tests.factories import UserFactory
+
+    handover = record(delivery, portfolio_manager)
+    handover.recipient = "Someone else"
+    with pytest.raises(HandoverRefused):
+        handover.save()
+    with pytest.raises(HandoverRefused):
+        handover.delete()
+    admin = UserFactory(username="root", is_superuser=True)
+    page = signed_in(admin)
+    assert page.get("/admin/portfolio/handover/").status_code == 200
+    assert page.get(f"/admin/portfolio/handover/{handover.pk}/delete/").status_code == 403
