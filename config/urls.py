@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("intake.urls")),
     path("triage/", include("triage.urls")),
     path("portfolio/", include("portfolio.urls")),
+    path("partners/", include("partners.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/login/", sso.StaffLoginView.as_view(), name="login"),

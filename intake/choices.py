@@ -150,7 +150,7 @@ TIMELINE_NOTES = {
     "rationale": _("Rationale: %(rationale)s"),
     "owner_set": _("Owner set to %(owner)s."),
     "owner_removed": _("Owner removed."),
-    "disclosure_proposed": _("Disclosure plan v%(version)s proposed: what %(partner)s would see."),
+    "disclosure_proposed": _("Disclosure plan v%(version)s proposed."),
     "disclosure_signed_off": _("Disclosure plan v%(version)s signed off."),
     "disclosure_refused": _("Disclosure plan v%(version)s refused: %(reason)s"),
 }

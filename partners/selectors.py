@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from intake.models import ChangeRequest, Product
@@ -141,6 +141,10 @@ class ItemExposure:
     covered: bool
     exposure: Decimal  # before the agreement factor: the model multiplies an uncovered one by its factor
 
+    @property
+    def depth_label(self) -> str:
+        return str(DisclosureDepth(self.depth).label)
+
 
 def plan_item_exposures(plan: DisclosurePlan, *, on: date | None = None) -> list[ItemExposure]:
     """Each item's exposure base and whether the plan's agreement covers it on `on` (today by default)."""
@@ -177,6 +181,14 @@ class LeastDisclosure:
     suggested_depth: int
     exposure_saved: Decimal
     points_saved: Decimal | None
+
+    @property
+    def depth_label(self) -> str:
+        return str(DisclosureDepth(self.depth).label)
+
+    @property
+    def suggested_label(self) -> str:
+        return str(DisclosureDepth(self.suggested_depth).label)
 
 
 def least_disclosure_alternatives(
@@ -226,9 +238,91 @@ def least_disclosure_alternatives(
                 depth=item.depth,
                 suggested_depth=suggested,
                 exposure_saved=saved,
-                points_saved=(saved * points_per_exposure).quantize(Decimal("0.01"))
+                points_saved=(saved * points_per_exposure).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
                 if points_per_exposure is not None
                 else None,
             )
         )
     return alternatives
+
+
+@dataclass(frozen=True)
+class DisclosureExposure:
+    """A demand's current plan as scoring reads it: the exposure covered and not covered, and the items."""
+
+    covered: Decimal
+    uncovered: Decimal
+    items: tuple[tuple[str, bool, int, bool, str], ...]  # (component, core IP, depth, covered, exposure)
+
+
+def disclosure_exposures_for_ids(demand_ids: list[int] | QuerySet, *, on: date) -> dict[int, DisclosureExposure]:
+    """The current plan's exposure of many demands in one query (set-based, for bulk rescoring and the what-if).
+
+    The current plan is each demand's highest version; an item is covered when the plan's agreement covers its
+    depth on `on` (partners/exposure.py). A demand without a plan is absent. The SQL twin of this read is
+    `DISCLOSURE_SQL` in triage/selectors/whatif.py, proven equal by tests/triage/test_whatif.py.
+    """
+    newer = DisclosurePlan.objects.filter(
+        change_request_id=OuterRef("plan__change_request_id"), version__gt=OuterRef("plan__version")
+    )
+    rows = (
+        DisclosureItem.objects.filter(plan__change_request_id__in=demand_ids)
+        .exclude(Exists(newer))
+        .order_by("plan__change_request_id", "-depth", "component__name")
+        .values_list(
+            "plan__change_request_id",
+            "component__name",
+            "component__is_core_ip",
+            "depth",
+            "plan__partner__competitor_risk",
+            "plan__agreement__kind",
+            "plan__agreement__starts_on",
+            "plan__agreement__expires_on",
+        )
+    )
+    sums: dict[int, tuple[Decimal, Decimal, list]] = {}
+    for demand_id, name, is_core_ip, depth, risk, kind, starts_on, expires_on in rows:
+        covered_sum, uncovered_sum, items = sums.setdefault(demand_id, (Decimal(0), Decimal(0), []))
+        exposure = exposure_base(depth=depth, is_core_ip=is_core_ip, competitor_risk=risk)
+        covered = agreement_covers(depth=depth, agreement_kind=kind, starts_on=starts_on, expires_on=expires_on, on=on)
+        items.append((name, is_core_ip, depth, covered, str(exposure)))
+        if covered:
+            sums[demand_id] = (covered_sum + exposure, uncovered_sum, items)
+        else:
+            sums[demand_id] = (covered_sum, uncovered_sum + exposure, items)
+    return {
+        demand_id: DisclosureExposure(covered=covered, uncovered=uncovered, items=tuple(items))
+        for demand_id, (covered, uncovered, items) in sums.items()
+    }
+
+
+@dataclass(frozen=True)
+class DisclosureSection:
+    """What the demand page shows of a demand's plan: versions, status, the current plan's items and suggestions."""
+
+    history: list[DisclosurePlan]
+    status: SignOffStatus
+    exposures: list[ItemExposure]
+    alternatives: list[LeastDisclosure]
+
+    @property
+    def current(self) -> DisclosurePlan | None:
+        return self.history[0] if self.history else None
+
+
+def disclosure_section(
+    change_request: ChangeRequest, *, points_per_exposure: Decimal | None = None, uncovered_factor: Decimal = Decimal(1)
+) -> DisclosureSection:
+    """A demand's plans for its page, in two queries (plans with partner, agreement and sign-off; their items)."""
+    history = disclosure_plan_history(change_request)
+    current = history[0] if history else None
+    return DisclosureSection(
+        history=history,
+        status=disclosure_plan_sign_off_status(change_request, history=history),
+        exposures=plan_item_exposures(current) if current else [],
+        alternatives=least_disclosure_alternatives(
+            current, points_per_exposure=points_per_exposure, uncovered_factor=uncovered_factor
+        )
+        if current
+        else [],
+    )

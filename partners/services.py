@@ -155,7 +155,7 @@ def disclosure_plan_propose(
     agreement: Agreement | None,
     items: Sequence[tuple[ProductComponent, int]],
     note: str = "",
-    actor: User | None = None,
+    actor: User,
 ) -> DisclosurePlan:
     """Record the next version of a demand's disclosure plan; the demand is rescored once it commits.
 
@@ -194,7 +194,8 @@ def disclosure_plan_propose(
         change_request=demand,
         actor=actor,
         note_key="disclosure_proposed",
-        note_params={"version": plan.version, "partner": partner.name},
+        # The partner is named in the plan and the audit, read by who reads the register, not on the timeline.
+        note_params={"version": plan.version},
         visibility=EventVisibility.INTERNAL,
     )
     audit_record(

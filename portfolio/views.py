@@ -19,6 +19,7 @@ from core.exceptions import ApplicationError
 from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
 from intake.models import ChangeRequest
+from partners.services import DisclosureNotSignedOff
 from portfolio import exposure, selectors, services
 from portfolio.calibration import calibration_report
 from portfolio.filters import ProjectFilterSet
@@ -202,6 +203,11 @@ def approve(request: StaffRequest, reference: str) -> HttpResponse:
             customer_message=form.cleaned_data["customer_message"],
             project=form.cleaned_data["project"],
         )
+    except DisclosureNotSignedOff as error:
+        # The approval waits for the CIO's sign-off of the plan: say so on the form, kept as typed.
+        form.add_error(None, error.message)
+        messages.error(request, error.message)
+        return demand_page(request, demand_or_404(reference), status=400, approve_form=form)
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("triage:detail", reference=reference)

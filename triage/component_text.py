@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.demanddesk import money
 from intake.choices import CustomerTier
+from partners.choices import DisclosureDepth
 from triage import scoring
 from triage.forms import ScoringModelForm
 from triage.models import Assessment
@@ -31,6 +32,7 @@ LABELS = {
     "penalty_ip": _("Source or IP shared with a third party"),
     "penalty_exclusive": _("Exclusive to one customer"),
     "penalty_security": _("Touches security or personal data"),
+    "penalty_disclosure": _("Disclosure to a partner"),
     "adjustment": _("Kept within 0–100"),
 }
 # What changed under a component (scoring.explain_difference's inputs), named for the reader; the English is
@@ -48,8 +50,19 @@ INPUT_TEXT = {
     "shares_ip": _("IP shared with a third party"),
     "exclusive": _("exclusive to one customer"),
     "security": _("security or personal data"),
+    "disclosure_covered": _("exposure covered by the agreement"),
+    "disclosure_uncovered": _("exposure not covered"),
 }
-DECIMAL_INPUTS = ("value", "effort_days", "day_rate", "yearly_run_cost", "savings_yearly", "risk_avoided")
+DECIMAL_INPUTS = (
+    "value",
+    "effort_days",
+    "day_rate",
+    "yearly_run_cost",
+    "savings_yearly",
+    "risk_avoided",
+    "disclosure_covered",
+    "disclosure_uncovered",
+)
 
 
 def _inputs(stored: dict[str, Any]) -> scoring.ScoringInputs | None:
@@ -57,6 +70,8 @@ def _inputs(stored: dict[str, Any]) -> scoring.ScoringInputs | None:
         values: dict[str, Any] = {
             key: Decimal(str(value)) if key in DECIMAL_INPUTS else value for key, value in stored.items()
         }
+        if "disclosure_items" in values:
+            values["disclosure_items"] = tuple(tuple(item) for item in values["disclosure_items"])
         return scoring.ScoringInputs(**values)
     except (TypeError, KeyError, InvalidOperation):
         return None
@@ -112,9 +127,43 @@ def _explanation(key: str, inputs: scoring.ScoringInputs, weights: scoring.Scori
         tier = inputs.customer_tier
         shown = CustomerTier(tier).label.lower() if tier in CustomerTier.values else gettext("no customer matched")
         return gettext("customer tier: %(tier)s") % {"tier": shown}
+    if key == "penalty_disclosure":
+        return disclosure_explanation(inputs, weights)
     if key.startswith("penalty_"):
         return gettext("declared by the customer")
     return gettext("the components add up to %(total)s") % {"total": number_format(raw_total, 2)}
+
+
+def disclosure_item_text(
+    *, name: str, is_core_ip: bool, depth: int, covered: bool, exposure: Decimal, weights: scoring.ScoringWeights
+) -> str:
+    """One plan item's share of the penalty: "Pricing engine (core IP), interface specification: 0,1"."""
+    text = gettext("%(component)s, %(depth)s: %(exposure)s") % {
+        "component": gettext("%(component)s (core IP)") % {"component": name} if is_core_ip else name,
+        "depth": str(DisclosureDepth(depth).label).lower(),
+        "exposure": number_format(exposure.normalize()),
+    }
+    if not covered:
+        text += " " + gettext("× %(factor)s, not covered by the agreement") % {
+            "factor": number_format(weights.disclosure_uncovered_factor.normalize())
+        }
+    return text
+
+
+def disclosure_explanation(inputs: scoring.ScoringInputs, weights: scoring.ScoringWeights) -> str:
+    """The disclosure penalty explained item by item, with the points per unit and the cap."""
+    items = "; ".join(
+        disclosure_item_text(
+            name=name, is_core_ip=core, depth=depth, covered=covered, exposure=Decimal(exposure), weights=weights
+        )
+        for name, core, depth, covered, exposure in inputs.disclosure_items
+    )
+    return gettext("%(points)s points per unit of exposure × %(exposure)s (%(items)s), at most %(cap)s") % {
+        "points": number_format(weights.penalty_disclosure.normalize()),
+        "exposure": number_format(scoring.disclosure_exposure(inputs, weights).normalize()),
+        "items": items,
+        "cap": number_format(weights.penalty_disclosure_cap.normalize()),
+    }
 
 
 def label_shown(key: str, stored: str) -> str:

@@ -193,7 +193,18 @@ class ScoringModelForm(forms.ModelForm):
                 "weight_strategic",
             ),
         ),
-        ("penalties", _("Penalties"), ("penalty_shares_ip", "penalty_exclusive", "penalty_security")),
+        (
+            "penalties",
+            _("Penalties"),
+            (
+                "penalty_shares_ip",
+                "penalty_exclusive",
+                "penalty_security",
+                "penalty_disclosure",
+                "penalty_disclosure_cap",
+                "disclosure_uncovered_factor",
+            ),
+        ),
         (
             "curves",
             _("Curves"),

@@ -83,6 +83,18 @@ class ScoringModel(BaseModel):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # Model v3's disclosure penalty (scoring.py's module docstring); 0 keeps the flat "shares IP" penalty, as v1, v2.
+    penalty_disclosure = models.DecimalField(
+        _("penalty: points per unit of disclosure exposure"), default=Decimal("0"), **_weight
+    )
+    penalty_disclosure_cap = models.DecimalField(_("penalty: disclosure at most"), default=Decimal("0"), **_weight)
+    disclosure_uncovered_factor = models.DecimalField(
+        _("disclosure not covered by an agreement weighs"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
+    )
 
     WEIGHT_FIELDS = tuple(field for field in scoring.ScoringWeights.__dataclass_fields__)
 

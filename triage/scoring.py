@@ -17,6 +17,14 @@ revenue at stake (the BT agenda), the cost it takes out over `savings_years` (th
   which part the value came from, and the clamp to 0..100 bounds a demand that has all three.
 v1 is the same rule with `savings_years`, `risk_cap` and their weights at 0: its scores are unchanged.
 The value parts are data (`VALUE_PARTS`): a later model adds a part there, with its weight field.
+
+Model v3 scores what a demand's disclosure plan really exposes to a partner (issue 18) instead of the flat
+"shares IP" penalty. Each item of the current plan exposes depth factor × sensitivity × partner risk
+(partners/exposure.py, the factors in partners/choices.py), times `disclosure_uncovered_factor` when the plan's
+agreement does not cover it on the scoring date. The inputs carry the two sums (covered, uncovered) and the items
+for the explanation; the penalty is min(`penalty_disclosure_cap`, `penalty_disclosure` × exposure), rounded half
+up to the cent. The flat `penalty_shares_ip` stays for a demand that ticked "shares IP" but has no plan yet. v1 and
+v2 have the disclosure parameters at 0: they do not value a plan and keep the flat penalty and their scores.
 """
 
 import hashlib
@@ -60,6 +68,10 @@ class ScoringWeights:
     weight_risk: Decimal = Decimal("0")
     savings_years: Decimal = Decimal("0")
     risk_cap: Decimal = Decimal("0")
+    # Model v3's disclosure penalty (0 in v1 and v2, which keep the flat "shares IP" penalty).
+    penalty_disclosure: Decimal = Decimal("0")
+    penalty_disclosure_cap: Decimal = Decimal("0")
+    disclosure_uncovered_factor: Decimal = Decimal("0")
 
 
 # What model v2 changes from v1 (scoring_model_create_version takes these as its changes): savings weigh as
@@ -69,6 +81,13 @@ V2_CHANGES: dict[str, Decimal] = {
     "weight_risk": Decimal("5"),
     "savings_years": Decimal("3"),
     "risk_cap": Decimal("1000000"),
+}
+# What model v3 changes from v2: the disclosure plan scored by what it exposes, 15 points per unit of exposure up
+# to 30, an uncovered or expired agreement weighing half as much again.
+V3_CHANGES: dict[str, Decimal] = {
+    "penalty_disclosure": Decimal("15"),
+    "penalty_disclosure_cap": Decimal("30"),
+    "disclosure_uncovered_factor": Decimal("1.5"),
 }
 
 
@@ -89,6 +108,12 @@ class ScoringInputs:
     provisional: bool  # product defaults stand in for an analyst's estimate
     savings_yearly: Decimal = Decimal("0")  # the cost the demand takes out each year
     risk_avoided: Decimal = Decimal("0")  # the risk or compliance exposure it avoids
+    # The current disclosure plan's exposure (partners/exposure.py), summed over the items its agreement covers on
+    # the scoring date and over those it does not; both 0 without a plan.
+    disclosure_covered: Decimal = Decimal("0")
+    disclosure_uncovered: Decimal = Decimal("0")
+    # The items behind the sums, for the explanation only: (component, core IP, depth, covered, exposure).
+    disclosure_items: tuple[tuple[str, bool, int, bool, str], ...] = ()
 
     def as_json(self) -> dict:
         # vars() rather than dataclasses.asdict(): the fields are flat values, and asdict's deep copies
@@ -109,7 +134,7 @@ class ScoringInputs:
         return inputs_digest(self.canonical_json())
 
 
-OPTIONAL_INPUTS = ("savings_yearly", "risk_avoided")
+OPTIONAL_INPUTS = ("savings_yearly", "risk_avoided", "disclosure_covered", "disclosure_uncovered", "disclosure_items")
 
 
 def inputs_digest(canonical_json: str) -> str:
@@ -197,6 +222,39 @@ def risk_normalized(inputs: ScoringInputs, weights: ScoringWeights) -> float:
     if weights.risk_cap <= 0:
         return 0.0
     return float(risk_capped(inputs, weights)) / float(weights.risk_cap)
+
+
+def disclosure_planned(inputs: ScoringInputs) -> bool:
+    """The demand has a disclosure plan (every item exposes something, so a plan's sums are never both 0)."""
+    return inputs.disclosure_covered + inputs.disclosure_uncovered > 0
+
+
+def disclosure_valued(weights: ScoringWeights) -> bool:
+    """The model scores disclosure plans (v3 on); before, the flat "shares IP" penalty is all there is."""
+    return weights.penalty_disclosure > 0
+
+
+def disclosure_exposure(inputs: ScoringInputs, weights: ScoringWeights) -> Decimal:
+    """The plan's exposure in units: covered items as they are, uncovered ones times the model's factor."""
+    return inputs.disclosure_covered + inputs.disclosure_uncovered * weights.disclosure_uncovered_factor
+
+
+def disclosure_penalty(inputs: ScoringInputs, weights: ScoringWeights) -> Decimal:
+    """The penalty's points (positive): points per unit × exposure, capped, rounded half up to the cent."""
+    uncapped = weights.penalty_disclosure * disclosure_exposure(inputs, weights)
+    return min(weights.penalty_disclosure_cap, uncapped).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _disclosure_explanation(inputs: ScoringInputs, weights: ScoringWeights) -> str:
+    items = "; ".join(
+        f"{name}{' (core IP)' if core else ''} depth {depth}: {exposure}"
+        + ("" if covered else f" × {weights.disclosure_uncovered_factor} uncovered")
+        for name, core, depth, covered, exposure in inputs.disclosure_items
+    )
+    return (
+        f"{weights.penalty_disclosure} points × exposure {disclosure_exposure(inputs, weights):f}"
+        f" ({items or 'no items'}), capped at {weights.penalty_disclosure_cap}"
+    )
 
 
 def breadth_normalized(customers_asking: int) -> float:
@@ -293,14 +351,32 @@ def score(inputs: ScoringInputs, weights: ScoringWeights) -> ScoreResult:
         ),
     ]
     components[2:2] = [part.component(inputs, weights) for part in VALUE_PARTS if part.is_valued(weights)]
+    # Under a model that scores plans, a plan replaces the flat penalty (kept for a demand with none yet).
+    planned = disclosure_valued(weights) and disclosure_planned(inputs)
     penalties = (
-        ("penalty_ip", "Source or IP shared with a third party", inputs.shares_ip, weights.penalty_shares_ip),
+        (
+            "penalty_ip",
+            "Source or IP shared with a third party",
+            inputs.shares_ip and not planned,
+            weights.penalty_shares_ip,
+        ),
         ("penalty_exclusive", "Exclusive to one customer", inputs.exclusive, weights.penalty_exclusive),
         ("penalty_security", "Touches security or personal data", inputs.security, weights.penalty_security),
     )
     for key, label, applies, penalty in penalties:
         if applies:
             components.append(Component(key, label, -penalty.quantize(CENT), None, None, "declared by the customer"))
+    if planned:
+        components.append(
+            Component(
+                "penalty_disclosure",
+                "Disclosure to a partner",
+                -disclosure_penalty(inputs, weights),
+                None,
+                weights.penalty_disclosure,
+                _disclosure_explanation(inputs, weights),
+            )
+        )
 
     raw_total = sum((component.points for component in components), Decimal("0"))
     total = min(Decimal("100"), max(Decimal("0"), raw_total)).quantize(CENT)
@@ -400,9 +476,13 @@ COMPONENT_DRIVERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "breadth": (("customers_asking",), ("weight_breadth",)),
     "urgency": (("days_until_desired",), ("weight_urgency", "urgency_full_days", "urgency_zero_days")),
     "strategic": (("customer_tier",), ("weight_strategic", "tier_strategic", "tier_key", "tier_standard")),
-    "penalty_ip": (("shares_ip",), ("penalty_shares_ip",)),
+    "penalty_ip": (("shares_ip", "disclosure_covered", "disclosure_uncovered"), ("penalty_shares_ip",)),
     "penalty_exclusive": (("exclusive",), ("penalty_exclusive",)),
     "penalty_security": (("security",), ("penalty_security",)),
+    "penalty_disclosure": (
+        ("disclosure_covered", "disclosure_uncovered"),
+        ("penalty_disclosure", "penalty_disclosure_cap", "disclosure_uncovered_factor"),
+    ),
     "adjustment": ((), ()),
 }
 INPUT_LABELS = {
@@ -418,6 +498,8 @@ INPUT_LABELS = {
     "shares_ip": "IP shared with a third party",
     "exclusive": "exclusive to one customer",
     "security": "security or personal data",
+    "disclosure_covered": "exposure covered by the agreement",
+    "disclosure_uncovered": "exposure not covered",
 }
 
 

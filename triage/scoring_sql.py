@@ -43,7 +43,8 @@ from triage import scoring
 
 # What `scoring_input` must hold per demand (the fields of scoring.ScoringInputs, the IT cost computed with
 # `it_cost_sql`): value (revenue), savings_yearly, risk_avoided (exposure) and it_cost numeric in the base
-# currency, asking integer, days integer or NULL, tier varchar or NULL, the three risk flags boolean.
+# currency, asking integer, days integer or NULL, tier varchar or NULL, the three risk flags boolean, and the
+# current disclosure plan's exposure covered and not covered numeric (0 without a plan).
 SCORING_INPUT_COLUMNS = (
     "value",
     "savings_yearly",
@@ -55,6 +56,8 @@ SCORING_INPUT_COLUMNS = (
     "shares_ip",
     "exclusive",
     "security",
+    "disclosure_covered",
+    "disclosure_uncovered",
 )
 # Each component's points in cents, named by its key in `scoring.score`, then the total in cents and the band.
 COMPONENT_COLUMNS = (
@@ -68,6 +71,7 @@ COMPONENT_COLUMNS = (
     "penalty_ip",
     "penalty_exclusive",
     "penalty_security",
+    "penalty_disclosure",
     "adjustment",
 )
 SCORE_COLUMNS = (*COMPONENT_COLUMNS, "total", "band")
@@ -104,6 +108,15 @@ FLOAT_COMPONENTS = (
 )
 
 
+# scoring.disclosure_planned and scoring.disclosure_penalty (negative, in cents): numeric throughout, and
+# PostgreSQL's round() of a positive numeric is scoring's half up.
+_PLANNED = "disclosure_covered + disclosure_uncovered > 0"
+_DISCLOSURE_CENTS = (
+    "-(round(least(%(penalty_disclosure_cap)s::numeric, %(penalty_disclosure)s::numeric"
+    " * (disclosure_covered + disclosure_uncovered * %(disclosure_uncovered_factor)s::numeric)), 2) * 100)::bigint"
+)
+
+
 def _points(key: str, weight: str) -> str:
     return _POINTS.format(y=f"{key}_y", x=f"{key}_normalized", weight=weight)
 
@@ -124,12 +137,15 @@ FROM (
     SELECT *, least(10000, greatest(0, raw_total)) AS total
     FROM (
         SELECT *, roi + revenue + savings + risk + breadth + urgency + strategic
-                  + penalty_ip + penalty_exclusive + penalty_security AS raw_total
+                  + penalty_ip + penalty_exclusive + penalty_security + penalty_disclosure AS raw_total
         FROM (
             SELECT *, {_FLOAT_POINTS},
                    CASE tier WHEN 'strategic' THEN %(strategic_cents)s WHEN 'key' THEN %(key_cents)s
                              WHEN 'standard' THEN %(standard_cents)s ELSE 0 END AS strategic,
-                   CASE WHEN shares_ip THEN %(penalty_ip_cents)s ELSE 0 END AS penalty_ip,
+                   CASE WHEN shares_ip AND NOT (%(disclosure_valued)s AND {_PLANNED}) THEN %(penalty_ip_cents)s
+                        ELSE 0 END AS penalty_ip,
+                   CASE WHEN %(disclosure_valued)s AND {_PLANNED} THEN {_DISCLOSURE_CENTS} ELSE 0 END
+                        AS penalty_disclosure,
                    CASE WHEN exclusive THEN %(penalty_exclusive_cents)s ELSE 0 END AS penalty_exclusive,
                    CASE WHEN security THEN %(penalty_security_cents)s ELSE 0 END AS penalty_security
             FROM (
@@ -213,6 +229,10 @@ def score_sql_params(weights: scoring.ScoringWeights) -> dict[str, Any]:
         # The float components' weights: exact (for a product near half a cent) and in cents as a float8.
         **{weight: getattr(weights, weight) for _, weight in FLOAT_COMPONENTS},
         **{f"{weight}_cents": float(_cents(getattr(weights, weight))) for _, weight in FLOAT_COMPONENTS},
+        "disclosure_valued": scoring.disclosure_valued(weights),
+        "penalty_disclosure": weights.penalty_disclosure,
+        "penalty_disclosure_cap": weights.penalty_disclosure_cap,
+        "disclosure_uncovered_factor": weights.disclosure_uncovered_factor,
         "fast_track_threshold": weights.fast_track_threshold,
         "review_threshold": weights.review_threshold,
     }

@@ -26,4 +26,6 @@ urlpatterns = [
     path("<str:reference>/customer/", views.assign_customer, name="assign_customer"),
     path("<str:reference>/owner/", views.assign_owner, name="assign_owner"),
     path("<str:reference>/similar/<int:pk>/", views.link_similar, name="link_similar"),
+    path("<str:reference>/disclosure/", views.disclosure_propose, name="disclosure_propose"),
+    path("<str:reference>/disclosure/<str:outcome>/", views.disclosure_decide, name="disclosure_decide"),
 ]

@@ -1,5 +1,7 @@
 """Staff pages of triage: the ranked queue and a demand's page with its actions."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import BaseForm
@@ -22,6 +24,11 @@ from intake.conversation import services as conversation_services
 from intake.conversation.selectors import conversation_list
 from intake.models import ChangeRequest, SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
+from partners.choices import SignOffOutcome, SignOffState
+from partners.forms import DisclosurePlanForm, SignOffForm, errors_into
+from partners.models import DisclosurePlan
+from partners.selectors import disclosure_section, product_components
+from partners.services import disclosure_plan_propose, disclosure_plan_refuse, disclosure_plan_sign_off
 from triage import navigation, selectors, services
 from triage.choices import BULK_LIMIT, DECISION_DONE_LABELS, BulkAction, DecisionOutcome, QueueScope
 from triage.forms import (
@@ -40,6 +47,7 @@ from triage.forms import (
     SavedViewForm,
     ScoringModelForm,
 )
+from triage.models import Assessment
 
 CHARTS_SECONDS = 30
 
@@ -163,6 +171,7 @@ def demand_page(request: StaffRequest, demand: ChangeRequest, *, status: int = 2
             else None
         ),
         "scoring_failure": getattr(demand, "scoring_failure", None),
+        "disclosure": _disclosure_context(request, demand, history[0] if history else None, forms),
         "comparison": selectors.assessment_comparison(
             change_request=demand,
             before_id=_int_or_none(request.GET.get("before")),
@@ -170,6 +179,106 @@ def demand_page(request: StaffRequest, demand: ChangeRequest, *, status: int = 2
         ),
     }
     return render(request, "triage/detail.html", context, status=status)
+
+
+def _disclosure_context(
+    request: StaffRequest, demand: ChangeRequest, assessment: Assessment | None, forms: dict[str, BaseForm]
+) -> dict | None:
+    """The partner disclosure section (issue 18): staff who read the register see it; the forms by permission."""
+    if not request.user.has_perm(roles.VIEW_PARTNERS):
+        return None
+    # The suggestion's points are those of the model that scored the demand (loaded with the page's assessment).
+    model = assessment.scoring_model if assessment is not None else None
+    section = disclosure_section(
+        demand,
+        points_per_exposure=model.penalty_disclosure if model is not None else None,
+        uncovered_factor=model.disclosure_uncovered_factor if model is not None else Decimal(1),
+    )
+    can_propose = request.user.has_perm(roles.PROPOSE_DISCLOSURE) and not demand.is_decided
+    plan = section.current
+    can_sign = (
+        plan is not None
+        and request.user.has_perm(roles.SIGN_OFF_DISCLOSURE)
+        and section.status.state in (SignOffState.PENDING, SignOffState.SUPERSEDED, SignOffState.NOT_REQUIRED)
+        and not hasattr(plan, "sign_off")
+    )
+    return {
+        "section": section,
+        "status": section.status,
+        "model": model,
+        "plan_form": forms.get("plan_form")
+        or (
+            DisclosurePlanForm(
+                components=list(product_components(product=demand.product_id)), current=plan, prefix="plan"
+            )
+            if can_propose
+            else None
+        ),
+        "sign_off_form": forms.get("sign_off_form")
+        or (SignOffForm(initial={"plan": plan.pk}, prefix="sign_off") if can_sign and plan else None),
+        "is_proposer": plan is not None and plan.proposed_by_id == request.user.pk,
+    }
+
+
+@require_POST
+@staff_permission_required(roles.PROPOSE_DISCLOSURE)
+def disclosure_propose(request: StaffRequest, reference: str) -> HttpResponse:
+    """Propose the next version of the demand's disclosure plan; the demand is rescored."""
+    demand = demand_or_404(reference)
+    form = DisclosurePlanForm(
+        request.POST, components=list(product_components(product=demand.product_id)), prefix="plan"
+    )
+    if form.is_valid():
+        try:
+            plan = disclosure_plan_propose(
+                change_request=demand,
+                partner=form.cleaned_data["partner"],
+                agreement=form.cleaned_data["agreement"],
+                items=form.items(),
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            errors_into(form, error)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Disclosure plan v%(version)s saved; the demand is being rescored.") % {"version": plan.version},
+            )
+            return redirect(reverse("triage:detail", kwargs={"reference": reference}) + "#disclosure")
+    messages.error(request, _("The disclosure plan was not saved: %(errors)s") % {"errors": form_errors_text(form)})
+    return demand_page(request, demand, status=400, plan_form=form)
+
+
+@require_POST
+@staff_permission_required(roles.SIGN_OFF_DISCLOSURE)
+def disclosure_decide(request: StaffRequest, reference: str, outcome: str) -> HttpResponse:
+    """The CIO signs off or refuses the plan version shown (its id is in the form)."""
+    demand = demand_or_404(reference)
+    if outcome not in SignOffOutcome.values:
+        raise Http404("Unknown outcome.")
+    form = SignOffForm(request.POST, prefix="sign_off")
+    if form.is_valid():
+        plan = DisclosurePlan.objects.filter(pk=form.cleaned_data["plan"], change_request=demand).first()
+        if plan is None:
+            raise Http404("No such plan.")
+        decide = disclosure_plan_sign_off if outcome == SignOffOutcome.SIGNED_OFF else disclosure_plan_refuse
+        try:
+            decide(plan=plan, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            errors_into(form, error)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            done = SignOffOutcome(outcome).label
+            messages.success(
+                request, _("Disclosure plan v%(version)s: %(outcome)s.") % {"version": plan.version, "outcome": done}
+            )
+            return redirect(reverse("triage:detail", kwargs={"reference": reference}) + "#disclosure")
+    messages.error(request, form_errors_text(form))
+    return demand_page(request, demand, status=400, sign_off_form=form)
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -107,6 +107,10 @@ INPUT_STRATEGIES: dict[str, st.SearchStrategy] = {
     "exclusive": st.booleans(),
     "security": st.booleans(),
     "provisional": st.booleans(),
+    # A plan's exposure sums (products of partners.choices' factors, four decimal places at most per item).
+    "disclosure_covered": st.one_of(st.just(Decimal("0")), st.decimals(min_value=0, max_value=50, places=4)),
+    "disclosure_uncovered": st.one_of(st.just(Decimal("0")), st.decimals(min_value=0, max_value=50, places=4)),
+    "disclosure_items": st.just(()),  # explains the sums; no point depends on it
 }
 
 

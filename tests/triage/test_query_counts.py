@@ -12,8 +12,10 @@ pytestmark = pytest.mark.django_db
 # that may see them), capacity (3 for a decider), comparison, similar demands, timeline, project, the customer
 # list of the assign form, the conversation (one query for every message with its author; their files come from the
 # attachment list above), the header's unread notifications (the bell: one count, whatever the number) and the
-# staff who may own the demand (the owner form's choices).
-DEMAND_PAGE_QUERIES = 20
+# staff who may own the demand (the owner form's choices); the partner disclosure section (issue 18): the plan's
+# versions with partner, agreement and sign-off, the agreements behind the partner and agreement selects, and the
+# product's components for the depth selects (their items, once a plan exists, are one more: tests/partners).
+DEMAND_PAGE_QUERIES = 23
 
 
 def test_the_demand_page_costs_the_same_queries_with_1_or_6_of_everything_it_lists(cio, cio_client, page_statements):

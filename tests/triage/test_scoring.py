@@ -323,3 +323,96 @@ def test_a_difference_from_v1_to_v2_names_the_savings_weights_that_moved():
     assert "model weight savings 0 → 20" in savings.reasons
     assert "model savings years 0 → 3" in savings.reasons
     assert differences["roi"].delta > 0 and "model savings years 0 → 3" in differences["roi"].reasons
+
+
+# --- Model v3: the disclosure plan scored by what it exposes (issue 18) --------------------------------------
+
+V3 = replace(V2, **scoring.V3_CHANGES)
+
+
+def plan_inputs(*items: tuple[int, bool, str, bool], **overrides) -> scoring.ScoringInputs:
+    """A demand whose plan reveals these (depth, core IP, competitor risk, covered) items, summed as the selector."""
+    from partners.exposure import exposure_base
+
+    covered = uncovered = Decimal("0")
+    rows = []
+    for depth, core, risk, is_covered in items:
+        exposure = exposure_base(depth=depth, is_core_ip=core, competitor_risk=risk)
+        rows.append((f"Component {len(rows)}", core, depth, is_covered, str(exposure)))
+        covered, uncovered = (covered + exposure, uncovered) if is_covered else (covered, uncovered + exposure)
+    fields = {"shares_ip": True, **overrides}
+    return inputs(disclosure_covered=covered, disclosure_uncovered=uncovered, disclosure_items=tuple(rows), **fields)
+
+
+def test_core_source_with_modification_rights_to_a_likely_competitor_covered_costs_15_points():
+    # 1.0 (source with modification rights) × 1.0 (core IP) × 1.0 (likely competitor) × 1 (covered) × 15 = 15.00.
+    result = scoring.score(plan_inputs((5, True, "high", True)), V3)
+    assert points(result)["penalty_disclosure"] == Decimal("-15.00")
+    assert "penalty_ip" not in points(result)  # the plan replaces the flat penalty
+
+
+def test_the_same_core_component_as_an_interface_specification_costs_1_50():
+    # 0.1 × 1.0 × 1.0 × 1 × 15 = 1.50.
+    assert points(scoring.score(plan_inputs((1, True, "high", True)), V3))["penalty_disclosure"] == Decimal("-1.50")
+
+
+def test_non_core_binaries_to_a_medium_risk_partner_under_an_expired_agreement_cost_1_01():
+    # 0.25 × 0.3 × 0.6 × 1.5 (uncovered) × 15 = 1.0125 → 1.01, rounded half up to the cent.
+    result = scoring.score(plan_inputs((2, False, "medium", False)), V3)
+    assert points(result)["penalty_disclosure"] == Decimal("-1.01")
+
+
+def test_several_items_over_the_cap_cost_30_points():
+    # 15 + 15 × 0.7 + 15 × 0.4 × 1.5 = 34.5 → capped at 30.00.
+    result = scoring.score(plan_inputs((5, True, "high", True), (4, True, "high", True), (3, True, "high", False)), V3)
+    assert points(result)["penalty_disclosure"] == Decimal("-30.00")
+
+
+def test_half_a_cent_of_disclosure_rounds_up():
+    # 0.1 × 0.3 × 0.3 = 0.009, × 1.5 uncovered = 0.0135 × 15 = 0.2025 → 0.20; with 0.035 covered: 0.7275 → 0.73.
+    weights = replace(V3, penalty_disclosure=Decimal("15"))
+    result = scoring.score(plan_inputs((1, False, "low", False), (3, False, "low", True)), weights)
+    # 0.0135 + 0.4 × 0.3 × 0.3 = 0.036 → 0.0495 × 15 = 0.7425 → 0.74.
+    assert points(result)["penalty_disclosure"] == Decimal("-0.74")
+
+
+def test_a_demand_that_shares_ip_without_a_plan_keeps_the_flat_penalty_under_v3():
+    result = scoring.score(inputs(shares_ip=True), V3)
+    assert points(result)["penalty_ip"] == Decimal("-15.00")
+    assert "penalty_disclosure" not in points(result)
+
+
+def test_v1_and_v2_ignore_the_plan_and_keep_their_scores():
+    with_plan = plan_inputs((5, True, "high", True))
+    for weights in (V1, V2):
+        assert scoring.score(with_plan, weights) == scoring.score(inputs(shares_ip=True), weights)
+
+
+def test_a_demand_without_a_plan_keeps_the_digest_it_had_before_v3():
+    assert inputs().digest() == inputs(disclosure_covered=Decimal("0"), disclosure_uncovered=Decimal("0")).digest()
+    assert inputs().digest() != plan_inputs((1, True, "high", True), shares_ip=False).digest()
+
+
+def test_the_disclosure_explanation_names_each_item_and_the_uncovered_factor():
+    result = scoring.score(plan_inputs((5, True, "high", True), (2, False, "high", False)), V3)
+    (disclosure,) = (component for component in result.components if component.key == "penalty_disclosure")
+    assert "Component 0 (core IP) depth 5: 1.000" in disclosure.explanation
+    assert "× 1.5 uncovered" in disclosure.explanation
+    assert disclosure.weight == Decimal("15")
+
+
+def test_a_difference_names_the_exposure_that_moved_the_disclosure_penalty():
+    before = scoring.score(plan_inputs((5, True, "high", True)), V3)
+    after_inputs = plan_inputs((1, True, "high", True))
+    after = scoring.score(after_inputs, V3)
+    differences = scoring.explain_difference(
+        before_components=before.components_json(),
+        after_components=after.components_json(),
+        before_inputs=plan_inputs((5, True, "high", True)).as_json(),
+        after_inputs=after_inputs.as_json(),
+        before_weights={},
+        after_weights={},
+    )
+    (disclosure,) = (difference for difference in differences if difference.key == "penalty_disclosure")
+    assert (disclosure.before, disclosure.after) == (Decimal("-15.00"), Decimal("-1.50"))
+    assert disclosure.reasons == ("exposure covered by the agreement 1 → 0.10",)

@@ -44,8 +44,11 @@ INPUT_COLUMNS = {
     "shares_ip": "boolean",
     "exclusive": "boolean",
     "security": "boolean",
+    "disclosure_covered": "numeric",
+    "disclosure_uncovered": "numeric",
 }
-UNSCORED_INPUTS = {"provisional"}
+# `provisional` only labels a score and `disclosure_items` explains the two sums: they move no point.
+UNSCORED_INPUTS = {"provisional", "disclosure_items"}
 
 # Besides the points, total and band: the IT cost and each normalized value the SQL computes per demand,
 # compared exactly (a float's last bit included), so a difference shows before it moves a cent.
@@ -57,7 +60,7 @@ WITH scoring_input AS (
     SELECT ordinality AS id, value, savings_yearly, risk_avoided,
            {it_cost_sql(effort="effort_days", day_rate="day_rate", run_cost="yearly_run_cost")} AS it_cost,
            customers_asking AS asking, days_until_desired AS days, customer_tier AS tier, shares_ip, exclusive,
-           security
+           security, disclosure_covered, disclosure_uncovered
     FROM unnest({", ".join(f"%({name})s::{kind}[]" for name, kind in INPUT_COLUMNS.items())})
          WITH ORDINALITY AS batch ({", ".join(INPUT_COLUMNS)}, ordinality)
 )
@@ -108,6 +111,8 @@ def test_the_sql_twin_computes_every_component_of_the_model_from_every_input():
         "shares_ip",
         "exclusive",
         "security",
+        "disclosure_covered",
+        "disclosure_uncovered",
     } == set(SCORING_INPUT_COLUMNS)
 
 
@@ -118,6 +123,14 @@ INTERNAL_CASE = inputs(value=Decimal("0"), savings_yearly=Decimal("40000"), risk
 # The first v1 example from DESIGN.md's arithmetic (tests/triage/test_scoring.py: 52.08).
 DESIGN_CASE = inputs(security=True)
 # A weight of one cent times a normalized 0.5 is exactly half a cent: the exact decimal path rounds it up.
+V3 = replace(V2, **scoring.V3_CHANGES)
+# Issue 18's hand-computed plans: core source with modification rights, likely competitor, covered (15.00);
+# non-core binaries, medium risk, expired agreement (1.0125 → 1.01); several items over the cap (30.00).
+PLAN_CASES = [
+    replace(DESIGN_CASE, shares_ip=True, disclosure_covered=Decimal("1.0")),
+    replace(DESIGN_CASE, disclosure_uncovered=Decimal("0.045")),
+    replace(DESIGN_CASE, shares_ip=True, disclosure_covered=Decimal("1.7"), disclosure_uncovered=Decimal("0.7")),
+]
 HALF_CENT = replace(
     V1, weight_breadth=Decimal("0.01"), weight_urgency=Decimal("0.01"), urgency_full_days=0, urgency_zero_days=4
 )
@@ -144,5 +157,8 @@ HALF_CENT_CASE = replace(DESIGN_CASE, customers_asking=2, days_until_desired=2, 
     weights=replace(V2, savings_years=Decimal("2.5")),
     batch=[replace(INTERNAL_CASE, savings_yearly=Decimal("0.01")), replace(INTERNAL_CASE, value=Decimal("1"))],
 )
+# Model v3: a plan replaces the flat penalty; v2 keeps the flat penalty for the same plans.
+@example(weights=V3, batch=[*PLAN_CASES, replace(DESIGN_CASE, shares_ip=True)])
+@example(weights=V2, batch=PLAN_CASES)
 def test_every_component_total_and_band_in_sql_are_those_of_score_to_the_cent(weights, batch):
     assert scored_in_sql(batch, weights) == [scored_in_python(inputs, weights) for inputs in batch]

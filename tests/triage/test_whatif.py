@@ -15,7 +15,17 @@ from hypothesis import example, given, settings
 
 from intake.choices import ChangeRequestKind, CustomerTier
 from intake.models import ChangeRequest, ProductKindDefault
-from tests.factories import CustomerFactory, ProductFactory, estimate, file_demand, link_demands
+from tests.factories import (
+    CustomerFactory,
+    ProductFactory,
+    UserFactory,
+    component,
+    estimate,
+    file_demand,
+    link_demands,
+    partner_with_agreement,
+    propose_plan,
+)
 from tests.triage.strategies import scoring_weights
 from triage import scoring, selectors, services
 from triage.models import ScoringModel
@@ -61,6 +71,14 @@ WEIGHT_SETS = {
         savings_years=Decimal("2.5"),
         risk_cap=Decimal("20000.01"),
         weight_revenue=Decimal("3"),
+    ),
+    "v3": replace(V1, **scoring.V2_CHANGES, **scoring.V3_CHANGES),
+    "v3 odd": replace(
+        V1,
+        penalty_disclosure=Decimal("7.77"),
+        penalty_disclosure_cap=Decimal("12.34"),
+        disclosure_uncovered_factor=Decimal("2.35"),
+        penalty_shares_ip=Decimal("9.99"),
     ),
     "heavy penalties": replace(
         V1, penalty_shares_ip=Decimal("100"), penalty_exclusive=Decimal("60"), penalty_security=Decimal("45")
@@ -156,9 +174,62 @@ def varied_open_demands(count: int = 36, shift: int = 0) -> list[ChangeRequest]:
         copy = file_demand(title=f"Copy from {address}", revenue_at_stake=Decimal(revenue), contact_email=address)
         ChangeRequest.objects.filter(pk=copy.pk).update(status="withdrawn")
         link_demands(demands[10], copy)
+    disclosure_plans(demands, products, shift)
     model = ScoringModel.objects.get(is_active=True)
     services.assessments_compute_bulk(change_request_ids=[demand.pk for demand in demands[3:]], scoring_model=model)
     return demands
+
+
+def disclosure_plans(demands: list[ChangeRequest], products: list, shift: int) -> None:
+    """Plans on every other demand: each depth, core IP or not, each competitor risk, agreements that cover the
+    depth or not (NDA, escrow, licence), expired, not yet in force and none; some with an older version."""
+    today = timezone.localdate()
+    parts = {
+        product.pk: [
+            component(product, f"Core {product.pk}", core_ip=True),
+            component(product, f"Plain {product.pk}"),
+            component(product, f"Core too {product.pk}", core_ip=True),
+        ]
+        for product in products
+    }
+    agreements = []
+    for index, (risk, kind, starts, ends) in enumerate(
+        [
+            ("high", "licence", -30, 300),
+            ("medium", "nda", -30, 300),
+            ("low", "source_escrow", -30, 300),
+            ("high", "licence", -400, -1),  # expired yesterday
+            ("medium", "licence", 5, 400),  # not yet in force
+            ("low", "nda", -10, 0),  # expires today: still in force
+        ]
+    ):
+        partner = partner_with_agreement(
+            name=f"Partner {index} {shift}",
+            competitor_risk=risk,
+            agreement_kind=kind,
+            reference=f"AG-{index}",
+            starts_on=today + timedelta(days=starts),
+            expires_on=today + timedelta(days=ends),
+        )
+        agreements.append((partner, partner.agreements.get()))
+    for index, demand in enumerate(demands):
+        if index % 2 == 0:
+            continue
+        partner, agreement = agreements[(index // 2 + shift) % len(agreements)]
+        core, plain, core_too = parts[demand.product_id]
+        items = [(core, 1 + (index + shift) % 5), (plain, 1 + index % 5)]
+        if index % 3 == 0:
+            items.append((core_too, 5 - index % 5))
+        if index % 7 == 1:
+            propose_plan(demand, partner, [(core, 5)], agreement=agreement)  # an older version: not counted
+        uncovered = index % 11 == 5
+        if uncovered:
+            from partners.services import disclosure_plan_propose
+
+            analyst = UserFactory(username="whatif-analyst", role="Analyst")
+            disclosure_plan_propose(change_request=demand, partner=partner, agreement=None, items=items, actor=analyst)
+        else:
+            propose_plan(demand, partner, items, agreement=agreement)
 
 
 def pure_scores(weights: scoring.ScoringWeights, ids: list[int]) -> dict[int, Decimal]:

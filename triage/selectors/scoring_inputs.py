@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.money import to_base
 from intake.models import ChangeRequest, Product, ProductKindDefault, SimilarDemand
 from intake.selectors import asker_key
+from partners.selectors import DisclosureExposure, disclosure_exposures_for_ids
 from triage import scoring
 from triage.models import (
     CostEstimate,
@@ -122,7 +123,7 @@ def _product_defaults() -> tuple[dict[int, tuple[Decimal, Decimal, Decimal]], di
 def scoring_inputs_for_rows(
     demands: dict[int, dict], demand_ids: list[int] | QuerySet, *, also_linked: int | None = None
 ) -> dict[int, scoring.ScoringInputs]:
-    """Each demand's scoring inputs from its row (SCORING_DEMAND_FIELDS), in four more queries.
+    """Each demand's scoring inputs from its row (SCORING_DEMAND_FIELDS), in five more queries.
 
     `demand_ids` selects the same demands as `demands` (a list of ids, or a subquery when there are
     too many ids to send). Revenue and breadth include linked similar demands (savings and risk are the
@@ -133,6 +134,7 @@ def scoring_inputs_for_rows(
     estimates = _latest_estimates(demand_ids)
     products, kind_defaults = _product_defaults()
     today = timezone.localdate()
+    disclosures = disclosure_exposures_for_ids(demand_ids, on=today)
     no_links: set[int] = set()
 
     inputs = {}
@@ -158,8 +160,19 @@ def scoring_inputs_for_rows(
             # The demand's own savings and risk: a linked demand shares its revenue and breadth, not its savings.
             savings_yearly=to_base(demand["yearly_savings"], demand["currency"]),
             risk_avoided=to_base(demand["risk_exposure_avoided"], demand["currency"]),
+            **_disclosure_inputs(disclosures.get(pk)),
         )
     return inputs
+
+
+def _disclosure_inputs(exposure: DisclosureExposure | None) -> dict:
+    if exposure is None:
+        return {}
+    return {
+        "disclosure_covered": exposure.covered,
+        "disclosure_uncovered": exposure.uncovered,
+        "disclosure_items": exposure.items,
+    }
 
 
 def scoring_inputs_for_ids(ids: list[int], *, also_linked: int | None = None) -> dict[int, scoring.ScoringInputs]:

@@ -3,6 +3,7 @@
 import heapq
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -12,6 +13,14 @@ from core import money
 from core.money import to_base_sql
 from intake.choices import OPEN_STATUSES, ChangeRequestKind
 from intake.models import ChangeRequest
+from partners.choices import (
+    AGREEMENT_COVERS_UP_TO,
+    COMPETITOR_RISK_FACTORS,
+    DEPTH_FACTORS,
+    SENSITIVITY_CORE_IP,
+    SENSITIVITY_OTHER,
+    DisclosureDepth,
+)
 from triage import scoring
 from triage.choices import ScoreBand
 from triage.scoring_sql import SCORE_SQL, SCORE_SQL_SETTINGS, it_cost_sql, score_sql_params
@@ -78,6 +87,51 @@ _SQL_ASKER = (
 )
 _SQL_SAVINGS = to_base_sql("cr.yearly_savings", "rate.rate")
 _SQL_RISK = to_base_sql("cr.risk_exposure_avoided", "rate.rate")
+# partners.selectors.disclosure_exposures_for_ids in SQL: each demand's current plan (highest version), each item's
+# exposure from the factors of partners.choices (passed as arrays, `disclosure_sql_params`), covered when the plan's
+# agreement is in force today and its kind covers the depth; summed covered and not covered, in numeric (exact).
+DISCLOSURE_SQL = """
+SELECT change_request_id AS id,
+       coalesce(sum(exposure) FILTER (WHERE covered), 0) AS covered,
+       coalesce(sum(exposure) FILTER (WHERE NOT covered), 0) AS uncovered
+FROM (
+    SELECT plan.change_request_id,
+           (%(depth_factors)s::numeric[])[item.depth]
+           * CASE WHEN component.is_core_ip THEN %(sensitivity_core)s::numeric ELSE %(sensitivity_other)s::numeric END
+           * (%(risk_factors)s::numeric[])[array_position(%(risk_levels)s::varchar[], partner.competitor_risk::varchar)]
+           AS exposure,
+           coalesce(agreement.starts_on <= %(today)s::date AND %(today)s::date <= agreement.expires_on
+                    AND item.depth <= (%(cover_depths)s::integer[])[
+                        array_position(%(agreement_kinds)s::varchar[], agreement.kind::varchar)], false) AS covered
+    FROM partners_disclosureitem AS item
+    JOIN partners_disclosureplan AS plan ON plan.id = item.plan_id
+    JOIN partners_productcomponent AS component ON component.id = item.component_id
+    JOIN partners_partner AS partner ON partner.id = plan.partner_id
+    LEFT JOIN partners_agreement AS agreement ON agreement.id = plan.agreement_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM partners_disclosureplan AS newer
+        WHERE newer.change_request_id = plan.change_request_id AND newer.version > plan.version
+    )
+) AS item_exposure
+GROUP BY change_request_id
+"""
+
+
+def disclosure_sql_params() -> dict[str, Any]:
+    """`DISCLOSURE_SQL`'s factors, from partners.choices (the depths are 1..5: an array's positions)."""
+    depths = sorted(DisclosureDepth.values)
+    assert depths == list(range(1, len(depths) + 1)), "DISCLOSURE_SQL indexes the depth factors by depth"
+    return {
+        "depth_factors": [Decimal(DEPTH_FACTORS[depth]) for depth in depths],
+        "sensitivity_core": Decimal(SENSITIVITY_CORE_IP),
+        "sensitivity_other": Decimal(SENSITIVITY_OTHER),
+        "risk_levels": [str(level) for level in COMPETITOR_RISK_FACTORS],
+        "risk_factors": [Decimal(factor) for factor in COMPETITOR_RISK_FACTORS.values()],
+        "agreement_kinds": [str(kind) for kind in AGREEMENT_COVERS_UP_TO],
+        "cover_depths": [int(depth) for depth in AGREEMENT_COVERS_UP_TO.values()],
+    }
+
+
 # Each open demand's inputs to the score, gathered as `scoring_inputs_for_rows` gathers them, then scored by
 # the SQL twin of `scoring.score` (triage/scoring_sql.py, where the proof that they agree is described).
 WHATIF_SQL = f"""
@@ -125,19 +179,23 @@ WITH rate (currency, rate) AS MATERIALIZED (
     CROSS JOIN unnest(%(kinds)s::varchar[]) AS kind (kind)
     LEFT JOIN intake_productkinddefault AS kind_default
            ON kind_default.product_id = product.id AND kind_default.kind = kind.kind
+), disclosure AS MATERIALIZED ({DISCLOSURE_SQL}
 ), scoring_input AS (
     SELECT cr.id, (cr.score * 100)::integer AS current_score, cr.score_band AS current_band,
            {_SQL_AMOUNT} + coalesce(linked_group.extra, 0) AS value, {_SQL_SAVINGS} AS savings_yearly,
            {_SQL_RISK} AS risk_avoided,
            coalesce(estimate.it_cost, default_cost.it_cost) AS it_cost, 1 + coalesce(linked_group.others, 0) AS asking,
            cr.desired_date - %(today)s::date AS days, customer.tier, cr.risk_shares_ip AS shares_ip,
-           cr.risk_exclusive AS exclusive, cr.risk_security AS security
+           cr.risk_exclusive AS exclusive, cr.risk_security AS security,
+           coalesce(disclosure.covered, 0) AS disclosure_covered,
+           coalesce(disclosure.uncovered, 0) AS disclosure_uncovered
     FROM intake_changerequest AS cr
     LEFT JOIN rate ON rate.currency = cr.currency
     LEFT JOIN linked_group ON linked_group.id = cr.id
     JOIN default_cost ON default_cost.product_id = cr.product_id AND default_cost.kind = cr.kind
     LEFT JOIN estimate ON estimate.id = cr.id
     LEFT JOIN intake_customer AS customer ON customer.id = cr.customer_id
+    LEFT JOIN disclosure ON disclosure.id = cr.id
     WHERE cr.status IN %(open_statuses)s
 )
 SELECT id, current_score, current_band, total, band FROM {SCORE_SQL} AS scored
@@ -151,6 +209,7 @@ def _whatif_rows_postgresql(weights: scoring.ScoringWeights) -> list[WhatIfRow]:
     """Each open demand's current score and band and its proposed ones, in one statement (`WHATIF_SQL`)."""
     params = {
         **score_sql_params(weights),
+        **disclosure_sql_params(),
         "open_statuses": tuple(str(status) for status in OPEN_STATUSES),
         "currencies": list(money.rates()),
         "rates": list(money.rates().values()),

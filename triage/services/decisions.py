@@ -23,6 +23,7 @@ from intake.services import (
     change_request_transition,
     status_event_record,
 )
+from partners.services import disclosure_approval_check
 from triage.choices import DECISION_DONE_LABELS, DecisionOutcome
 from triage.models import (
     CostEstimate,
@@ -142,6 +143,9 @@ def decision_record(
 ) -> Decision:
     """Record the CIO's decision. Of two people deciding at once exactly one wins; the other is told who.
 
+    An approval is refused while the demand's disclosure plan reveals core IP without the CIO's sign-off of its
+    exact content (partners.services.DisclosureNotSignedOff).
+
     Call inside the caller's transaction when the decision must commit with other writes (approval
     creates a portfolio project in the same transaction).
     """
@@ -153,6 +157,11 @@ def decision_record(
     if outcome == DecisionOutcome.DEFERRED and (defer_until is None or defer_until <= timezone.localdate()):
         raise ApplicationError(gettext("Choose a future date to defer this demand until."))
     with transaction.atomic():
+        if outcome == DecisionOutcome.APPROVED:
+            # The plan's sign-off is read under the demand's row lock, which a new plan version also takes:
+            # no version can slip in between the check and the approval.
+            ChangeRequest.objects.select_for_update().filter(pk=change_request.pk).values_list("pk").first()
+            disclosure_approval_check(change_request=change_request)
         try:
             change_request_transition(
                 change_request=change_request,

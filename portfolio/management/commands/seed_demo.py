@@ -45,7 +45,7 @@ from triage import services as triage_services
 from triage.choices import DecisionOutcome
 from triage.models import Assessment, Decision, QuarterCapacity, ScoringModel
 from triage.quarters import quarter_after, quarter_start
-from triage.scoring import V2_CHANGES
+from triage.scoring import V2_CHANGES, V3_CHANGES
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (local demo logins only; refused outside DEBUG)
 DEMO_WEBHOOK_NAME = "Demo CRM (paused: points nowhere)"
@@ -285,6 +285,12 @@ class Command(BaseCommand):
             triage_services.scoring_model_create_version(
                 changes=dict(V2_CHANGES),
                 note="Model v2: savings and risk avoided valued beside revenue, against the same IT cost.",
+                created_by=users["cio"],
+            )
+        if not ScoringModel.objects.get(is_active=True).penalty_disclosure:
+            triage_services.scoring_model_create_version(
+                changes=dict(V3_CHANGES),
+                note="Model v3: a disclosure plan scored by what it exposes to the partner, instead of a flat penalty.",
                 created_by=users["cio"],
             )
         self._unit_costs(users)
