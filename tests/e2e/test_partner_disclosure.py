@@ -65,7 +65,7 @@ def test_the_sovereign_edition_shows_plan_penalty_and_sign_off_and_an_unsigned_p
     history = page.get_by_test_id("disclosure-history")
     assert "Refused" in history.inner_text() and "source with modification rights" in history.inner_text()
     # The penalty, component by component, in the score's breakdown.
-    penalty = page.locator("td[data-component='penalty_disclosure']")
+    penalty = page.locator("[aria-labelledby='score-heading'] td[data-component='penalty_disclosure']")
     assert penalty.is_visible()
     explanation = penalty.locator("xpath=following-sibling::td[1]").inner_text()
     assert "Query engine" in explanation and "Ingestion pipeline" in explanation
