@@ -245,3 +245,20 @@ def test_a_handover_is_never_edited_nor_deleted_and_the_admin_only_reads_it(deli
     page = signed_in(admin)
     assert page.get("/admin/portfolio/handover/").status_code == 200
     assert page.get(f"/admin/portfolio/handover/{handover.pk}/delete/").status_code == 403
+
+
+def test_the_project_page_costs_the_same_queries_whatever_its_handovers(delivery, portfolio_manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page = signed_in(portfolio_manager)
+    url = f"/portfolio/{delivery['project'].code}/"
+    counts = []
+    for _round in range(2):
+        record(delivery, portfolio_manager)
+        record(delivery, portfolio_manager, component=delivery["connector"], depth=DisclosureDepth.BINARIES)
+        page.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert page.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
