@@ -160,11 +160,29 @@ class StatusUpdate(models.Model):
         return f"{self.project_id} {self.health}"
 
 
+class AppendOnlyModel(models.Model):
+    """A history row: saved once, never edited nor deleted; `refused` is raised, with `refused_message`, otherwise."""
+
+    refused: type[Exception]
+    refused_message: str
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise self.refused(self.refused_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise self.refused(self.refused_message)
+
+
 class RevenueRefused(Exception):
     """The revenue history is append-only: a record is corrected by a new (negative) record, never edited."""
 
 
-class RevenueRecord(models.Model):
+class RevenueRecord(AppendOnlyModel):
     """Revenue a project realized in one month, as a portfolio manager recorded it; append-only history.
 
     Amounts are in the base currency (settings.BASE_CURRENCY), like the project's other money. A negative
@@ -183,6 +201,9 @@ class RevenueRecord(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
+    refused = RevenueRefused
+    refused_message = "Revenue records are append-only; record a correction instead."
+
     class Meta:
         ordering = ["-period", "-recorded_at", "-pk"]
         verbose_name = _("revenue record")
@@ -195,14 +216,6 @@ class RevenueRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.period:%Y-%m}: {self.amount}"
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if not self._state.adding:
-            raise RevenueRefused("Revenue records are append-only; record a correction instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RevenueRefused("Revenue records are append-only; record a correction instead.")
 
     def clean(self) -> None:
         errors: dict[str, str | Promise] = {}
@@ -254,7 +267,11 @@ class UnitCostRecord(models.Model):
         return f"{self.service_id} {self.period:%Y-%m}: {self.cost_per_unit}"
 
 
-class Handover(models.Model):
+class HandoverRefused(Exception):
+    """The register of handovers is append-only: a row is never edited nor deleted."""
+
+
+class Handover(AppendOnlyModel):
     """What a project actually handed over to a partner: a component, how deeply, when, to whom, under which agreement.
 
     Each one is checked against the signed disclosure plan of the project's demand when it is recorded
@@ -287,6 +304,9 @@ class Handover(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    refused = HandoverRefused
+    refused_message = "Handovers are append-only: what was handed over stays on record."
+
     class Meta:
         ordering = ["-handed_over_on", "-pk"]
         verbose_name = _("handover")
@@ -304,15 +324,3 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.component_id} at depth {self.depth} to {self.partner_id}"
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if not self._state.adding:
-            raise HandoverRefused("Handovers are append-only: what was handed over stays on record.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise HandoverRefused("Handovers are append-only: what was handed over stays on record.")
-
-
-class HandoverRefused(Exception):
-    """The register of handovers is append-only: a row is never edited nor deleted."""
