@@ -17,6 +17,7 @@ from portfolio.management.demo_partners import (
     SOVEREIGN_DEMAND,
 )
 from tests.e2e.browsing import WIDEST, log_in
+from tests.e2e.test_accessibility import blocking, run_axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -102,6 +103,7 @@ def test_the_portfolio_shows_the_exposure_register_and_the_project_its_handovers
     by_partner = page.get_by_test_id("exposure-by-partner")
     for text in ("Query engine", "Interface specification", "Ingestion pipeline", "Source under escrow", "Core IP"):
         assert text in by_partner.inner_text()
+    assert blocking(run_axe(page)) == []
     screenshots(page, artifacts, "exposure-register")
 
     # The project's handovers follow the signed plan; the CIO's form has the exception fields, labels over inputs.
@@ -123,4 +125,5 @@ def test_the_portfolio_shows_the_exposure_register_and_the_project_its_handovers
     errors = page.get_by_test_id("handover-errors")
     assert "Query engine was signed off at Interface specification" in errors.inner_text()
     assert page.get_by_test_id("handover-list").locator("tbody tr").count() == 3
+    assert blocking(run_axe(page)) == []  # the page with the refused form's errors
     screenshots(page, artifacts, "project-handovers")
