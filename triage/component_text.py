@@ -53,6 +53,8 @@ INPUT_TEXT = {
     "disclosure_covered": _("exposure covered by the agreement"),
     "disclosure_uncovered": _("exposure not covered"),
 }
+# Inputs shown with every decimal in a score comparison: exposures are small sums of factors.
+EXACT_INPUTS = ("disclosure_covered", "disclosure_uncovered")
 DECIMAL_INPUTS = (
     "value",
     "effort_days",
@@ -196,7 +198,8 @@ def components_shown(assessment: Assessment) -> list[dict[str, Any]]:
     return shown
 
 
-def _value_shown(value: object) -> str:
+def _value_shown(value: object, *, exact: bool = False) -> str:
+    """An input as the reader writes numbers; `exact` keeps every decimal (an exposure of 0.105 is not 0.10)."""
     if value is None:
         return gettext("none")
     if isinstance(value, bool):
@@ -205,6 +208,8 @@ def _value_shown(value: object) -> str:
         number = Decimal(str(value))
     except ArithmeticError:
         return str(value)
+    if exact:
+        return number_format(number.normalize(), force_grouping=True)
     places = 0 if number == number.to_integral_value() else 2
     return number_format(number, decimal_pos=places, force_grouping=True)
 
@@ -222,5 +227,6 @@ def difference_reasons(difference: scoring.ComponentDifference) -> list[str]:
             field = ScoringModelForm.base_fields.get(name)
             label = str(field.label) if field is not None and field.label else name.replace("_", " ")
             what = gettext("model: %(parameter)s") % {"parameter": label[:1].lower() + label[1:]}
-        reasons.append(f"{what} {_value_shown(before)} → {_value_shown(after)}")
+        exact = name in EXACT_INPUTS
+        reasons.append(f"{what} {_value_shown(before, exact=exact)} → {_value_shown(after, exact=exact)}")
     return reasons

@@ -538,6 +538,11 @@ def _reason(kind: str, name: str, before: object, after: object) -> str:
     return f"{what} {_shown(before)} → {_shown(after)}"
 
 
+def _input_value(inputs: dict, name: str) -> object:
+    """A stored input; an optional one left out of the stored inputs (ScoringInputs.as_json) was 0."""
+    return inputs.get(name, "0" if name in OPTIONAL_INPUTS and inputs else None)
+
+
 def explain_difference(
     *,
     before_components: list[dict],
@@ -557,9 +562,9 @@ def explain_difference(
         after = after_points.get(key, (label, Decimal("0")))[1]
         input_names, weight_names = COMPONENT_DRIVERS.get(key, ((), ()))
         changes: list[tuple[str, str, object, object]] = [
-            ("input", name, before_inputs.get(name), after_inputs.get(name))
+            ("input", name, _input_value(before_inputs, name), _input_value(after_inputs, name))
             for name in input_names
-            if str(before_inputs.get(name)) != str(after_inputs.get(name))
+            if str(_input_value(before_inputs, name)) != str(_input_value(after_inputs, name))
         ]
         changes += [
             ("weight", name, before_weights.get(name), after_weights.get(name))

@@ -27,5 +27,13 @@ urlpatterns = [
     path("<str:reference>/owner/", views.assign_owner, name="assign_owner"),
     path("<str:reference>/similar/<int:pk>/", views.link_similar, name="link_similar"),
     path("<str:reference>/disclosure/", views.disclosure_propose, name="disclosure_propose"),
-    path("<str:reference>/disclosure/<str:outcome>/", views.disclosure_decide, name="disclosure_decide"),
+    path(
+        "<str:reference>/disclosure/sign-off/",
+        views.disclosure_decide,
+        {"outcome": "signed_off"},
+        name="disclosure_sign_off",
+    ),
+    path(
+        "<str:reference>/disclosure/refuse/", views.disclosure_decide, {"outcome": "refused"}, name="disclosure_refuse"
+    ),
 ]

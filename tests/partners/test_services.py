@@ -132,6 +132,7 @@ def test_a_decided_demand_gets_no_new_plan(cio, sovereign):
         propose_plan(demand, sovereign["partner"], [(sovereign["engine"], INTERFACE_SPEC)])
 
 
+@pytest.mark.embedded
 def test_core_ip_needs_a_sign_off_and_the_status_follows_each_version(cio, sovereign):
     demand = sovereign["demand"]
     assert disclosure_plan_sign_off_status(demand).state == SignOffState.NO_PLAN

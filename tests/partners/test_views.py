@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 
 from core.models import OutboundEmail
-from partners.choices import DisclosureDepth, SignOffOutcome
+from partners.choices import DisclosureDepth
 from partners.models import DisclosurePlan, Partner, PlanSignOff, ProductComponent
 from partners.services import disclosure_plan_sign_off
 from portfolio.services import change_request_approve
@@ -42,6 +42,7 @@ def sovereign():
     }
 
 
+@pytest.mark.embedded
 def test_an_analyst_proposes_a_plan_from_the_demand_page_and_sees_it_pending(analyst, sovereign):
     client = signed_in(analyst)
     demand = sovereign["demand"]
@@ -88,7 +89,7 @@ def test_the_cio_signs_off_from_the_page_and_the_status_names_them(cio, sovereig
     reference = sovereign["demand"].reference
     page = client.get(f"/triage/{reference}/").content.decode()
     assert 'data-testid="sign-off-form"' in page
-    response = client.post(f"/triage/{reference}/disclosure/{SignOffOutcome.SIGNED_OFF}/", {"sign_off-plan": plan.pk})
+    response = client.post(f"/triage/{reference}/disclosure/sign-off/", {"sign_off-plan": plan.pk})
     assert response.status_code == 302
     page = client.get(f"/triage/{reference}/").content.decode()
     assert "Version 1 signed off by Carla Ionescu" in page
@@ -97,7 +98,7 @@ def test_the_cio_signs_off_from_the_page_and_the_status_names_them(cio, sovereig
 def test_refusing_without_a_reason_is_a_400_that_says_why(cio, sovereign):
     plan = propose_plan(sovereign["demand"], sovereign["partner"], [(sovereign["engine"], 5)])
     response = signed_in(cio).post(
-        f"/triage/{sovereign['demand'].reference}/disclosure/{SignOffOutcome.REFUSED}/", {"sign_off-plan": plan.pk}
+        f"/triage/{sovereign['demand'].reference}/disclosure/refuse/", {"sign_off-plan": plan.pk}
     )
     assert response.status_code == 400
     assert "Say why the plan is refused" in response.content.decode()
@@ -107,7 +108,7 @@ def test_refusing_without_a_reason_is_a_400_that_says_why(cio, sovereign):
 def test_an_analyst_cannot_sign_off(analyst, sovereign):
     plan = propose_plan(sovereign["demand"], sovereign["partner"], [(sovereign["engine"], 1)])
     response = signed_in(analyst).post(
-        f"/triage/{sovereign['demand'].reference}/disclosure/signed_off/", {"sign_off-plan": plan.pk}
+        f"/triage/{sovereign['demand'].reference}/disclosure/sign-off/", {"sign_off-plan": plan.pk}
     )
     assert response.status_code == 403
 
@@ -117,13 +118,12 @@ def test_the_proposer_is_told_another_cio_must_sign(cio, sovereign):
     client = signed_in(cio)
     page = client.get(f"/triage/{sovereign['demand'].reference}/").content.decode()
     assert "You proposed this plan" in page
-    response = client.post(
-        f"/triage/{sovereign['demand'].reference}/disclosure/signed_off/", {"sign_off-plan": plan.pk}
-    )
+    response = client.post(f"/triage/{sovereign['demand'].reference}/disclosure/sign-off/", {"sign_off-plan": plan.pk})
     assert response.status_code == 400
     assert "someone else must sign it off" in response.content.decode()
 
 
+@pytest.mark.embedded
 def test_approving_before_the_sign_off_is_refused_with_the_form_kept(cio, sovereign):
     demand = sovereign["demand"]
     plan = propose_plan(demand, sovereign["partner"], [(sovereign["engine"], 5)])

@@ -112,6 +112,10 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "triage/<str:reference>/note/": {"GET": EVERYONE_405, "POST": staff_page(*TRIAGE_VIEWERS, code=400)},
     "triage/<str:reference>/rescore/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
     "triage/<str:reference>/customer/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=302)},
+    # A demand's disclosure plan (issue 18): analysts and the CIO propose versions; the CIO alone signs or refuses.
+    "triage/<str:reference>/disclosure/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
+    "triage/<str:reference>/disclosure/sign-off/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=400)},
+    "triage/<str:reference>/disclosure/refuse/": {"GET": EVERYONE_405, "POST": staff_page(*DECIDERS, code=400)},
     # GET is the link form with its preview of the score (issue 15, item 5); POST links or unlinks.
     "triage/<str:reference>/similar/<int:pk>/": {
         "GET": staff_page(*ESTIMATORS),
@@ -172,6 +176,11 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     # The time zone chooser: anyone may choose; an empty POST is the form again with its error (400).
     "time-zone/": {"GET": answers(200), "POST": answers(400)},
     # Webhooks are the CIO's: registering a receiver sends triage data out of the house.
+    # The partner register (issue 18): every staff role reads it; analysts and the CIO enter partners and components.
+    "partners/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    "partners/new/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
+    "partners/<int:partner_id>/agreements/": {"GET": EVERYONE_405, "POST": staff_page(*ESTIMATORS, code=400)},
+    "partners/components/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": staff_page(*ESTIMATORS, code=400)},
     "webhooks/": {"GET": staff_page(*WEBHOOK_MANAGERS), "POST": staff_page(*WEBHOOK_MANAGERS, code=400)},
     "webhooks/<int:endpoint_id>/": {"GET": staff_page(*WEBHOOK_MANAGERS), "POST": EVERYONE_405},
     "webhooks/<int:endpoint_id>/events/": {"GET": EVERYONE_405, "POST": staff_page(*WEBHOOK_MANAGERS, code=302)},

@@ -24,6 +24,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
     file_demand_with_token,
+    partner_with_agreement,
     webhook_endpoint,
 )
 from tests.security.access_matrix import ADMIN, MATRIX, READ_TOKENS, ROLES
@@ -50,6 +51,7 @@ class World:
     saved_view_id: int = 0
     notification_id: int = 0
     service_id: int = 0
+    partner_id: int = 0
 
     def kwargs_for(self, name: str, role: str) -> dict:
         """The URL kwargs a role would use: only the tracking-link holder knows the real token."""
@@ -70,6 +72,7 @@ class World:
             "view_id": self.saved_view_id,
             "notification_id": self.notification_id,
             "uidb64": "MQ",  # a password-reset link for user 1, with the made-up token above
+            "partner_id": self.partner_id,
         }
         return values
 
@@ -168,7 +171,9 @@ def world(db, settings, tmp_path) -> World:
     # A view the CIO shares with the team, and a notification of the CIO's.
     saved_view = SavedView.objects.create(owner=users["cio"], name="Team view", query="status=scored", is_shared=True)
     (notification,) = notify(event=NotificationEvent.MENTIONED, recipients=[users["cio"]], key="matrix")
+    partner = partner_with_agreement(name="Matrix Partner")  # the register's agreement form posts to it
     return World(
+        partner_id=partner.pk,
         saved_view_id=saved_view.pk,
         notification_id=notification.pk,
         webhook_endpoint_id=endpoint.pk,
