@@ -80,6 +80,25 @@ class PartnerExposure:
         return sum(component.exceptions for component in self.components)
 
 
+@dataclass
+class ComponentHolders:
+    """One component and every partner holding it, deepest first."""
+
+    component_id: int
+    name: str
+    product_name: str
+    is_core_ip: bool
+    holders: list[ComponentExposure] = field(default_factory=list)
+
+    @property
+    def deepest(self) -> int:
+        return max(holder.depth for holder in self.holders)
+
+    @property
+    def deepest_label(self) -> str:
+        return str(DisclosureDepth(self.deepest).label)
+
+
 def component_exposures() -> list[ComponentExposure]:
     """Per partner and component, the deepest depth handed over: one grouped query, core IP first."""
     rows = (
@@ -132,8 +151,9 @@ def agreements_expiring(
 
 
 def exposure_register(*, today: date | None = None) -> dict[str, Any]:
-    """The register the portfolio page shows and the API returns: by partner (each with its components), the
-    likely competitors that hold core IP, and the agreements expiring soon. Two queries."""
+    """The register the portfolio page shows and the API returns: by partner (each with its components), by
+    component (each with the partners holding it), the likely competitors that hold core IP, and the agreements
+    expiring soon. Two queries."""
     today = today or timezone.localdate()
     partners: dict[int, PartnerExposure] = {}
     for exposure in component_exposures():
@@ -145,6 +165,23 @@ def exposure_register(*, today: date | None = None) -> dict[str, Any]:
         )
         partner.components.append(exposure)
     by_partner = list(partners.values())
+    components: dict[int, ComponentHolders] = {}
+    for partner in by_partner:
+        for exposure in partner.components:
+            components.setdefault(
+                exposure.component_id,
+                ComponentHolders(
+                    component_id=exposure.component_id,
+                    name=exposure.component_name,
+                    product_name=exposure.product_name,
+                    is_core_ip=exposure.is_core_ip,
+                ),
+            ).holders.append(exposure)
+    by_component = sorted(
+        components.values(), key=lambda item: (not item.is_core_ip, -item.deepest, item.product_name, item.name)
+    )
+    for item in by_component:
+        item.holders.sort(key=lambda holder: (-holder.depth, holder.partner_name))
     competitors_with_core_ip = [
         partner
         for partner in by_partner
@@ -155,6 +192,7 @@ def exposure_register(*, today: date | None = None) -> dict[str, Any]:
         agreement.days_left = (agreement.expires_on - today).days  # type: ignore[attr-defined]
     return {
         "by_partner": by_partner,
+        "by_component": by_component,
         "competitors_with_core_ip": competitors_with_core_ip,
         "agreements_expiring": expiring,
         "expiry_notice_days": AGREEMENT_EXPIRY_NOTICE_DAYS,

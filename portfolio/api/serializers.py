@@ -7,7 +7,7 @@ from intake.api.serializers import DemandStatusField
 from intake.choices import Currency
 from partners.api.serializers import DEPTH_HELP, AgreementSerializer, ComponentRefSerializer, PartnerRefSerializer
 from portfolio.choices import ProjectStatus
-from portfolio.exposure import ComponentExposure, PartnerExposure
+from portfolio.exposure import ComponentExposure, ComponentHolders, PartnerExposure
 from portfolio.models import Handover, Milestone, Project, StatusUpdate
 
 
@@ -235,6 +235,26 @@ class PartnerExposureSerializer(serializers.Serializer):
         return {"id": exposure.partner_id, "name": exposure.name, "competitor_risk": exposure.competitor_risk}
 
 
+class ComponentHolderSerializer(serializers.Serializer):
+    partner = serializers.SerializerMethodField()
+    depth = serializers.IntegerField(help_text="The deepest this partner holds. " + DEPTH_HELP)
+
+    @extend_schema_field(PartnerRefSerializer)
+    def get_partner(self, exposure: ComponentExposure) -> dict:
+        return {"id": exposure.partner_id, "name": exposure.partner_name, "competitor_risk": exposure.competitor_risk}
+
+
+class ComponentHoldersSerializer(serializers.Serializer):
+    component = serializers.SerializerMethodField()
+    product = serializers.CharField(source="product_name")
+    deepest = serializers.IntegerField(help_text=DEPTH_HELP)
+    holders = ComponentHolderSerializer(many=True, help_text="Deepest first.")
+
+    @extend_schema_field(ComponentRefSerializer)
+    def get_component(self, item: ComponentHolders) -> dict:
+        return {"id": item.component_id, "name": item.name, "is_core_ip": item.is_core_ip}
+
+
 class ExpiringAgreementSerializer(AgreementSerializer):
     partner = PartnerRefSerializer()
     days_left = serializers.IntegerField()
@@ -247,6 +267,7 @@ class ExposureRegisterSerializer(serializers.Serializer):
     """The portfolio's exposure register (the page's three parts), built from the recorded handovers."""
 
     by_partner = PartnerExposureSerializer(many=True)
+    by_component = ComponentHoldersSerializer(many=True, help_text="Core IP first, then deepest first.")
     competitors_with_core_ip = serializers.SerializerMethodField(
         help_text="The ids of partners rated likely competitors that hold core IP."
     )

@@ -103,6 +103,8 @@ def test_the_portfolio_shows_the_exposure_register_and_the_project_its_handovers
     by_partner = page.get_by_test_id("exposure-by-partner")
     for text in ("Query engine", "Interface specification", "Ingestion pipeline", "Source under escrow", "Core IP"):
         assert text in by_partner.inner_text()
+    by_component = page.get_by_test_id("exposure-by-component").inner_text()
+    assert f"{JOINT_VENTURE} (Source under escrow)" in by_component and "Ingestion pipeline" in by_component
     assert blocking(run_axe(page)) == []
     screenshots(page, artifacts, "exposure-register")
 

@@ -92,6 +92,13 @@ def test_exposure_per_partner_takes_the_deepest_handover_of_each_component(regis
         ("Connector SDK", DisclosureDepth.BINARIES, 1),
     ]
     assert rival.handovers == 3 and rival.deepest == DisclosureDepth.SOURCE_ESCROW
+    # Per component: who holds it, deepest first; core IP first.
+    assert [
+        (item.name, [(holder.partner_name, holder.depth) for holder in item.holders]) for item in found["by_component"]
+    ] == [
+        ("Query engine", [("Sovra Data JV", DisclosureDepth.SOURCE_ESCROW)]),
+        ("Connector SDK", [("Nordlys Integration", DisclosureDepth.BINARIES), ("Sovra Data JV", 2)]),
+    ]
     assert [partner.name for partner in found["competitors_with_core_ip"]] == ["Sovra Data JV"]
 
 
@@ -147,6 +154,11 @@ def test_the_api_returns_the_register_partners_plans_and_handovers(register, rea
         "last_handed_over_on": timezone.localdate().isoformat(),
     }
     assert body["competitors_with_core_ip"] == [register["rival"].pk]
+    assert body["by_component"][1]["component"]["name"] == "Connector SDK"
+    assert [holder["partner"]["name"] for holder in body["by_component"][1]["holders"]] == [
+        "Nordlys Integration",
+        "Sovra Data JV",
+    ]
     assert [row["reference"] for row in body["agreements_expiring"]] == ["NDA-SOVRA"]
 
     partners = reader_client.get("/api/v1/partners/").json()["results"]
