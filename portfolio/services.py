@@ -331,7 +331,8 @@ def handover_departures(
             str(_("The signed plan names %(signed)s, not %(partner)s."))
             % {"signed": plan.partner.name, "partner": partner.name}
         )
-    if agreement.pk != plan.agreement_id:
+    # A plan signed without an agreement (uncovered) takes any agreement in force with its partner: more cover.
+    if plan.agreement_id is not None and agreement.pk != plan.agreement_id:
         departures.append(
             str(_("Agreement %(agreement)s is not the one the signed plan names.")) % {"agreement": agreement.reference}
         )

@@ -10,11 +10,12 @@ from core.choices import AuditAction
 from core.models import AuditEvent
 from partners.choices import DisclosureDepth
 from partners.models import PlanSignOff
-from partners.services import agreement_add, disclosure_plan_sign_off
+from partners.services import agreement_add, disclosure_plan_propose, disclosure_plan_sign_off
 from portfolio.models import Handover
 from portfolio.services import HandoverRefusal, change_request_approve, handover_record
 from tests.factories import (
     ProductFactory,
+    UserFactory,
     component,
     file_demand,
     partner_with_agreement,
@@ -262,3 +263,31 @@ def test_the_project_page_costs_the_same_queries_whatever_its_handovers(delivery
             assert page.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_plan_signed_without_an_agreement_takes_any_agreement_in_force_with_its_partner(portfolio_manager, cio):
+    product = ProductFactory(name="Ledger")
+    demand = file_demand(product=product)
+    engine = component(product, "Pricing engine", core_ip=True)
+    partner = partner_with_agreement(name="Sovra Data JV", reference="LIC-SOVRA")
+    plan = disclosure_plan_propose(
+        change_request=demand,
+        partner=partner,
+        agreement=None,
+        items=[(engine, INTERFACE_SPEC)],
+        actor=portfolio_manager,
+    )
+    assert plan.agreement is None
+    disclosure_plan_sign_off(plan=plan, actor=UserFactory(username="cio2", role="CIO"))
+    project = change_request_approve(change_request=demand, decided_by=cio, rationale="Go.")
+    handover = handover_record(
+        project=project,
+        component=engine,
+        depth=INTERFACE_SPEC,
+        partner=partner,
+        agreement=partner.agreements.get(),
+        handed_over_on=timezone.localdate(),
+        recipient="Their architect",
+        actor=portfolio_manager,
+    )
+    assert not handover.is_exception
