@@ -15,7 +15,7 @@ from portfolio.models import Handover
 from portfolio.services import change_request_approve, handover_record
 from tests.factories import ProductFactory, component, file_demand, partner_with_agreement, propose_plan, signed_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]  # on the SQLite default too
 
 
 def delivered_to(partner, product, components, *, cio, portfolio_manager):

@@ -25,7 +25,7 @@ from tests.factories import (
 )
 from webhooks.models import WebhookDelivery
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]  # on the SQLite default too
 
 INTERFACE_SPEC = DisclosureDepth.INTERFACE_SPEC
 SOURCE_ESCROW = DisclosureDepth.SOURCE_ESCROW
