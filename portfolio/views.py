@@ -115,7 +115,10 @@ def _detail_context(
         "progress_form": ProjectProgressForm(instance=project),
         "revenue_form": revenue_form or RevenueRecordForm(),
         "revenue_records": selectors.revenue_record_list(project=project),
-        "handovers": exposure.project_handovers(project=project),
+        # What the project handed over to partners: for those who read partners (every staff role today).
+        "handovers": exposure.project_handovers(project=project)
+        if request.user.has_perm(roles.VIEW_PARTNERS)
+        else None,
         "can_record_handover": can_record_handover,
         "handover_form": (handover_form or _handover_form(request, project)) if can_record_handover else None,
     }

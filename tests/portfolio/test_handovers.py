@@ -291,3 +291,17 @@ def test_a_plan_signed_without_an_agreement_takes_any_agreement_in_force_with_it
         actor=portfolio_manager,
     )
     assert not handover.is_exception
+
+
+def test_a_role_that_reads_projects_but_not_partners_does_not_see_the_handovers(delivery, portfolio_manager):
+    from django.contrib.auth.models import Group, Permission
+
+    from tests.factories import UserFactory
+
+    record(delivery, portfolio_manager)
+    group = Group.objects.create(name="Projects only")
+    group.permissions.add(Permission.objects.get(codename="view_project", content_type__app_label="portfolio"))
+    reader = UserFactory(username="projects-only")
+    reader.groups.add(group)
+    body = signed_in(reader).get(f"/portfolio/{delivery['project'].code}/").content.decode()
+    assert "Dr. Ines Calder" not in body and "handover-list" not in body
