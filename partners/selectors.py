@@ -98,7 +98,10 @@ class SignOffStatus:
 
     @property
     def blocks_approval(self) -> bool:
-        return self.state in (SignOffState.PENDING, SignOffState.REFUSED, SignOffState.SUPERSEDED)
+        """The current plan reveals core IP and its exact content is not signed off (pending, refused, superseded)."""
+        if self.state in (SignOffState.PENDING, SignOffState.SUPERSEDED):
+            return True
+        return self.state == SignOffState.REFUSED and self.plan is not None and plan_requires_sign_off(self.plan)
 
 
 def disclosure_plan_sign_off_status(

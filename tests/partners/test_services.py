@@ -151,6 +151,8 @@ def test_core_ip_needs_a_sign_off_and_the_status_follows_each_version(cio, sover
     disclosure_plan_refuse(plan=v2, actor=cio, reason="Source rights to a likely competitor: no.")
     assert disclosure_plan_sign_off_status(demand).state == SignOffState.REFUSED
     assert plan_signed_in_force(demand) is None
+    with pytest.raises(DisclosureNotSignedOff):
+        disclosure_approval_check(change_request=demand)
 
     v3 = propose_plan(demand, sovereign["partner"], [(sovereign["engine"], INTERFACE_SPEC)])
     disclosure_plan_sign_off(plan=v3, actor=cio)
@@ -275,3 +277,10 @@ def test_two_cios_deciding_at_once_one_wins_and_the_other_is_told_who():
     winner = next(name for name, result in outcomes.items() if not isinstance(result, Exception))
     winner_name = {"cio-a": "Ada First", "cio-b": "Bea Second"}[winner]
     assert winner_name in losers[0].message
+
+
+def test_a_refused_plan_without_core_ip_does_not_hold_the_approval(cio, sovereign):
+    plain = propose_plan(sovereign["demand"], sovereign["partner"], [(sovereign["reports"], SOURCE_MODIFY)])
+    disclosure_plan_refuse(plan=plain, actor=cio, reason="Rather not, but it is not core IP.")
+    assert disclosure_plan_sign_off_status(sovereign["demand"]).state == SignOffState.REFUSED
+    disclosure_approval_check(change_request=sovereign["demand"])

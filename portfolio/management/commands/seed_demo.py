@@ -290,7 +290,8 @@ class Command(BaseCommand):
         if not ScoringModel.objects.get(is_active=True).penalty_disclosure:
             triage_services.scoring_model_create_version(
                 changes=dict(V3_CHANGES),
-                note="Model v3: a disclosure plan scored by what it exposes to the partner, instead of a flat penalty.",
+                note="Model v3 scores disclosure plans by what they expose to the partner; "
+                "without a plan the flat IP penalty stays.",
                 created_by=users["cio"],
             )
         self._unit_costs(users)
