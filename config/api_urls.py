@@ -12,7 +12,15 @@ from rest_framework.routers import DefaultRouter
 
 from core.api import api_not_found
 from intake.api.views import ChangeRequestCreateApi, ChangeRequestDetailApi
-from portfolio.api.views import PortfolioSummaryApi, ProjectViewSet, ServiceListApi, UnitCostApi
+from partners.api.views import DisclosurePlanListApi, PartnerListApi
+from portfolio.api.views import (
+    ExposureRegisterApi,
+    HandoverListApi,
+    PortfolioSummaryApi,
+    ProjectViewSet,
+    ServiceListApi,
+    UnitCostApi,
+)
 from triage.api.views import QueueApi, ScoreDetailApi
 from webhooks.api import views as webhook_api
 
@@ -29,7 +37,15 @@ urlpatterns = [
         name="request-detail",
     ),
     re_path(r"^requests/(?P<reference>[A-Za-z0-9-]{1,20})/score/$", ScoreDetailApi.as_view(), name="request-score"),
+    re_path(
+        r"^requests/(?P<reference>[A-Za-z0-9-]{1,20})/disclosure-plans/$",
+        DisclosurePlanListApi.as_view(),
+        name="request-disclosure-plans",
+    ),
     path("queue/", QueueApi.as_view(), name="queue"),
+    path("partners/", PartnerListApi.as_view(), name="partner-list"),
+    path("handovers/", HandoverListApi.as_view(), name="handover-list"),
+    path("exposure/", ExposureRegisterApi.as_view(), name="exposure-register"),
     path("services/", ServiceListApi.as_view(), name="service-list"),
     # Any segment reaches the view, which answers a JSON 404 for one that is not a service's id.
     re_path(r"^services/(?P<service_id>[^/]+)/unit-costs/$", UnitCostApi.as_view(), name="service-unit-costs"),

@@ -51,6 +51,7 @@ VIEW_PARTNERS = "partners.view_partner"  # the partner register and a demand's d
 MANAGE_PARTNERS = "partners.add_partner"  # enter partners, their agreements and the products' components
 PROPOSE_DISCLOSURE = "partners.add_disclosureplan"  # propose a new version of a demand's disclosure plan
 SIGN_OFF_DISCLOSURE = "partners.sign_off_disclosureplan"  # sign off or refuse a plan (never one's own)
+RECORD_HANDOVER = "portfolio.add_handover"  # what a project handed over to a partner, checked against the plan
 # Core and webhooks
 VIEW_AUDIT = "core.view_auditevent"
 MANAGE_WEBHOOKS = "webhooks.manage_webhookendpoint"
@@ -84,6 +85,7 @@ CIO = [
     SET_DECISION_TARGETS,
     VIEW_AUDIT,
     MANAGE_WEBHOOKS,
+    RECORD_HANDOVER,
 ]
 # Reads triage and the demands behind projects, but not who the customer's contact is nor what they attached
 # (docs/roles.md): a deployment that wants otherwise grants VIEW_CONTACT / VIEW_ATTACHMENT to the group.
@@ -98,6 +100,7 @@ PORTFOLIO_MANAGER = [
     RECORD_REVENUE,
     RECORD_UNIT_COST,
     VIEW_PARTNERS,
+    RECORD_HANDOVER,
 ]
 ROLES: dict[str, list[str]] = {"Analyst": ANALYST, "CIO": CIO, "Portfolio manager": PORTFOLIO_MANAGER, "API reader": []}
 # The roles that work in the staff pages; "API reader" is for the users behind API tokens, who are not staff.

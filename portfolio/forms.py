@@ -5,9 +5,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from intake.choices import Currency
+from partners.choices import DisclosureDepth
+from partners.models import Agreement, Partner, ProductComponent
 from portfolio.choices import ProjectStatus, RealizedKind
+from portfolio.exposure import handover_choices
 from portfolio.models import Milestone, Project, StatusUpdate
 from portfolio.selectors import project_open_choices
 from triage.forms import DecisionForm
@@ -123,3 +127,39 @@ class CalibrationFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked for every approved demand."),
     )
+
+
+class HandoverForm(forms.Form):
+    """What a project handed over to a partner; the CIO may accept one outside the signed plan, saying why."""
+
+    component = forms.ModelChoiceField(
+        label=pgettext_lazy("product part", "Component"), queryset=ProductComponent.objects.none()
+    )
+    depth = forms.TypedChoiceField(label=_("Depth"), choices=DisclosureDepth.choices, coerce=int)
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    agreement = forms.ModelChoiceField(label=_("Agreement"), queryset=Agreement.objects.none())
+    handed_over_on = forms.DateField(
+        label=_("Handed over on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    recipient = forms.CharField(label=_("Recipient"), max_length=200, help_text=_("The person at the partner."))
+    note = forms.CharField(label=_("Note"), max_length=1_000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    is_exception = forms.BooleanField(label=_("Accept as an exception to the signed plan"), required=False)
+    exception_reason = forms.CharField(
+        label=_("Why the exception"), max_length=1_000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, project: Project, can_accept_exceptions: bool, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("initial", {"handed_over_on": timezone.localdate()})
+        kwargs.setdefault("auto_id", "id_handover_%s")  # the page's other forms have a note too
+        super().__init__(*args, **kwargs)
+        choices = handover_choices(project=project)
+        for name in ("component", "partner", "agreement"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = choices[name]
+        agreement = self.fields["agreement"]
+        assert isinstance(agreement, forms.ModelChoiceField)
+        agreement.label_from_instance = lambda item: f"{item.partner.name}: {item}"  # type: ignore[method-assign,assignment]
+        if not can_accept_exceptions:
+            del self.fields["is_exception"]
+            del self.fields["exception_reason"]

@@ -11,10 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import BaseModel
 from intake.choices import Agenda
 from intake.models import ChangeRequest, Customer, Product
+from partners.choices import DisclosureDepth
+from partners.models import Agreement, Partner, ProductComponent
 from portfolio.choices import PROJECT_OPEN_STATUSES, Health, ProjectStatus, RealizedKind
 
 _money: dict[str, Any] = {
@@ -162,11 +165,29 @@ class StatusUpdate(models.Model):
         return f"{self.project_id} {self.health}"
 
 
+class AppendOnlyModel(models.Model):
+    """A history row: saved once, never edited nor deleted; `refused` is raised, with `refused_message`, otherwise."""
+
+    refused: type[Exception]
+    refused_message: str
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise self.refused(self.refused_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise self.refused(self.refused_message)
+
+
 class RevenueRefused(Exception):
     """The revenue history is append-only: a record is corrected by a new (negative) record, never edited."""
 
 
-class RevenueRecord(models.Model):
+class RevenueRecord(AppendOnlyModel):
     """Revenue a project realized in one month, as a portfolio manager recorded it; append-only history.
 
     Amounts are in the base currency (settings.BASE_CURRENCY), like the project's other money. A negative
@@ -185,6 +206,9 @@ class RevenueRecord(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
+    refused = RevenueRefused
+    refused_message = "Revenue records are append-only; record a correction instead."
+
     class Meta:
         ordering = ["-period", "-recorded_at", "-pk"]
         verbose_name = _("revenue record")
@@ -197,14 +221,6 @@ class RevenueRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.period:%Y-%m}: {self.amount}"
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if not self._state.adding:
-            raise RevenueRefused("Revenue records are append-only; record a correction instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RevenueRefused("Revenue records are append-only; record a correction instead.")
 
     def clean(self) -> None:
         errors: dict[str, str | Promise] = {}
@@ -254,3 +270,62 @@ class UnitCostRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id} {self.period:%Y-%m}: {self.cost_per_unit}"
+
+
+class HandoverRefused(Exception):
+    """The register of handovers is append-only: a row is never edited nor deleted."""
+
+
+class Handover(AppendOnlyModel):
+    """What a project actually handed over to a partner: a component, how deeply, when, to whom, under which agreement.
+
+    Each one is checked against the signed disclosure plan of the project's demand when it is recorded
+    (`handover_record`); one outside the plan exists only as an exception the CIO accepted, with the reason.
+    Append-only like the revenue history: the register is the record of what left the company.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="handovers")
+    # The demand whose signed plan the handover follows (a project may deliver several demands).
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="handovers")
+    component = models.ForeignKey(
+        ProductComponent,
+        on_delete=models.PROTECT,
+        related_name="handovers",
+        verbose_name=pgettext_lazy("product part", "component"),
+    )
+    depth = models.PositiveSmallIntegerField(_("depth"), choices=DisclosureDepth.choices)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("partner"))
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("agreement")
+    )
+    handed_over_on = models.DateField(_("handed over on"))
+    recipient = models.CharField(_("recipient"), max_length=200, help_text=_("The person at the partner."))
+    note = models.CharField(_("note"), max_length=1_000, blank=True)
+    is_exception = models.BooleanField(_("exception to the plan"), default=False)
+    exception_reason = models.CharField(_("why the exception"), max_length=1_000, blank=True)
+    exception_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    refused = HandoverRefused
+    refused_message = "Handovers are append-only: what was handed over stays on record."
+
+    class Meta:
+        ordering = ["-handed_over_on", "-pk"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        indexes = [
+            models.Index(fields=["project", "-handed_over_on"], name="handover_project_idx"),
+            models.Index(fields=["partner", "component"], name="handover_partner_component_idx"),
+        ]
+        constraints = [
+            # An exception states why: the register must say who accepted what left outside the plan.
+            models.CheckConstraint(
+                condition=Q(is_exception=False) | ~Q(exception_reason=""), name="handover_exception_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.component_id} at depth {self.depth} to {self.partner_id}"

@@ -17,8 +17,13 @@ from core.money import to_base
 from core.services import audit_record
 from intake.models import ChangeRequest, Product
 from intake.services import change_request_delivery_follow
+from partners.choices import DisclosureDepth
+from partners.models import Agreement, DisclosurePlan, Partner, ProductComponent
+from partners.selectors import plan_signed_in_force
 from portfolio.choices import PROJECT_DELIVERY_STAGES, REALIZED_TOTAL_FIELD, ProjectStatus, RealizedKind
+from portfolio.exposure import handover_webhook_payload
 from portfolio.models import (
+    Handover,
     Milestone,
     Project,
     ProjectCounter,
@@ -279,3 +284,168 @@ def unit_cost_record(
     record.full_clean(validate_unique=False)
     record.save()
     return record
+
+
+class HandoverRefusal(ApplicationError):
+    """A handover the signed plan does not allow (or that breaks a rule of the register): `field` names the input."""
+
+    code = "handover_refused"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, extra={"field": field} if field else None)
+        self.field = field
+
+
+def _handover_demand(*, project: Project, component: ProductComponent) -> ChangeRequest:
+    """The project's demand for the component's product whose plan the handover follows: a demand with a signed plan
+    first (a project rarely delivers two demands of one product, but then the signed one is the one that counts)."""
+    demands = list(project.demands.filter(product_id=component.product_id).order_by("reference"))
+    if not demands:
+        raise HandoverRefusal(
+            str(_("%(component)s is not part of a product this project delivers.")) % {"component": component.name},
+            field="component",
+        )
+    return next((demand for demand in demands if plan_signed_in_force(demand) is not None), demands[0])
+
+
+def handover_departures(
+    *, plan: DisclosurePlan, component: ProductComponent, depth: int, partner: Partner, agreement: Agreement, on: date
+) -> list[str]:
+    """How a handover departs from the signed plan, one sentence each (empty: it follows the plan)."""
+    departures = []
+    signed_depth = next((item.depth for item in plan.items.all() if item.component_id == component.pk), None)
+    if signed_depth is None:
+        departures.append(str(_("%(component)s is not in the signed plan.")) % {"component": component.name})
+    elif depth > signed_depth:
+        departures.append(
+            str(_("%(component)s was signed off at %(signed)s, not %(depth)s."))
+            % {
+                "component": component.name,
+                "signed": DisclosureDepth(signed_depth).label,
+                "depth": DisclosureDepth(depth).label,
+            }
+        )
+    if partner.pk != plan.partner_id:
+        departures.append(
+            str(_("The signed plan names %(signed)s, not %(partner)s."))
+            % {"signed": plan.partner.name, "partner": partner.name}
+        )
+    # A plan signed without an agreement (uncovered) takes any agreement in force with its partner: more cover.
+    if plan.agreement_id is not None and agreement.pk != plan.agreement_id:
+        departures.append(
+            str(_("Agreement %(agreement)s is not the one the signed plan names.")) % {"agreement": agreement.reference}
+        )
+    if not agreement.starts_on <= on <= agreement.expires_on:
+        departures.append(
+            str(_("Agreement %(agreement)s is not in force on %(date)s (%(starts)s to %(expires)s)."))
+            % {
+                "agreement": agreement.reference,
+                "date": on.isoformat(),
+                "starts": agreement.starts_on.isoformat(),
+                "expires": agreement.expires_on.isoformat(),
+            }
+        )
+    return departures
+
+
+@transaction.atomic
+def handover_record(
+    *,
+    project: Project,
+    component: ProductComponent,
+    depth: int,
+    partner: Partner,
+    agreement: Agreement,
+    handed_over_on: date,
+    recipient: str,
+    actor: User,
+    note: str = "",
+    is_exception: bool = False,
+    exception_reason: str = "",
+) -> Handover:
+    """Record what a project handed over to a partner, checked against the signed plan of its demand.
+
+    A handover the signed plan allows (its component at that depth or less, its partner, its agreement in force on
+    the date) is recorded. Any other is refused with every reason, unless the CIO (who may sign plans off) records it
+    as an exception with a reason: then it is recorded, marked, and `disclosure.outside_plan` is published. A
+    handover dated before the sign-off, in the future, or under another partner's agreement is refused always.
+    """
+    if not actor.has_perm(roles.RECORD_HANDOVER):
+        raise HandoverRefusal(str(_("Only a portfolio manager or the CIO may record a handover.")))
+    if handed_over_on > timezone.localdate():
+        raise HandoverRefusal(str(_("Record a handover once it has happened.")), field="handed_over_on")
+    if agreement.partner_id != partner.pk:
+        raise HandoverRefusal(
+            str(_("Agreement %(agreement)s is %(owner)s's, not %(partner)s's."))
+            % {"agreement": agreement.reference, "owner": agreement.partner.name, "partner": partner.name},
+            field="agreement",
+        )
+    change_request = _handover_demand(project=project, component=component)
+    plan = plan_signed_in_force(change_request)
+    if plan is None:
+        departures = [
+            str(_("%(reference)s has no signed disclosure plan in force.")) % {"reference": change_request.reference}
+        ]
+    else:
+        signed_on = timezone.localdate(plan.sign_off.created_at)
+        if handed_over_on < signed_on:
+            raise HandoverRefusal(
+                str(_("The plan was signed off on %(signed)s: a handover cannot be dated before that."))
+                % {"signed": signed_on.isoformat()},
+                field="handed_over_on",
+            )
+        departures = handover_departures(
+            plan=plan, component=component, depth=depth, partner=partner, agreement=agreement, on=handed_over_on
+        )
+    exception_reason = exception_reason.strip()
+    if departures and not is_exception:
+        raise HandoverRefusal(" ".join([str(_("Outside the signed plan:")), *departures]), field=None)
+    if departures:
+        if not actor.has_perm(roles.SIGN_OFF_DISCLOSURE):
+            raise HandoverRefusal(
+                str(_("Only the CIO may accept a handover outside the signed plan.")), field="is_exception"
+            )
+        if not exception_reason:
+            raise HandoverRefusal(str(_("Say why the exception is accepted.")), field="exception_reason")
+    handover = Handover(
+        project=project,
+        change_request=change_request,
+        component=component,
+        depth=depth,
+        partner=partner,
+        agreement=agreement,
+        handed_over_on=handed_over_on,
+        recipient=recipient.strip(),
+        note=note.strip(),
+        is_exception=bool(departures),
+        exception_reason=exception_reason if departures else "",
+        exception_by=actor if departures else None,
+        recorded_by=actor,
+    )
+    handover.full_clean()
+    handover.save()
+    audit_record(
+        action=AuditAction.HANDOVER,
+        actor=actor,
+        obj=handover,
+        reference=project.code,
+        details={
+            "demand": change_request.reference,
+            "plan_version": plan.version if plan else None,
+            "partner": partner.name,
+            "component": component.name,
+            "depth": depth,
+            "agreement": agreement.reference,
+            "handed_over_on": handed_over_on,
+        }
+        | ({"outside_plan": departures, "exception_reason": exception_reason} if departures else {}),
+    )
+    if departures:
+        webhook_event_publish(
+            event_type=EventType.DISCLOSURE_OUTSIDE_PLAN,
+            payload=handover_webhook_payload(
+                handover, plan_version=plan.version if plan else None, outside_plan=departures
+            ),
+        )
+    return handover

@@ -20,12 +20,13 @@ from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
 from intake.models import ChangeRequest
 from partners.services import DisclosureNotSignedOff
-from portfolio import selectors, services
+from portfolio import exposure, selectors, services
 from portfolio.calibration import calibration_report
 from portfolio.filters import ProjectFilterSet
 from portfolio.forms import (
     ApproveForm,
     CalibrationFilterForm,
+    HandoverForm,
     MilestoneForm,
     ProjectProgressForm,
     RevenueRecordForm,
@@ -93,7 +94,17 @@ def _project_or_404(code: str):  # type: ignore[no-untyped-def]
     return project
 
 
-def _detail_context(request: HttpRequest, project: Project, revenue_form: RevenueRecordForm | None = None) -> dict:
+def _handover_form(request: HttpRequest, project: Project, data: object = None) -> HandoverForm:
+    return HandoverForm(data, project=project, can_accept_exceptions=request.user.has_perm(roles.SIGN_OFF_DISCLOSURE))
+
+
+def _detail_context(
+    request: HttpRequest,
+    project: Project,
+    revenue_form: RevenueRecordForm | None = None,
+    handover_form: HandoverForm | None = None,
+) -> dict:
+    can_record_handover = request.user.has_perm(roles.RECORD_HANDOVER)
     return {
         "project": project,
         "can_manage": request.user.has_perm(roles.CHANGE_PROJECT),
@@ -104,6 +115,12 @@ def _detail_context(request: HttpRequest, project: Project, revenue_form: Revenu
         "progress_form": ProjectProgressForm(instance=project),
         "revenue_form": revenue_form or RevenueRecordForm(),
         "revenue_records": selectors.revenue_record_list(project=project),
+        # What the project handed over to partners: for those who read partners (every staff role today).
+        "handovers": exposure.project_handovers(project=project)
+        if request.user.has_perm(roles.VIEW_PARTNERS)
+        else None,
+        "can_record_handover": can_record_handover,
+        "handover_form": (handover_form or _handover_form(request, project)) if can_record_handover else None,
     }
 
 
@@ -135,6 +152,38 @@ def record_revenue(request: StaffRequest, code: str) -> HttpResponse:
             return redirect(reverse("portfolio:detail", kwargs={"code": code}) + "#revenue")
     project = _project_or_404(code)  # fresh totals beside the form
     return render(request, "portfolio/project_detail.html", _detail_context(request, project, form), status=400)
+
+
+@require_POST
+@staff_permission_required(roles.RECORD_HANDOVER)
+def record_handover(request: StaffRequest, code: str) -> HttpResponse:
+    """A portfolio manager (or the CIO) records what the project handed over to a partner, checked against the
+    signed plan; a refusal is the page again, 400, with the reasons by field."""
+    project = _project_or_404(code)
+    form = _handover_form(request, project, request.POST)
+    if form.is_valid():
+        try:
+            handover = services.handover_record(project=project, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except services.HandoverRefusal as refusal:
+            form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+        else:
+            if handover.is_exception:
+                messages.warning(request, _("Handover recorded as an exception to the signed plan."))
+            else:
+                messages.success(request, _("Handover recorded."))
+            return redirect(reverse("portfolio:detail", kwargs={"code": code}) + "#handovers")
+    context = _detail_context(request, project, handover_form=form)
+    return render(request, "portfolio/project_detail.html", context, status=400)
+
+
+@require_GET
+@staff_permission_required(roles.VIEW_PARTNERS)
+def exposure_register(request: StaffRequest) -> HttpResponse:
+    """What partners hold: exposure per partner and component, likely competitors holding core IP, and the
+    agreements expiring within 90 days."""
+    return render(request, "portfolio/exposure_register.html", exposure.exposure_register())
 
 
 @require_POST

@@ -9,6 +9,7 @@ class EventType(models.TextChoices):
     PROJECT_STATUS_CHANGED = "project.status_changed", _("A project's status changed")
     PROJECT_HEALTH_CHANGED = "project.health_changed", _("A project's health changed")
     DISCLOSURE_SIGNED_OFF = "disclosure.signed_off", _("A demand's disclosure plan was signed off")
+    DISCLOSURE_OUTSIDE_PLAN = "disclosure.outside_plan", _("A handover outside the signed plan was accepted")
 
 
 class EndpointStatus(models.TextChoices):

@@ -46,6 +46,14 @@ _PROJECT = {
     "target_date": _nullable(_string(format="date")),
     "url": _string("The project's page.", format="uri"),
 }
+# How deeply a component is revealed (partners.choices.DisclosureDepth), in a plan or a handover.
+_DEPTH = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": 5,
+    "description": "1 interface specification, 2 binaries, 3 source under escrow, 4 source read-only, "
+    "5 source with modification rights.",
+}
 EVENT_DATA: dict[str, dict[str, Any]] = {
     EventType.DEMAND_SUBMITTED: _DEMAND,
     EventType.DEMAND_SCORED: {
@@ -85,19 +93,33 @@ EVENT_DATA: dict[str, dict[str, Any]] = {
                 "properties": {
                     "component": _string(),
                     "is_core_ip": {"type": "boolean"},
-                    "depth": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": 5,
-                        "description": "1 interface specification, 2 binaries, 3 source under escrow, "
-                        "4 source read-only, 5 source with modification rights.",
-                    },
+                    "depth": _DEPTH,
                 },
             },
         },
         "signed_off_by": _string("The CIO who signed it off."),
         "signed_off_at": _string(format="date-time"),
         "url": _string("The demand's triage page.", format="uri"),
+    },
+    EventType.DISCLOSURE_OUTSIDE_PLAN: {
+        "handover_id": {"type": "integer"},
+        "project_code": _string(example="BT-0001"),
+        "reference": _string("The demand whose signed plan the handover departs from.", example="CR-2026-00019"),
+        "plan_version": _nullable({"type": "integer", "minimum": 1, "description": "null: no signed plan in force."}),
+        "partner_id": {"type": "integer"},
+        "partner": _string("The partner's name."),
+        "competitor_risk": _string("low, medium or high (likely competitor)."),
+        "agreement_reference": _string(),
+        "agreement_expires_on": _string(format="date"),
+        "component": _string(),
+        "is_core_ip": {"type": "boolean"},
+        "depth": _DEPTH,
+        "handed_over_on": _string(format="date"),
+        "recipient": _string("The person at the partner."),
+        "outside_plan": {"type": "array", "items": _string(), "description": "How it departs from the signed plan."},
+        "exception_reason": _string("Why the CIO accepted it."),
+        "accepted_by": _string("The CIO who accepted it."),
+        "url": _string("The project's page.", format="uri"),
     },
 }
 

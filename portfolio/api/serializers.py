@@ -10,8 +10,10 @@ from core.jsonvalues import date_text, datetime_text, decimal_text
 from core.money import base_currency
 from intake.api.serializers import DemandStatusField
 from intake.choices import Currency
+from partners.api.serializers import DEPTH_HELP, AgreementSerializer, ComponentRefSerializer, PartnerRefSerializer
 from portfolio.choices import ProjectStatus
-from portfolio.models import Milestone, Project, StatusUpdate, share_of
+from portfolio.exposure import ComponentExposure, ComponentHolders, PartnerExposure
+from portfolio.models import Handover, Milestone, Project, StatusUpdate, share_of
 from portfolio.selectors import SponsorRef
 
 
@@ -249,3 +251,105 @@ class UnitCostInputSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=Currency.choices, default=settings.BASE_CURRENCY)
     units = serializers.IntegerField(min_value=0, max_value=10**12, required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=1_000, required=False, allow_blank=True, default="")
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    """What a project handed over to a partner; `is_exception` marks one outside the signed plan the CIO accepted."""
+
+    project = serializers.CharField(source="project.code")
+    reference = serializers.CharField(source="change_request.reference", help_text="The demand whose plan it follows.")
+    component = ComponentRefSerializer()
+    depth = serializers.IntegerField(min_value=1, max_value=5, help_text=DEPTH_HELP)
+    partner = PartnerRefSerializer()
+    agreement = AgreementSerializer()
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None, allow_null=True)
+    exception_by = serializers.CharField(source="exception_by.username", default=None, allow_null=True)
+
+    class Meta:
+        model = Handover
+        fields = [
+            "id",
+            "project",
+            "reference",
+            "component",
+            "depth",
+            "partner",
+            "agreement",
+            "handed_over_on",
+            "recipient",
+            "note",
+            "is_exception",
+            "exception_reason",
+            "exception_by",
+            "recorded_by",
+            "created_at",
+        ]
+
+
+class ComponentExposureSerializer(serializers.Serializer):
+    component = serializers.SerializerMethodField()
+    product = serializers.CharField(source="product_name")
+    depth = serializers.IntegerField(help_text="The deepest handed over. " + DEPTH_HELP)
+    handovers = serializers.IntegerField()
+    exceptions = serializers.IntegerField()
+    last_handed_over_on = serializers.DateField()
+
+    @extend_schema_field(ComponentRefSerializer)
+    def get_component(self, exposure: ComponentExposure) -> dict:
+        return {"id": exposure.component_id, "name": exposure.component_name, "is_core_ip": exposure.is_core_ip}
+
+
+class PartnerExposureSerializer(serializers.Serializer):
+    partner = serializers.SerializerMethodField()
+    handovers = serializers.IntegerField()
+    exceptions = serializers.IntegerField()
+    deepest = serializers.IntegerField(help_text=DEPTH_HELP)
+    components = ComponentExposureSerializer(many=True, help_text="Core IP first, then deepest first.")
+
+    @extend_schema_field(PartnerRefSerializer)
+    def get_partner(self, exposure: PartnerExposure) -> dict:
+        return {"id": exposure.partner_id, "name": exposure.name, "competitor_risk": exposure.competitor_risk}
+
+
+class ComponentHolderSerializer(serializers.Serializer):
+    partner = serializers.SerializerMethodField()
+    depth = serializers.IntegerField(help_text="The deepest this partner holds. " + DEPTH_HELP)
+
+    @extend_schema_field(PartnerRefSerializer)
+    def get_partner(self, exposure: ComponentExposure) -> dict:
+        return {"id": exposure.partner_id, "name": exposure.partner_name, "competitor_risk": exposure.competitor_risk}
+
+
+class ComponentHoldersSerializer(serializers.Serializer):
+    component = serializers.SerializerMethodField()
+    product = serializers.CharField(source="product_name")
+    deepest = serializers.IntegerField(help_text=DEPTH_HELP)
+    holders = ComponentHolderSerializer(many=True, help_text="Deepest first.")
+
+    @extend_schema_field(ComponentRefSerializer)
+    def get_component(self, item: ComponentHolders) -> dict:
+        return {"id": item.component_id, "name": item.name, "is_core_ip": item.is_core_ip}
+
+
+class ExpiringAgreementSerializer(AgreementSerializer):
+    partner = PartnerRefSerializer()
+    days_left = serializers.IntegerField()
+
+    class Meta(AgreementSerializer.Meta):
+        fields = [*AgreementSerializer.Meta.fields, "partner", "days_left"]
+
+
+class ExposureRegisterSerializer(serializers.Serializer):
+    """The portfolio's exposure register (the page's three parts), built from the recorded handovers."""
+
+    by_partner = PartnerExposureSerializer(many=True)
+    by_component = ComponentHoldersSerializer(many=True, help_text="Core IP first, then deepest first.")
+    competitors_with_core_ip = serializers.SerializerMethodField(
+        help_text="The ids of partners rated likely competitors that hold core IP."
+    )
+    agreements_expiring = ExpiringAgreementSerializer(many=True, help_text="In force, expiring within the window.")
+    expiry_notice_days = serializers.IntegerField()
+    today = serializers.DateField()
+
+    def get_competitors_with_core_ip(self, register: dict) -> list[int]:
+        return [partner.partner_id for partner in register["competitors_with_core_ip"]]

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -18,6 +18,8 @@ from core.pagination import ChangesCursorPagination
 from core.permissions import StaffTokenPermission
 from intake.models import Product
 from portfolio.api.serializers import (
+    ExposureRegisterSerializer,
+    HandoverSerializer,
     PortfolioSummarySerializer,
     ProjectChangeSerializer,
     ProjectDetailSerializer,
@@ -28,6 +30,7 @@ from portfolio.api.serializers import (
     UnitCostOutputSerializer,
     project_list_json,
 )
+from portfolio.exposure import exposure_register, exposure_register_fingerprint, handover_list
 from portfolio.filters import ProjectChangesFilterSet, ProjectFilterSet
 from portfolio.models import UnitCostRecord
 from portfolio.selectors import (
@@ -247,3 +250,53 @@ class UnitCostApi(generics.GenericAPIView):
         except UnitCostRefusal as refusal:
             raise ValidationError({refusal.field or "non_field_errors": [refusal.message]}) from None
         return Response(UnitCostOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class HandoverListApi(generics.ListAPIView):
+    """Every handover to a partner, newest first; `?project=BT-0001` for one project's."""
+
+    permission_classes = [StaffTokenPermission]
+    required_permission = roles.VIEW_PARTNERS
+    serializer_class = HandoverSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        handovers = handover_list()
+        project = self.request.query_params.get("project")
+        return handovers.filter(project__code=project) if project else handovers
+
+    @extend_schema(
+        operation_id="handovers_list",
+        summary="Handovers to partners, newest first (staff tokens)",
+        parameters=[
+            OpenApiParameter("project", str, description="A project's code: only its handovers."),
+            IF_NONE_MATCH,
+        ],
+        responses={200: HandoverSerializer(many=True), **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        # Handovers are append-only: how many and the newest id are the whole fingerprint.
+        fingerprint = self.get_queryset().order_by().aggregate(rows=Count("pk"), newest=Max("pk"))
+        return conditional_response(request, fingerprint, lambda: super(HandoverListApi, self).get(request))
+
+
+class ExposureRegisterApi(generics.GenericAPIView):
+    """The exposure register: per partner and component, likely competitors holding core IP, expiring agreements."""
+
+    permission_classes = [StaffTokenPermission]
+    required_permission = roles.VIEW_PARTNERS
+    serializer_class = ExposureRegisterSerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="exposure_register_get",
+        summary="The exposure register: what each partner holds, and the agreements expiring soon (staff tokens)",
+        parameters=[IF_NONE_MATCH],
+        responses={200: ExposureRegisterSerializer, **CONDITIONAL, **READ_ERRORS, **error_responses(404)},
+    )
+    def get(self, request: Request) -> Response:
+        return conditional_response(
+            request,
+            exposure_register_fingerprint(),
+            lambda: Response(ExposureRegisterSerializer(exposure_register()).data),
+        )

@@ -40,6 +40,10 @@ def test_schema_describes_every_api_endpoint_with_its_errors():
         "/api/v1/queue/",
         "/api/v1/services/",
         "/api/v1/services/{service_id}/unit-costs/",
+        "/api/v1/partners/",
+        "/api/v1/requests/{reference}/disclosure-plans/",
+        "/api/v1/handovers/",
+        "/api/v1/exposure/",
         webhooks,
         webhooks + "{endpoint_id}/",
         *(webhooks + "{endpoint_id}/" + action + "/" for action in ("pause", "resume", "rotate-secret", "ping")),
@@ -72,6 +76,10 @@ def test_schema_describes_every_api_endpoint_with_its_errors():
         ("/api/v1/services/", "get"): "services_list",
         ("/api/v1/services/{service_id}/unit-costs/", "get"): "service_unit_costs_list",
         ("/api/v1/services/{service_id}/unit-costs/", "post"): "service_unit_cost_record",
+        ("/api/v1/partners/", "get"): "partners_list",
+        ("/api/v1/requests/{reference}/disclosure-plans/", "get"): "request_disclosure_plans_list",
+        ("/api/v1/handovers/", "get"): "handovers_list",
+        ("/api/v1/exposure/", "get"): "exposure_register_get",
     }
     create = schema["paths"]["/api/v1/requests/"]["post"]["responses"]
     assert {"409", "413", "415", "422"} <= set(create)

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
+from intake.models import ChangeRequest
 from portfolio.calibration import calibration_report
 from portfolio.models import Project, RevenueRecord
 
@@ -110,3 +111,34 @@ def test_the_demo_gives_every_demand_an_owner_cio_unread_notifications_and_a_sav
 
     call_command("seed_demo", "--force", verbosity=0)
     assert (Notification.objects.count(), SavedView.objects.count()) == (notifications, views)
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_demo_sovereign_edition_plan_refused_then_narrower_one_signed_off_and_handovers_follow_it():
+    from partners.choices import SignOffState
+    from partners.models import DisclosurePlan, Partner
+    from partners.selectors import disclosure_plan_sign_off_status
+    from portfolio.exposure import exposure_register
+    from portfolio.management.demo_partners import JOINT_VENTURE, PENDING_DEMAND, SOVEREIGN_DEMAND
+    from portfolio.models import Handover
+
+    call_command("seed_demo", "--force", verbosity=0)
+    demand = ChangeRequest.objects.get(title=SOVEREIGN_DEMAND)
+    assert demand.status == "approved" and demand.customer.tier == "strategic"
+    versions = list(DisclosurePlan.objects.filter(change_request=demand).order_by("version"))
+    assert [plan.sign_off.outcome for plan in versions] == ["refused", "signed_off"]
+    assert max(item.depth for item in versions[0].items.all()) == 5  # v1 gave source with modification rights
+    assert max(item.depth for item in versions[1].items.all()) == 3  # v2: interface spec and escrow at most
+    handovers = Handover.objects.filter(change_request=demand)
+    assert handovers.count() == 3 and not handovers.filter(is_exception=True).exists()
+    partner = Partner.objects.get(name=JOINT_VENTURE)
+    assert partner.competitor_risk == "high" and partner.relationship == "joint_venture"
+    register = exposure_register()
+    assert [p.name for p in register["competitors_with_core_ip"]] == [JOINT_VENTURE]
+    assert [a.partner.name for a in register["agreements_expiring"]] == [JOINT_VENTURE]
+    pending = ChangeRequest.objects.get(title=PENDING_DEMAND)
+    assert disclosure_plan_sign_off_status(pending).state == SignOffState.PENDING
+
+    call_command("seed_demo", "--force", verbosity=0)
+    assert Handover.objects.count() == 3 and DisclosurePlan.objects.count() == 3

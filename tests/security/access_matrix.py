@@ -163,6 +163,13 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "portfolio/<str:code>/progress/": {"GET": EVERYONE_405, "POST": staff_page(*PROJECT_MANAGERS, code=302)},
     # Realized revenue: an empty POST is the project page again with the field errors (400).
     "portfolio/<str:code>/revenue/": {"GET": EVERYONE_405, "POST": staff_page(*PROJECT_MANAGERS, code=400)},
+    # Handovers to partners (issue 18): every staff role reads the exposure register (partners.view_partner);
+    # portfolio managers and the CIO record a handover (an empty POST is the project page with field errors).
+    "portfolio/exposure/": {"GET": staff_page(*TRIAGE_VIEWERS), "POST": EVERYONE_405},
+    "portfolio/<str:code>/handovers/": {
+        "GET": EVERYONE_405,
+        "POST": staff_page("cio", *PROJECT_MANAGERS, code=400),
+    },
     # The language switcher (Django's set_language): anyone may choose a language; GET changes nothing and
     # only redirects (tests/security/test_get_changes_nothing.py), POST sets the cookie and redirects back.
     "i18n/setlang/": {"GET": answers(302), "POST": answers(302)},
@@ -228,6 +235,17 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": api(403, 403),
     },
     "api/v1/portfolio/summary/": {"GET": api(200, 200), "POST": api(403, 405)},
+    # The partner register, a demand's disclosure plans, handovers and the exposure register: staff tokens whose
+    # role reads partners (issue 18).
+    **{
+        route: {"GET": api(403, 403, **dict.fromkeys(TRIAGE_VIEWERS, 200)), "POST": api(403, 403)}
+        for route in (
+            "api/v1/partners/",
+            "api/v1/^requests/(?P<reference>[A-Za-z0-9-]{1,20})/disclosure-plans/$",
+            "api/v1/handovers/",
+            "api/v1/exposure/",
+        )
+    },
     "api/v1/^projects/$": {"GET": api(200, 200), "POST": api(403, 405)},
     "api/v1/^projects\\.(?P<format>[a-z0-9]+)/?$": {"GET": api(200, 200), "POST": api(403, 405)},
     "api/v1/^projects/(?P<code>[A-Za-z0-9-]{1,12})/$": {"GET": api(200, 200), "POST": api(403, 405)},

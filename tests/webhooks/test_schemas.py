@@ -6,9 +6,10 @@ import json
 import jsonschema
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from partners.services import disclosure_plan_sign_off
-from portfolio.services import change_request_approve, project_update, status_update_post
+from portfolio.services import change_request_approve, handover_record, project_update, status_update_post
 from tests.factories import component, file_demand, partner_with_agreement, propose_plan, webhook_endpoint
 from triage.services import assessment_compute
 from webhooks import signing
@@ -40,9 +41,22 @@ def test_every_event_delivered_matches_its_published_schema(cio):
     demand = file_demand()
     assessment_compute(change_request_id=demand.pk)
     demand.refresh_from_db()
-    plan = propose_plan(demand, partner_with_agreement(), [(component(demand.product, "Engine", core_ip=True), 1)])
+    partner, engine = partner_with_agreement(), component(demand.product, "Engine", core_ip=True)
+    plan = propose_plan(demand, partner, [(engine, 1)])
     disclosure_plan_sign_off(plan=plan, actor=cio)
     project = change_request_approve(change_request=demand, decided_by=cio, rationale="Worth it.")
+    handover_record(  # deeper than signed: accepted by the CIO as an exception, so `disclosure.outside_plan`
+        project=project,
+        component=engine,
+        depth=5,
+        partner=partner,
+        agreement=partner.agreements.get(),
+        handed_over_on=timezone.localdate(),
+        recipient="Their architect",
+        actor=cio,
+        is_exception=True,
+        exception_reason="The regulator asked for the source.",
+    )
     project_update(project=project, status="active")
     status_update_post(project=project, author=cio, health="red", note="Supplier late.")
     seen = set()

@@ -39,6 +39,7 @@ from intake.similarity import similar_demands_record
 from intake.tracking import tracking_token_new, tracking_url
 from portfolio import services as portfolio_services
 from portfolio.choices import Health, ProjectStatus, RealizedKind
+from portfolio.management.demo_partners import SOVEREIGN_DEMAND, demo_partners_load
 from portfolio.models import Project, ProjectDemand, RevenueRecord
 from triage import services as triage_services
 from triage.choices import DecisionOutcome
@@ -216,6 +217,8 @@ class Command(BaseCommand):
         unread = self._owners_views_notifications(users)
         if self._revenue(users):
             self.stdout.write(self.style.SUCCESS("Demo realized revenue recorded."))
+        if demo_partners_load(users):
+            self.stdout.write(self.style.SUCCESS("Demo partners, disclosure plans and handovers loaded."))
         ApiToken.objects.filter(name="demo").delete()
         _, api_key = api_token_create(user=users["cio"], name="demo", scope=TokenScope.READ)
         demo_link = tracking_url(tracking_token_new(idempotency_key="demo:0"))
@@ -233,6 +236,8 @@ class Command(BaseCommand):
             f"  A conversation (customer, staff reply, internal note, reply by e-mail): {conversation_link}\n"
             f"  cio has {unread} unread notifications (the bell in the header; /notifications/), every demand an\n"
             "  owner (by product: analyst or cio) and the queue a shared saved view.\n\n"
+            "  A sovereign edition built with a required partner (a plan refused, a narrower one signed off):\n"
+            f"    {SOVEREIGN_DEMAND}; the exposure register at /portfolio/exposure/\n\n"
             f"  E-mails of this command (the demo data's): {email_destination()}\n\n"
             f"  Demo API token (read-only; a new one each run): {api_key}\n"
             f"    curl -H 'Authorization: Token {api_key}' http://127.0.0.1:8000/api/v1/projects/\n"
