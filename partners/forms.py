@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from intake.models import Product
 from partners.choices import AgreementKind, CompetitorRisk, DisclosureDepth, PartnerRelationship
@@ -151,7 +152,7 @@ class ComponentForm(forms.Form):
     """A component of a product that may be revealed to a partner."""
 
     product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"))
-    name = forms.CharField(label=_("Component"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("product part", "Component"), max_length=200)
     is_core_ip = forms.BooleanField(label=_("Core IP"), required=False)
     description = forms.CharField(label=_("Description"), required=False, max_length=500)
 
