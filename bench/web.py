@@ -173,13 +173,16 @@ def http_results(*, size: int, projects: int, scale: float) -> list[Result]:
         form_post_queries = _form_post_queries()
         results[-1].figures["queries_per_post"] = form_post_queries
 
-        queue_target = 150 if size <= 100_000 else 300
+        # The goals of issue 22: a page at a tenth of /healthz or better (the API list at 15 %) and the p50 below.
+        def page_goal(figures: dict, *, share: float, p50: float) -> bool:
+            return figures["rps"] >= share * ceiling and figures["p50"] <= p50
+
         queue = drive(server.base, paths=["/triage/"], headers=[session], concurrency=4, requests=n(200))
         add(
             "triage queue, first page, default sort, with charts",
             queue,
-            f"p50 ≤ {queue_target} ms",
-            queue["p50"] <= queue_target,
+            "≥ 10 % of /healthz, p50 ≤ 60 ms, p99 ≤ 500 ms",
+            page_goal(queue, share=0.10, p50=60) and queue["p99"] <= 500,
             queries_per_request("/triage/", user=cio),
         )
         variants = [
@@ -197,8 +200,8 @@ def http_results(*, size: int, projects: int, scale: float) -> list[Result]:
         add(
             f"triage queue, slowest of {len(variants)} filters/sorts/searches ({worst[0]})",
             worst[1],
-            "p50 ≤ 400 ms",
-            worst[1]["p50"] <= 400,
+            "p50 ≤ 150 ms, p95 ≤ 500 ms",
+            worst[1]["p50"] <= 150 and worst[1]["p95"] <= 500,
             queries_per_request(worst[0], user=cio),
         )
         detail_paths = [f"/triage/{reference}/" for reference in references]
@@ -206,16 +209,16 @@ def http_results(*, size: int, projects: int, scale: float) -> list[Result]:
         add(
             "demand page (breakdown, history, similar)",
             detail,
-            "p50 ≤ 50 ms",
-            detail["p50"] <= 50,
+            "≥ 10 % of /healthz, p50 ≤ 50 ms",
+            page_goal(detail, share=0.10, p50=50),
             queries_per_request(detail_paths[0], user=cio),
         )
         portfolio = drive(server.base, paths=["/portfolio/"], headers=[session], concurrency=4, requests=n(300))
         add(
             f"portfolio page ({projects:,} projects)",
             portfolio,
-            "p50 ≤ 60 ms",
-            portfolio["p50"] <= 60,
+            "≥ 10 % of /healthz, p50 ≤ 50 ms",
+            page_goal(portfolio, share=0.10, p50=50),
             queries_per_request("/portfolio/", user=cio),
         )
         api_path = "/api/v1/projects/?page_size=50"
@@ -223,8 +226,8 @@ def http_results(*, size: int, projects: int, scale: float) -> list[Result]:
         add(
             f"GET /api/v1/projects/ (50 per page, {projects:,} projects)",
             api,
-            "p50 ≤ 60 ms",
-            api["p50"] <= 60,
+            "≥ 15 % of /healthz, p50 ≤ 30 ms",
+            page_goal(api, share=0.15, p50=30),
             queries_per_request(api_path, headers={"HTTP_AUTHORIZATION": token.split(": ", 1)[1]}),
         )
         poll_path = "/api/v1/projects/?updated_since=2020-01-01T00:00:00Z&page_size=50"
@@ -291,6 +294,6 @@ def csv_export(server: Gunicorn, session: str, size: int) -> Result:
     return Result(
         f"CSV export of the whole queue [{size:,} demands]",
         figures,
-        "first byte ≤ 1 s, ≥ 50,000 rows/s",
-        first_byte <= 1 and rate >= 50_000,
+        "first byte ≤ 1 s, ≥ 150,000 rows/s",
+        first_byte <= 1 and rate >= 150_000,
     )
