@@ -31,12 +31,13 @@ def test_the_cio_previews_new_weights_then_saves_them_and_reads_the_capacity_bes
     base = live_server.url
     log_in(page, base, "cio", DEMO_PASSWORD)
 
-    # The queue: this quarter's capacity, the two demo approvals (60 estimated + 35 by default) and what is left.
+    # The queue: this quarter's capacity (120 person-days), the three demo approvals (60 estimated, 35 by default and
+    # the sovereign edition's 20) and what is left.
     panel = page.get_by_test_id("capacity-panel")
     assert panel.is_visible()
     this_quarter = panel.locator(f"tr[data-quarter='{quarter_start(timezone.localdate()):%Y-%m-%d}']")
     assert quarter_label(quarter_start(timezone.localdate())) in this_quarter.inner_text()
-    assert this_quarter.get_by_test_id("remaining").inner_text().strip() == "25.0"
+    assert this_quarter.get_by_test_id("remaining").inner_text().strip() == "5.0"
     page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
 
     # The scoring model: urgency weighs far more, return on IT cost far less; Preview first.
@@ -45,7 +46,7 @@ def test_the_cio_previews_new_weights_then_saves_them_and_reads_the_capacity_bes
     page.get_by_label("Return on IT cost weight").fill("5")
     page.get_by_label("Urgency weight").fill("45")
     assessments_before = Assessment.objects.count()
-    # The demo has model v1 and v2 (issue 17: savings valued), and v2's rescore already ran.
+    # The demo has models v1, v2 (issue 17: savings valued) and v3 (issue 18: disclosure plans), and their rescores ran.
     models_before, jobs_before = ScoringModel.objects.count(), RescoreJob.objects.count()
     page.get_by_role("button", name="Preview").click()
     preview = page.get_by_test_id("whatif-preview")
@@ -78,5 +79,5 @@ def test_the_cio_previews_new_weights_then_saves_them_and_reads_the_capacity_bes
     page.goto(f"{base}/triage/{fhir.reference}/")
     impact = page.get_by_test_id("approval-capacity")
     assert impact.is_visible()
-    assert "-95.0" in page.get_by_test_id("remaining-after").inner_text()
+    assert "-115.0" in page.get_by_test_id("remaining-after").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "demand.png"), full_page=True)
