@@ -176,6 +176,27 @@ def test_charts_count_what_the_filters_select(cio_client: Client, django_capture
     assert sum(filtered["histogram"]) == 1 and filtered["bubbles"] == []
 
 
+def test_a_searched_queue_charts_only_the_demands_it_finds(cio_client: Client, django_capture_on_commit_callbacks):
+    # The charts come from one grouped statement (issue 22): each chart must still sum only the found demands.
+    found = [
+        scored(django_capture_on_commit_callbacks, title="Export invoices nightly", description="Each night."),
+        scored(django_capture_on_commit_callbacks, title="Portal", description="Send INVOICES by mail"),
+        scored(django_capture_on_commit_callbacks, title="Invoices archive", description="Keep ten years."),
+    ]
+    other = scored(django_capture_on_commit_callbacks, title="Tracking trucks", description="Where are they?")
+    ChangeRequest.objects.filter(pk=found[0].pk).update(agenda="bt")
+    ChangeRequest.objects.filter(pk__in=[found[1].pk, found[2].pk, other.pk]).update(agenda="it")
+    ChangeRequest.objects.filter(pk=found[2].pk).update(status="approved", it_cost=Decimal("1500"))
+    ChangeRequest.objects.filter(pk=found[0].pk).update(score=None)
+    charts = cio_client.get("/triage/?q=invoices&scope=all").context["charts"]
+    assert sum(charts["histogram"]) == 2  # the demand without a score is in no bucket
+    funnel = {status: count for status, _, count in charts["funnel"]}
+    assert (funnel["scored"], funnel["approved"]) == (2, 1)
+    assert charts["agenda"]["bt"] == {"demands": 1, "approved_cost": Decimal("0")}
+    assert charts["agenda"]["it"] == {"demands": 2, "approved_cost": Decimal("1500")}
+    assert sum(count for _, _, count in charts["value_types"]) >= 3
+
+
 def test_the_csv_export_follows_the_filters_and_neutralizes_formulas(
     cio_client: Client, django_capture_on_commit_callbacks
 ):

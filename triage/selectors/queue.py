@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast, Floor, Least
 
 from intake.choices import OPEN_STATUSES, ChangeRequestStatus, ValueType
@@ -63,8 +63,10 @@ def queue_next_reference(*, queryset: QuerySet[ChangeRequest], current: ChangeRe
 def queue_charts(*, queryset: QuerySet[ChangeRequest]) -> dict:
     """Everything the queue's charts draw, as SQL aggregates over the filtered queryset.
 
-    A fixed number of queries whatever the queue's size; the bubble chart shows the open demands with
-    the most revenue at stake (at most BUBBLE_LIMIT), the rest are summed in the other charts.
+    Two queries whatever the queue's size: the bubble chart shows the open demands with the most revenue at
+    stake (at most BUBBLE_LIMIT); every other number comes from one GROUP BY over (status, agenda, score
+    bucket), summed here. The filter is then evaluated once: a text search matching a tenth of a million
+    demands reads the whole table, and one aggregate per chart read it three times (issue 22, docs/benchmarks.md).
     """
     queryset = queryset.order_by()
     bubbles = list(
@@ -74,37 +76,43 @@ def queue_charts(*, queryset: QuerySet[ChangeRequest]) -> dict:
             :BUBBLE_LIMIT
         ]
     )
-    histogram = dict(
-        queryset.filter(score__isnull=False)
-        .annotate(bucket=Least(Cast(Floor(F("score") / Value(10)), IntegerField()), Value(9)))
-        .values_list("bucket")
-        .annotate(count=Count("pk"))
-        .values_list("bucket", "count")
-    )
-    by_status = dict(queryset.values_list("status").annotate(count=Count("pk")).values_list("status", "count"))
-    by_agenda: dict[str, dict[str, Any]] = {
-        row["agenda"]: dict(row)
-        for row in queryset.values("agenda").annotate(
+    groups: list[dict[str, Any]] = [
+        dict(row)
+        for row in queryset.annotate(
+            # No bucket without a score (PostgreSQL's LEAST skips a NULL: it would land in the last one).
+            bucket=Case(
+                When(score__isnull=False, then=Least(Cast(Floor(F("score") / Value(10)), IntegerField()), Value(9))),
+                output_field=IntegerField(),
+            )
+        )
+        .values("status", "agenda", "bucket")
+        .annotate(
             demands=Count("pk"),
             approved_cost=Sum("it_cost", filter=Q(status=ChangeRequestStatus.APPROVED)),
             # Counted in the same statement: a demand with two types of value counts under both.
             **{f"value_{kind}": Count("pk", filter=condition) for kind, condition in VALUE_TYPE_CONDITIONS.items()},
         )
-    }
+    ]
+    histogram = [0] * 10
+    by_status: dict[str, int] = {}
+    agenda_demands: dict[str, int] = {}
+    agenda_cost: dict[str, Decimal] = {}
+    for row in groups:
+        if row["bucket"] in range(10):  # a demand without a score is in no bucket
+            histogram[row["bucket"]] += row["demands"]
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["demands"]
+        agenda_demands[row["agenda"]] = agenda_demands.get(row["agenda"], 0) + row["demands"]
+        agenda_cost[row["agenda"]] = agenda_cost.get(row["agenda"], Decimal("0")) + (row["approved_cost"] or 0)
     return {
         "bubbles": bubbles,
-        "histogram": [histogram.get(bucket, 0) for bucket in range(10)],
+        "histogram": histogram,
         "funnel": [(status, ChangeRequestStatus(status).label, by_status.get(status, 0)) for status in PIPELINE_ORDER],
         "agenda": {
-            agenda: {
-                "demands": by_agenda.get(agenda, {}).get("demands", 0),
-                "approved_cost": by_agenda.get(agenda, {}).get("approved_cost") or Decimal("0"),
-            }
+            agenda: {"demands": agenda_demands.get(agenda, 0), "approved_cost": agenda_cost.get(agenda, Decimal("0"))}
             for agenda in ("bt", "it")
         },
         "value_types": [
-            (kind.value, kind.label, sum(row[f"value_{kind.value}"] for row in by_agenda.values()))
-            for kind in ValueType
+            (kind.value, kind.label, sum(row[f"value_{kind.value}"] for row in groups)) for kind in ValueType
         ],
     }
 
