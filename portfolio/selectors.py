@@ -67,10 +67,14 @@ class SponsorRef(TypedDict):
 
 
 def project_sponsors(*, project_ids: list[int]) -> dict[int, list[SponsorRef]]:
-    """Each project's sponsors as `{"id", "name"}`, by name (as `Project.sponsors` reads them): one query."""
+    """Each project's sponsors as `{"id", "name"}`, by name (as `Project.sponsors` reads them): one query.
+
+    Ordered by project first: ordered by name alone, PostgreSQL walked every customer by name and each one's
+    sponsorships of all 100,000 projects (24 ms of the API list's page at the bench's size, against 0.4 ms).
+    """
     links = (
         Project.sponsors.through.objects.filter(project_id__in=project_ids)
-        .order_by("customer__name", "customer_id")
+        .order_by("project_id", "customer__name", "customer_id")
         .values_list("project_id", "customer_id", "customer__name")
     )
     sponsors: dict[int, list[SponsorRef]] = {project_id: [] for project_id in project_ids}
