@@ -38,6 +38,11 @@ class ProjectCounter(models.Model):
         return f"{self.name}: {self.last_number}"
 
 
+# The core.DataVersion that statement-level triggers bump on any write to the projects, their sponsors, customers and
+# users (migrations 0004 and 0040): what the project list's ETag and the portfolio page's totals are kept by.
+PROJECTS_DATA_VERSION = "projects"
+
+
 class Project(BaseModel):
     """A BT project delivering one or more approved demands, with its budget, health and progress."""
 

@@ -15,6 +15,7 @@ from core import roles
 from core.cache import cached
 from core.csvexport import csv_response
 from core.decorators import StaffRequest, staff_permission_required
+from core.etag import data_version
 from core.exceptions import ApplicationError
 from core.forms import form_errors_text
 from core.pagination import BoundedPaginator
@@ -33,7 +34,7 @@ from portfolio.forms import (
     StatusUpdateForm,
     UnitCostForm,
 )
-from portfolio.models import Milestone, Project
+from portfolio.models import PROJECTS_DATA_VERSION, Milestone, Project
 from triage import navigation
 from triage.views import demand_or_404, demand_page
 
@@ -52,8 +53,14 @@ def project_list(request: StaffRequest) -> HttpResponse:
         CHARTS_SECONDS,
         lambda: selectors.portfolio_summary(projects=projects),
     )
-    # The totals row sits under the table it adds up, so it is never cached (one aggregate query).
-    totals = selectors.project_totals(projects=projects)
+    # The totals row sits under the table it adds up, so it must never lag it: it is kept per version of the projects'
+    # data (core.DataVersion, bumped by triggers on every write to what the filters read), so any write recomputes it.
+    totals = cached(
+        "portfolio-totals",
+        f"{data_version(PROJECTS_DATA_VERSION)}:{request.GET.urlencode()}",
+        CHARTS_SECONDS,
+        lambda: selectors.project_totals(projects=projects),
+    )
     context = {"filter": filterset, "page": page, "summary": summary, "totals": totals}
     return render(request, "portfolio/project_list.html", context)
 

@@ -32,7 +32,7 @@ from portfolio.api.serializers import (
 )
 from portfolio.exposure import exposure_register, exposure_register_fingerprint, handover_list
 from portfolio.filters import ProjectChangesFilterSet, ProjectFilterSet
-from portfolio.models import UnitCostRecord
+from portfolio.models import PROJECTS_DATA_VERSION, UnitCostRecord
 from portfolio.selectors import (
     portfolio_summary,
     project_detail_queryset,
@@ -70,7 +70,7 @@ class ProjectViewSet(ETagMixin, ValuesRowsList, viewsets.ReadOnlyModelViewSet):
     filterset_class = ProjectFilterSet
     filter_backends = [StrictFilterBackend]  # search and ordering are part of the FilterSet, as on the page
     # The list's tag is the projects' data version (portfolio/migrations/0004), a 304 costs one read.
-    list_data_version = "projects"
+    list_data_version = PROJECTS_DATA_VERSION
     # A detail's tag also moves when a linked demand or a sponsor changes.
     retrieve_etag_aggregates = {
         "demands_latest": Max("demands__updated_at"),

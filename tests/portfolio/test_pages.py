@@ -101,11 +101,24 @@ def test_list_query_count_does_not_grow_with_the_table(analyst, django_assert_nu
         ProjectFactory(sponsors=sponsors)
     page = signed_in(analyst)
     page.get("/portfolio/")
-    # session, user, user and group permissions, page count, three totals by dimension, the totals row
-    # (one aggregate), page rows, sponsors, the header's bell (unread notifications)
-    with django_assert_num_queries(12):
+    # session, user, user and group permissions, page count, three totals by dimension, the projects' data version,
+    # the totals row (one aggregate), page rows, sponsors, the header's bell (unread notifications)
+    with django_assert_num_queries(13):
         html = page.get("/portfolio/", {"health": "green"}).content.decode()
     assert len(rows_in_order(html)) == projects
+    # Read again with nothing written: the totals by dimension and the totals row are reused (the version is read).
+    with django_assert_num_queries(9):
+        page.get("/portfolio/", {"health": "green"})
+
+
+def test_the_totals_row_never_lags_the_table(analyst):
+    """The totals row is kept per version of the projects' data: a write to a project is in the next page's totals."""
+    project = ProjectFactory(approved_budget=Decimal("1000"))
+    page = signed_in(analyst)
+    before = page.get("/portfolio/").context["totals"]
+    Project.objects.filter(pk=project.pk).update(approved_budget=Decimal("5000"))
+    after = page.get("/portfolio/").context["totals"]
+    assert (before["approved_budget"], after["approved_budget"]) == (Decimal("1000"), Decimal("5000"))
 
 
 def test_detail_shows_milestones_updates_demands_customers_and_revenue(analyst, cio, portfolio_manager):
