@@ -393,6 +393,11 @@ class ChangeRequest(BaseModel):
                 name="cr_similarity_requested_idx",
             ),
             models.Index(fields=["-score", "-created_at"], name="cr_score_idx"),
+            # The queue's default view (open demands, best first): walking cr_score_idx skipped every decided demand
+            # above the first open one (19,000 rows, 45 ms at 1,000,000 demands); this one holds only open demands.
+            models.Index(
+                fields=["-score", "-created_at"], name="cr_open_score_idx", condition=Q(status__in=OPEN_STATUSES)
+            ),
             models.Index(fields=["status", "-score"], name="cr_status_score_idx"),
             # A band filter walks its band in the queue's order instead of skipping the bands above it.
             models.Index(fields=["score_band", "-score", "-created_at"], name="cr_band_score_idx"),
