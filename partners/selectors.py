@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
+from core import roles
 from intake.models import ChangeRequest, Product
 from partners.choices import DisclosureDepth, SignOffOutcome, SignOffState
 from partners.exposure import agreement_covers, exposure_base
@@ -328,4 +330,16 @@ def disclosure_section(
         )
         if current
         else [],
+    )
+
+
+def sign_off_open_to(section: DisclosureSection, user: User) -> bool:
+    """Whether the page offers `user` the sign-off form for the current plan: a CIO, a plan still undecided (a new
+    version after a signed one is pending again). Who proposed it is told on the form; the service refuses them."""
+    plan = section.current
+    return (
+        plan is not None
+        and user.has_perm(roles.SIGN_OFF_DISCLOSURE)
+        and section.status.state in (SignOffState.PENDING, SignOffState.SUPERSEDED, SignOffState.NOT_REQUIRED)
+        and not hasattr(plan, "sign_off")
     )

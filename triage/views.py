@@ -28,10 +28,10 @@ from intake.conversation import services as conversation_services
 from intake.conversation.selectors import conversation_list
 from intake.models import ChangeRequest, SimilarDemand
 from intake.selectors import attachment_list, status_event_timeline
-from partners.choices import SignOffOutcome, SignOffState
+from partners.choices import SignOffOutcome
 from partners.forms import DisclosurePlanForm, SignOffForm, errors_into
 from partners.models import DisclosurePlan
-from partners.selectors import disclosure_section, product_components
+from partners.selectors import disclosure_section, product_components, sign_off_open_to
 from partners.services import disclosure_plan_propose, disclosure_plan_refuse, disclosure_plan_sign_off
 from triage import navigation, selectors, services
 from triage.choices import BULK_LIMIT, DECISION_DONE_LABELS, BulkAction, DecisionOutcome, QueueScope
@@ -215,12 +215,7 @@ def _disclosure_context(
     )
     can_propose = request.user.has_perm(roles.PROPOSE_DISCLOSURE) and not demand.is_decided
     plan = section.current
-    can_sign = (
-        plan is not None
-        and request.user.has_perm(roles.SIGN_OFF_DISCLOSURE)
-        and section.status.state in (SignOffState.PENDING, SignOffState.SUPERSEDED, SignOffState.NOT_REQUIRED)
-        and not hasattr(plan, "sign_off")
-    )
+    can_sign = sign_off_open_to(section, request.user)
     return {
         "section": section,
         "status": section.status,
