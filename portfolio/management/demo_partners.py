@@ -107,7 +107,7 @@ def demo_partners_load(users: dict[str, Any]) -> bool:
     partner_services.disclosure_plan_refuse(
         plan=refused,
         actor=cio,
-        reason="Not our optimizer's source to a likely competitor: give it the interfaces, and escrow the rest.",
+        reason="Not our query engine's source to a likely competitor: give it the interfaces, and escrow the rest.",
     )
     signed = partner_services.disclosure_plan_propose(
         change_request=demand,
